@@ -1,0 +1,81 @@
+import type { Database } from "@kyro/db";
+import {
+  type AccessTokenIssuer,
+  createAccessTokenIssuer,
+  createLimiter,
+  deriveKey,
+  type Limiter,
+  type Logger,
+  type Mailer,
+  type Redis,
+} from "@kyro/platform";
+
+export interface Settings {
+  /** Base URL used in links sent by mail (invitations). */
+  publicUrl: string;
+  platformAdmins: readonly string[];
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlDays: number;
+  invitationTtlHours: number;
+}
+
+/** Everything the procedures and services need, built once per process by the server (or a test). */
+export interface AppDeps {
+  db: Database;
+  redis?: Redis;
+  logger: Logger;
+  mailer: Mailer;
+  accessTokens: AccessTokenIssuer;
+  /** HMAC keys derived from KYRO_SECRET, one per purpose. */
+  hmacKeys: { refreshToken: Buffer; invitation: Buffer; apiKey: Buffer };
+  limiters: { loginPerAccount: Limiter; loginPerIp: Limiter };
+  settings: Settings;
+}
+
+export interface BuildDepsOptions {
+  db: Database;
+  redis?: Redis;
+  logger: Logger;
+  mailer: Mailer;
+  secret: string;
+  /** Prefix for every Redis key, so tests and co-tenants of one Redis never collide. */
+  redisKeyPrefix?: string;
+  settings?: Partial<Settings>;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  publicUrl: "http://127.0.0.1:3000",
+  platformAdmins: [],
+  accessTokenTtlSeconds: 15 * 60,
+  refreshTokenTtlDays: 30,
+  invitationTtlHours: 72,
+};
+
+export function buildDeps(options: BuildDepsOptions): AppDeps {
+  const settings = { ...DEFAULT_SETTINGS, ...options.settings };
+  const prefix = options.redisKeyPrefix ?? "kyro";
+  return {
+    db: options.db,
+    redis: options.redis,
+    logger: options.logger,
+    mailer: options.mailer,
+    accessTokens: createAccessTokenIssuer(deriveKey(options.secret, "access-token"), settings.accessTokenTtlSeconds),
+    hmacKeys: {
+      refreshToken: deriveKey(options.secret, "refresh-token"),
+      invitation: deriveKey(options.secret, "invitation"),
+      apiKey: deriveKey(options.secret, "api-key"),
+    },
+    limiters: {
+      // Failed logins only: 10 per account per 15 minutes, 100 per IP per 15 minutes; then blocked 15 minutes.
+      loginPerAccount: createLimiter(
+        { keyPrefix: `${prefix}:login:account`, points: 10, durationSeconds: 900, blockSeconds: 900 },
+        options.redis,
+      ),
+      loginPerIp: createLimiter(
+        { keyPrefix: `${prefix}:login:ip`, points: 100, durationSeconds: 900, blockSeconds: 900 },
+        options.redis,
+      ),
+    },
+    settings,
+  };
+}

@@ -1,0 +1,85 @@
+import { TRPCError } from "@trpc/server";
+import { ZodError } from "zod";
+
+export const ERROR_STATUS = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNPROCESSABLE_CONTENT: 422,
+  TOO_MANY_REQUESTS: 429,
+  INTERNAL_SERVER_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export type ErrorDetails = Record<string, unknown>;
+
+/** The one error services throw; `describeError` maps it (and anything else) for tRPC and REST. */
+export class AppError extends Error {
+  override readonly name = "AppError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetails,
+  ) {
+    super(message);
+  }
+}
+
+export interface DescribedError {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  details?: ErrorDetails;
+}
+
+export interface ValidationIssue {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export function flattenZodIssues(error: ZodError): ValidationIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join("."),
+    code: issue.code,
+    message: issue.message,
+  }));
+}
+
+/** Never exposes an internal message or stack: unknown failures become a generic 500. */
+export function describeError(error: unknown): DescribedError {
+  const cause = error instanceof TRPCError && error.cause ? error.cause : error;
+  if (cause instanceof AppError) {
+    return withStatus(cause.code, cause.message, cause.details);
+  }
+  if (cause instanceof ZodError) {
+    return withStatus("BAD_REQUEST", "Invalid input", { issues: flattenZodIssues(cause) });
+  }
+  if (error instanceof TRPCError && error.code !== "INTERNAL_SERVER_ERROR") {
+    const code = (error.code in ERROR_STATUS ? error.code : "BAD_REQUEST") as ErrorCode;
+    return withStatus(code, error.message);
+  }
+  return withStatus("INTERNAL_SERVER_ERROR", "Internal server error");
+}
+
+function withStatus(code: ErrorCode, message: string, details?: ErrorDetails): DescribedError {
+  return details ? { status: ERROR_STATUS[code], code, message, details } : { status: ERROR_STATUS[code], code, message };
+}
+
+/** Raised inside procedures so tRPC picks the right HTTP status; the AppError stays as the cause. */
+export function toTRPCError(error: unknown): TRPCError {
+  const described = describeError(error);
+  return new TRPCError({
+    code: described.code,
+    message: described.message,
+    cause: error instanceof Error ? error : undefined,
+  });
+}
+
+export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} not found`);
+export const forbidden = (message = "You do not have permission to do this") => new AppError("FORBIDDEN", message);
+export const unauthorized = (message = "Authentication required") => new AppError("UNAUTHORIZED", message);

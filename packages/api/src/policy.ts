@@ -1,0 +1,44 @@
+import type { Role } from "@kyro/db";
+
+/** Named permissions; procedures declare one, roles and API-key scopes map to them. Default deny. */
+export const PERMISSIONS = [
+  "org:read",
+  "org:update",
+  "members:read",
+  "members:manage",
+  "audit:read",
+  "audit:export",
+  "keys:manage",
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+/**
+ * What a procedure requires: a permission inside an org, or one of the non-org levels.
+ * `public` needs no caller, `authenticated` any signed-in user, `platform:admin` a platform operator.
+ */
+export type Requirement = Permission | "public" | "authenticated" | "platform:admin";
+
+export const ROLE_RANK: Record<Role, number> = { owner: 4, admin: 3, agent: 2, viewer: 1 };
+
+const VIEWER: readonly Permission[] = ["org:read", "members:read"];
+const AGENT: readonly Permission[] = [...VIEWER];
+const ADMIN: readonly Permission[] = [...AGENT, "org:update", "members:manage", "audit:read", "audit:export", "keys:manage"];
+const OWNER: readonly Permission[] = [...ADMIN];
+
+const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
+  owner: new Set(OWNER),
+  admin: new Set(ADMIN),
+  agent: new Set(AGENT),
+  viewer: new Set(VIEWER),
+};
+
+export function roleHasPermission(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].has(permission);
+}
+
+/** Only an owner may grant the owner role or change (demote, remove) an owner. */
+export function canAssignRole(actorRole: Role, targetCurrentRole: Role | null, newRole: Role | null): boolean {
+  if (actorRole === "owner") return true;
+  if (targetCurrentRole === "owner" || newRole === "owner") return false;
+  return ROLE_RANK[actorRole] >= ROLE_RANK.admin;
+}

@@ -1,0 +1,147 @@
+import { randomBytes } from "node:crypto";
+import { type DatabaseHandle, memberships, organizations, type Role, refreshTokenFamilies, users } from "@kyro/db";
+import { createTestDatabase } from "@kyro/db/testing";
+import { createLogger, createRedis, hashPassword, type Mailer, type MailMessage, type Redis } from "@kyro/platform";
+import { inject } from "vitest";
+import { createContext, createRuntime, type Runtime } from "../src/context";
+import { type AppDeps, buildDeps, type Settings } from "../src/deps";
+import { appRouter } from "../src/root";
+import { createCallerFactory } from "../src/trpc";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    redisUrl: string;
+  }
+}
+
+export const TEST_PASSWORD = "correct-horse-battery-staple";
+const createCaller = createCallerFactory(appRouter);
+export type Caller = ReturnType<typeof createCaller>;
+
+export interface SeededUser {
+  id: string;
+  email: string;
+  password: string;
+  accessToken: string;
+  sessionId: string;
+}
+
+export interface SeededOrg {
+  id: string;
+  name: string;
+  owner: SeededUser;
+  admin: SeededUser;
+  agent: SeededUser;
+  viewer: SeededUser;
+}
+
+/** A mailer that keeps what it would send, for tests that do not exercise SMTP itself. */
+export interface RecordingMailer extends Mailer {
+  sent: MailMessage[];
+}
+
+export interface TestApp {
+  deps: AppDeps;
+  runtime: Runtime;
+  database: DatabaseHandle;
+  mailer: RecordingMailer;
+  /** A tRPC caller; with a token it acts as that user, without one it is anonymous. */
+  caller(accessToken?: string | null, request?: Partial<{ ip: string; userAgent: string; requestId: string }>): Caller;
+  /** An org with one user of each role. */
+  seedOrg(name?: string): Promise<SeededOrg>;
+  /** A user with a live session (and optionally a membership). */
+  seedUser(options?: { email?: string; orgId?: string; role?: Role }): Promise<SeededUser>;
+  close(): Promise<void>;
+}
+
+let passwordHash: Promise<string> | undefined;
+
+/**
+ * One isolated app per test file: its own database (a fresh Postgres database when DATABASE_URL is set,
+ * in-memory PGlite otherwise) and its own Redis key prefix when REDIS_URL is set.
+ */
+export async function createTestApp(options: { settings?: Partial<Settings>; mailer?: Mailer } = {}): Promise<TestApp> {
+  const database = await createTestDatabase(inject("databaseUrl") || undefined);
+  const redisUrl = inject("redisUrl");
+  const redis: Redis | undefined = redisUrl ? createRedis(redisUrl) : undefined;
+  const sent: MailMessage[] = [];
+  const recording: RecordingMailer = {
+    sent,
+    async send(message) {
+      sent.push(message);
+    },
+    close() {},
+  };
+  const deps = buildDeps({
+    db: database.db,
+    redis,
+    logger: createLogger({ level: "silent" }),
+    mailer: options.mailer ?? recording,
+    secret: randomBytes(32).toString("hex"),
+    redisKeyPrefix: `kyro-test:${randomBytes(4).toString("hex")}`,
+    settings: options.settings,
+  });
+  const runtime = createRuntime(deps);
+  let counter = 0;
+
+  const caller: TestApp["caller"] = (accessToken, request) =>
+    createCaller(
+      createContext(
+        runtime,
+        {
+          requestId: request?.requestId ?? `req-${++counter}`,
+          ip: request?.ip ?? "127.0.0.1",
+          userAgent: request?.userAgent ?? "vitest",
+        },
+        accessToken ? `Bearer ${accessToken}` : null,
+      ),
+    );
+
+  const seedUser: TestApp["seedUser"] = async (seed = {}) => {
+    passwordHash ??= hashPassword(TEST_PASSWORD);
+    const email = seed.email ?? `user-${randomBytes(5).toString("hex")}@example.test`;
+    const [user] = await database.db
+      .insert(users)
+      .values({ email, name: email.split("@")[0] ?? "", passwordHash: await passwordHash })
+      .returning({ id: users.id });
+    if (!user) throw new Error("seed user failed");
+    if (seed.orgId) {
+      await database.db.insert(memberships).values({ orgId: seed.orgId, userId: user.id, role: seed.role ?? "viewer" });
+    }
+    const [session] = await database.db
+      .insert(refreshTokenFamilies)
+      .values({ userId: user.id, expiresAt: new Date(Date.now() + 86_400_000) })
+      .returning({ id: refreshTokenFamilies.id });
+    if (!session) throw new Error("seed session failed");
+    const { token } = await deps.accessTokens.sign({ userId: user.id, sessionId: session.id, activeOrgId: null });
+    return { id: user.id, email, password: TEST_PASSWORD, accessToken: token, sessionId: session.id };
+  };
+
+  const seedOrg: TestApp["seedOrg"] = async (name = "Acme") => {
+    const [org] = await database.db
+      .insert(organizations)
+      .values({ name, slug: `${name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${randomBytes(3).toString("hex")}` })
+      .returning({ id: organizations.id });
+    if (!org) throw new Error("seed org failed");
+    const [owner, admin, agent, viewer] = await Promise.all(
+      (["owner", "admin", "agent", "viewer"] as const).map((role) => seedUser({ orgId: org.id, role })),
+    );
+    if (!owner || !admin || !agent || !viewer) throw new Error("seed members failed");
+    return { id: org.id, name, owner, admin, agent, viewer };
+  };
+
+  return {
+    deps,
+    runtime,
+    database,
+    mailer: recording,
+    caller,
+    seedOrg,
+    seedUser,
+    async close() {
+      redis?.disconnect();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export * from "./audit";
+export * from "./columns";
+export * from "./organizations";
+export * from "./users";

@@ -1,0 +1,18 @@
+import { defineConfig } from "vitest/config";
+
+// Test tooling reads the environment here, and hands it to tests through `inject()`.
+const databaseUrl = process.env.DATABASE_URL ?? "";
+const redisUrl = process.env.REDIS_URL ?? "";
+
+export default defineConfig({
+  test: {
+    include: ["apps/*/test/**/*.test.ts", "packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    globalSetup: ["./test/global-setup.ts"],
+    provide: { databaseUrl, redisUrl },
+    pool: "forks",
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // PGlite needs ~2.5 s to boot per test file; two workers match the two-core CI machines.
+    maxWorkers: 2,
+  },
+});
