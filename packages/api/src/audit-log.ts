@@ -32,7 +32,10 @@ export function redact(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   if (value && typeof value === "object") {
     return Object.fromEntries(
-      Object.entries(value).map(([field, inner]) => [field, SECRET_FIELD.test(field) ? REDACTED : redact(inner)]),
+      Object.entries(value).map(([field, inner]) => [
+        field,
+        SECRET_FIELD.test(field) ? REDACTED : redact(inner),
+      ]),
     );
   }
   return value;

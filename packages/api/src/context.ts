@@ -28,13 +28,25 @@ export function depsOf(runtime: Runtime): AppDeps {
   return deps;
 }
 
+/** Filled in by the auth and org middlewares so the server's access log can name the caller. */
+export interface RequestTrace {
+  userId?: string;
+  orgId?: string;
+}
+
 export interface Context {
   runtime: Runtime;
   request: RequestInfo;
   /** The raw `Authorization` header value, parsed by the auth middleware. */
   authorization: string | null;
+  trace: RequestTrace;
 }
 
-export function createContext(runtime: Runtime, request: RequestInfo, authorization: string | null): Context {
-  return { runtime, request, authorization };
+export function createContext(
+  runtime: Runtime,
+  request: RequestInfo,
+  authorization: string | null,
+  trace: RequestTrace = {},
+): Context {
+  return { runtime, request, authorization, trace };
 }

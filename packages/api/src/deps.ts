@@ -59,7 +59,10 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     redis: options.redis,
     logger: options.logger,
     mailer: options.mailer,
-    accessTokens: createAccessTokenIssuer(deriveKey(options.secret, "access-token"), settings.accessTokenTtlSeconds),
+    accessTokens: createAccessTokenIssuer(
+      deriveKey(options.secret, "access-token"),
+      settings.accessTokenTtlSeconds,
+    ),
     hmacKeys: {
       refreshToken: deriveKey(options.secret, "refresh-token"),
       invitation: deriveKey(options.secret, "invitation"),

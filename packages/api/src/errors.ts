@@ -67,7 +67,9 @@ export function describeError(error: unknown): DescribedError {
 }
 
 function withStatus(code: ErrorCode, message: string, details?: ErrorDetails): DescribedError {
-  return details ? { status: ERROR_STATUS[code], code, message, details } : { status: ERROR_STATUS[code], code, message };
+  return details
+    ? { status: ERROR_STATUS[code], code, message, details }
+    : { status: ERROR_STATUS[code], code, message };
 }
 
 /** Raised inside procedures so tRPC picks the right HTTP status; the AppError stays as the cause. */
@@ -81,5 +83,6 @@ export function toTRPCError(error: unknown): TRPCError {
 }
 
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} not found`);
-export const forbidden = (message = "You do not have permission to do this") => new AppError("FORBIDDEN", message);
+export const forbidden = (message = "You do not have permission to do this") =>
+  new AppError("FORBIDDEN", message);
 export const unauthorized = (message = "Authentication required") => new AppError("UNAUTHORIZED", message);

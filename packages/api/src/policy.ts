@@ -22,7 +22,14 @@ export const ROLE_RANK: Record<Role, number> = { owner: 4, admin: 3, agent: 2, v
 
 const VIEWER: readonly Permission[] = ["org:read", "members:read"];
 const AGENT: readonly Permission[] = [...VIEWER];
-const ADMIN: readonly Permission[] = [...AGENT, "org:update", "members:manage", "audit:read", "audit:export", "keys:manage"];
+const ADMIN: readonly Permission[] = [
+  ...AGENT,
+  "org:update",
+  "members:manage",
+  "audit:read",
+  "audit:export",
+  "keys:manage",
+];
 const OWNER: readonly Permission[] = [...ADMIN];
 
 const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
@@ -37,7 +44,11 @@ export function roleHasPermission(role: Role, permission: Permission): boolean {
 }
 
 /** Only an owner may grant the owner role or change (demote, remove) an owner. */
-export function canAssignRole(actorRole: Role, targetCurrentRole: Role | null, newRole: Role | null): boolean {
+export function canAssignRole(
+  actorRole: Role,
+  targetCurrentRole: Role | null,
+  newRole: Role | null,
+): boolean {
   if (actorRole === "owner") return true;
   if (targetCurrentRole === "owner" || newRole === "owner") return false;
   return ROLE_RANK[actorRole] >= ROLE_RANK.admin;

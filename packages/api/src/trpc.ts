@@ -1,4 +1,4 @@
-import { type Role, memberships, organizations, refreshTokenFamilies, users } from "@kyro/db";
+import { memberships, organizations, type Role, refreshTokenFamilies, users } from "@kyro/db";
 import { initTRPC } from "@trpc/server";
 import { and, eq, isNull } from "drizzle-orm";
 import superjson from "superjson";
@@ -41,7 +41,10 @@ export const createCallerFactory = t.createCallerFactory;
 /** Turns AppErrors thrown anywhere below into tRPC errors with the right code and HTTP status. */
 const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && (result.error.cause instanceof AppError || result.error.code === "INTERNAL_SERVER_ERROR")) {
+  if (
+    !result.ok &&
+    (result.error.cause instanceof AppError || result.error.code === "INTERNAL_SERVER_ERROR")
+  ) {
     throw toTRPCError(result.error.cause ?? result.error);
   }
   return result;
@@ -95,6 +98,7 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
     sessionId: claims.sessionId,
     activeOrgId: claims.activeOrgId,
   };
+  ctx.trace.userId = principal.userId;
   const actor: Actor = { type: "user", id: principal.userId, label: principal.email };
   const audit: AuditScope = { actor, request: ctx.request };
   return next({ ctx: { principal, audit } });
@@ -126,6 +130,7 @@ export function orgProcedure(permission: Permission) {
         .limit(1);
       if (!membership) throw notFound("Organization");
       if (!roleHasPermission(membership.role, permission)) throw forbidden();
+      ctx.trace.orgId = input.orgId;
       const org: OrgScope = { orgId: input.orgId, role: membership.role };
       return next({ ctx: { org } });
     });

@@ -1,7 +1,21 @@
 import { randomBytes } from "node:crypto";
-import { type DatabaseHandle, memberships, organizations, type Role, refreshTokenFamilies, users } from "@kyro/db";
+import {
+  type DatabaseHandle,
+  memberships,
+  organizations,
+  type Role,
+  refreshTokenFamilies,
+  users,
+} from "@kyro/db";
 import { createTestDatabase } from "@kyro/db/testing";
-import { createLogger, createRedis, hashPassword, type Mailer, type MailMessage, type Redis } from "@kyro/platform";
+import {
+  createLogger,
+  createRedis,
+  hashPassword,
+  type Mailer,
+  type MailMessage,
+  type Redis,
+} from "@kyro/platform";
 import { inject } from "vitest";
 import { createContext, createRuntime, type Runtime } from "../src/context";
 import { type AppDeps, buildDeps, type Settings } from "../src/deps";
@@ -47,7 +61,10 @@ export interface TestApp {
   database: DatabaseHandle;
   mailer: RecordingMailer;
   /** A tRPC caller; with a token it acts as that user, without one it is anonymous. */
-  caller(accessToken?: string | null, request?: Partial<{ ip: string; userAgent: string; requestId: string }>): Caller;
+  caller(
+    accessToken?: string | null,
+    request?: Partial<{ ip: string; userAgent: string; requestId: string }>,
+  ): Caller;
   /** An org with one user of each role. */
   seedOrg(name?: string): Promise<SeededOrg>;
   /** A user with a live session (and optionally a membership). */
@@ -61,7 +78,9 @@ let passwordHash: Promise<string> | undefined;
  * One isolated app per test file: its own database (a fresh Postgres database when DATABASE_URL is set,
  * in-memory PGlite otherwise) and its own Redis key prefix when REDIS_URL is set.
  */
-export async function createTestApp(options: { settings?: Partial<Settings>; mailer?: Mailer } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { settings?: Partial<Settings>; mailer?: Mailer } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase(inject("databaseUrl") || undefined);
   const redisUrl = inject("redisUrl");
   const redis: Redis | undefined = redisUrl ? createRedis(redisUrl) : undefined;
@@ -107,21 +126,30 @@ export async function createTestApp(options: { settings?: Partial<Settings>; mai
       .returning({ id: users.id });
     if (!user) throw new Error("seed user failed");
     if (seed.orgId) {
-      await database.db.insert(memberships).values({ orgId: seed.orgId, userId: user.id, role: seed.role ?? "viewer" });
+      await database.db
+        .insert(memberships)
+        .values({ orgId: seed.orgId, userId: user.id, role: seed.role ?? "viewer" });
     }
     const [session] = await database.db
       .insert(refreshTokenFamilies)
       .values({ userId: user.id, expiresAt: new Date(Date.now() + 86_400_000) })
       .returning({ id: refreshTokenFamilies.id });
     if (!session) throw new Error("seed session failed");
-    const { token } = await deps.accessTokens.sign({ userId: user.id, sessionId: session.id, activeOrgId: null });
+    const { token } = await deps.accessTokens.sign({
+      userId: user.id,
+      sessionId: session.id,
+      activeOrgId: null,
+    });
     return { id: user.id, email, password: TEST_PASSWORD, accessToken: token, sessionId: session.id };
   };
 
   const seedOrg: TestApp["seedOrg"] = async (name = "Acme") => {
     const [org] = await database.db
       .insert(organizations)
-      .values({ name, slug: `${name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${randomBytes(3).toString("hex")}` })
+      .values({
+        name,
+        slug: `${name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}-${randomBytes(3).toString("hex")}`,
+      })
       .returning({ id: organizations.id });
     if (!org) throw new Error("seed org failed");
     const [owner, admin, agent, viewer] = await Promise.all(

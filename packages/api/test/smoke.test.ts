@@ -1,27 +1,46 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { orgProcedure, router } from "../src/trpc";
-import { createCallerFactory } from "../src/trpc";
 import { createContext } from "../src/context";
+import { createCallerFactory, orgProcedure, router } from "../src/trpc";
 import { createTestApp, type TestApp } from "./harness";
 
 const probe = router({
-  echo: orgProcedure("org:update").input(z.object({ text: z.string().min(3) })).query(({ input, ctx }) => ({ text: input.text, role: ctx.org.role })),
+  echo: orgProcedure("org:update")
+    .input(z.object({ text: z.string().min(3) }))
+    .query(({ input, ctx }) => ({ text: input.text, role: ctx.org.role })),
 });
 
 let app: TestApp;
-beforeAll(async () => { app = await createTestApp(); });
-afterAll(async () => { await app?.close(); });
+beforeAll(async () => {
+  app = await createTestApp();
+});
+afterAll(async () => {
+  await app?.close();
+});
 
 describe("org procedure", () => {
   it("checks membership before validating the rest", async () => {
     const org = await app.seedOrg();
     const other = await app.seedOrg("Other");
-    const call = (token: string) => createCallerFactory(probe)(createContext(app.runtime, { requestId: "r", ip: "1", userAgent: null }, `Bearer ${token}`));
-    await expect(call(org.owner.accessToken).echo({ orgId: other.id } as never)).rejects.toMatchObject({ code: "NOT_FOUND" });
-    await expect(call(org.viewer.accessToken).echo({ orgId: org.id, text: "hello" })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(call(org.admin.accessToken).echo({ orgId: org.id, text: "x" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    expect(await call(org.admin.accessToken).echo({ orgId: org.id, text: "hello" })).toEqual({ text: "hello", role: "admin" });
-    await expect(call("nope").echo({ orgId: org.id, text: "hello" })).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+    const call = (token: string) =>
+      createCallerFactory(probe)(
+        createContext(app.runtime, { requestId: "r", ip: "1", userAgent: null }, `Bearer ${token}`),
+      );
+    await expect(call(org.owner.accessToken).echo({ orgId: other.id } as never)).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await expect(call(org.viewer.accessToken).echo({ orgId: org.id, text: "hello" })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    await expect(call(org.admin.accessToken).echo({ orgId: org.id, text: "x" })).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
+    expect(await call(org.admin.accessToken).echo({ orgId: org.id, text: "hello" })).toEqual({
+      text: "hello",
+      role: "admin",
+    });
+    await expect(call("nope").echo({ orgId: org.id, text: "hello" })).rejects.toMatchObject({
+      code: "UNAUTHORIZED",
+    });
   });
 });

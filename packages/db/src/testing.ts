@@ -21,7 +21,11 @@ export async function createTestDatabase(postgresUrl?: string): Promise<Database
   } finally {
     await admin.end();
   }
-  const handle = await openDatabase({ kind: "postgres", url: withDatabase(postgresUrl, name), maxConnections: 5 });
+  const handle = await openDatabase({
+    kind: "postgres",
+    url: withDatabase(postgresUrl, name),
+    maxConnections: 5,
+  });
   return {
     ...handle,
     close: async () => {
@@ -42,7 +46,11 @@ export async function prepareTemplate(postgresUrl: string): Promise<void> {
   } finally {
     await admin.end();
   }
-  const handle = await openDatabase({ kind: "postgres", url: withDatabase(postgresUrl, name), maxConnections: 1 });
+  const handle = await openDatabase({
+    kind: "postgres",
+    url: withDatabase(postgresUrl, name),
+    maxConnections: 1,
+  });
   try {
     await migrate(handle);
   } finally {
@@ -52,7 +60,9 @@ export async function prepareTemplate(postgresUrl: string): Promise<void> {
 
 export async function dropTemplate(postgresUrl: string): Promise<void> {
   const admin = postgres(postgresUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists "${templateName(postgresUrl)}" with (force)`).finally(() => admin.end());
+  await admin
+    .unsafe(`drop database if exists "${templateName(postgresUrl)}" with (force)`)
+    .finally(() => admin.end());
 }
 
 function templateName(postgresUrl: string): string {

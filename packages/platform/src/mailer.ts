@@ -17,7 +17,10 @@ export function createMailer(options: { smtpUrl?: string; from: string; logger: 
   if (!options.smtpUrl) {
     return {
       async send(message) {
-        options.logger.info({ mail: { to: message.to, subject: message.subject, text: message.text } }, "mail (SMTP_URL unset, not sent)");
+        options.logger.info(
+          { mail: { to: message.to, subject: message.subject, text: message.text } },
+          "mail (SMTP_URL unset, not sent)",
+        );
       },
       close() {},
     };

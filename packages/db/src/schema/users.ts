@@ -53,5 +53,8 @@ export const refreshTokens = pgTable(
     /** Set when the token is exchanged; presenting it again is reuse and revokes the family. */
     rotatedAt: timestamp({ withTimezone: true }),
   },
-  (t) => [uniqueIndex("refresh_tokens_hash_key").on(t.tokenHash), index("refresh_tokens_family_idx").on(t.familyId)],
+  (t) => [
+    uniqueIndex("refresh_tokens_hash_key").on(t.tokenHash),
+    index("refresh_tokens_family_idx").on(t.familyId),
+  ],
 );
