@@ -1,18 +1,25 @@
 import { dropTemplate, prepareTemplate } from "@kyro/db/testing";
+import type {} from "vitest";
 import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
   export interface ProvidedContext {
     databaseUrl: string;
     redisUrl: string;
+    templateDatabase: string;
   }
 }
 
-/** With a Postgres URL, migrate one template database that every test file clones. */
+/** With a Postgres URL, migrate one template database (unique to this run) that every test file clones. */
 export async function setup(project: TestProject): Promise<() => Promise<void>> {
   const databaseUrl = project.config.provide.databaseUrl;
-  if (databaseUrl) await prepareTemplate(databaseUrl);
+  if (!databaseUrl) {
+    project.provide("templateDatabase", "");
+    return async () => {};
+  }
+  const template = await prepareTemplate(databaseUrl);
+  project.provide("templateDatabase", template);
   return async () => {
-    if (databaseUrl) await dropTemplate(databaseUrl);
+    await dropTemplate(databaseUrl, template);
   };
 }

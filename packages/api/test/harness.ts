@@ -26,6 +26,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     databaseUrl: string;
     redisUrl: string;
+    templateDatabase: string;
   }
 }
 
@@ -81,7 +82,10 @@ let passwordHash: Promise<string> | undefined;
 export async function createTestApp(
   options: { settings?: Partial<Settings>; mailer?: Mailer } = {},
 ): Promise<TestApp> {
-  const database = await createTestDatabase(inject("databaseUrl") || undefined);
+  const databaseUrl = inject("databaseUrl");
+  const database = await createTestDatabase(
+    databaseUrl ? { url: databaseUrl, template: inject("templateDatabase") } : undefined,
+  );
   const redisUrl = inject("redisUrl");
   const redis: Redis | undefined = redisUrl ? createRedis(redisUrl) : undefined;
   const sent: MailMessage[] = [];

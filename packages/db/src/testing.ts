@@ -3,21 +3,28 @@ import postgres from "postgres";
 import { type DatabaseHandle, openDatabase } from "./client";
 import { migrate } from "./migrate";
 
+export interface PostgresTestTarget {
+  url: string;
+  /** The migrated template this run clones, from `prepareTemplate`. */
+  template: string;
+}
+
 /**
- * A fresh, migrated database for one test file. With a Postgres URL each call creates its own
- * database cloned from a migrated template (created once per run by `prepareTemplate`), so test files
- * and workers never see each other's rows; without one it is an in-memory PGlite.
+ * A fresh, migrated database for one test file. With a Postgres target each call creates its own
+ * database cloned from the run's migrated template, so test files, workers and concurrent runs never
+ * see each other's rows; without one it is an in-memory PGlite.
  */
-export async function createTestDatabase(postgresUrl?: string): Promise<DatabaseHandle> {
-  if (!postgresUrl) {
+export async function createTestDatabase(target?: PostgresTestTarget): Promise<DatabaseHandle> {
+  if (!target) {
     const handle = await openDatabase({ kind: "pglite" });
     await migrate(handle);
     return handle;
   }
+  const postgresUrl = target.url;
   const name = `kyro_test_${randomBytes(6).toString("hex")}`;
   const admin = postgres(postgresUrl, { max: 1, onnotice: () => {} });
   try {
-    await createFromTemplate(admin, name, templateName(postgresUrl));
+    await createFromTemplate(admin, name, target.template);
   } finally {
     await admin.end();
   }
@@ -36,12 +43,11 @@ export async function createTestDatabase(postgresUrl?: string): Promise<Database
   };
 }
 
-/** Migrates the template database once per test run (vitest globalSetup). */
-export async function prepareTemplate(postgresUrl: string): Promise<void> {
-  const name = templateName(postgresUrl);
+/** Creates and migrates this run's template database (vitest globalSetup); returns its name. */
+export async function prepareTemplate(postgresUrl: string): Promise<string> {
+  const name = `kyro_template_${randomBytes(6).toString("hex")}`;
   const admin = postgres(postgresUrl, { max: 1, onnotice: () => {} });
   try {
-    await admin.unsafe(`drop database if exists "${name}" with (force)`);
     await admin.unsafe(`create database "${name}"`);
   } finally {
     await admin.end();
@@ -56,18 +62,12 @@ export async function prepareTemplate(postgresUrl: string): Promise<void> {
   } finally {
     await handle.close();
   }
+  return name;
 }
 
-export async function dropTemplate(postgresUrl: string): Promise<void> {
+export async function dropTemplate(postgresUrl: string, name: string): Promise<void> {
   const admin = postgres(postgresUrl, { max: 1, onnotice: () => {} });
-  await admin
-    .unsafe(`drop database if exists "${templateName(postgresUrl)}" with (force)`)
-    .finally(() => admin.end());
-}
-
-function templateName(postgresUrl: string): string {
-  const base = new URL(postgresUrl).pathname.slice(1) || "postgres";
-  return `kyro_template_${base}`.slice(0, 63);
+  await admin.unsafe(`drop database if exists "${name}" with (force)`).finally(() => admin.end());
 }
 
 function withDatabase(url: string, database: string): string {

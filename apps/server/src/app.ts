@@ -1,0 +1,96 @@
+import { buildDeps, createRuntime } from "@kyro/api";
+import { migrate } from "@kyro/db";
+import { createLogger, createMailer, type Logger } from "@kyro/platform";
+import { type Config, ConfigError } from "./config";
+import { describeDatabase, openConfiguredDatabase } from "./database";
+import { loadOrCreateDevSecret } from "./dev-secret";
+import { createHttpServer } from "./http/server";
+import { closeRedis, connectRedis } from "./redis";
+
+export interface AppHandle {
+  /** Base URL the server listens on, e.g. http://127.0.0.1:3000. */
+  url: string;
+  logger: Logger;
+  /** Stops accepting, finishes in-flight requests (up to the grace period), then closes Redis and the database. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** How long in-flight requests get on close before their connections are cut. */
+  graceMs?: number;
+}
+
+function resolveSecret(config: Config, logger: Logger): string {
+  if (config.secret) return config.secret;
+  if (config.nodeEnv === "production") {
+    throw new ConfigError("Invalid configuration: KYRO_SECRET is required when NODE_ENV=production");
+  }
+  const dev = loadOrCreateDevSecret(config.dataDir);
+  logger.warn(
+    { file: dev.path },
+    dev.created
+      ? "KYRO_SECRET is unset: generated a development secret; set KYRO_SECRET in production"
+      : "KYRO_SECRET is unset: using the development secret; set KYRO_SECRET in production",
+  );
+  return dev.secret;
+}
+
+/** Opens everything the process needs, in order, and listens; on any failure closes what was opened. */
+export async function startApp(config: Config, options: StartOptions = {}): Promise<AppHandle> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const opened: (() => Promise<void> | void)[] = [];
+  const closeOpened = async () => {
+    for (const close of opened.reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        logger.error({ err: error }, "close failed");
+      }
+    }
+    opened.length = 0;
+  };
+
+  try {
+    const secret = resolveSecret(config, logger);
+    const database = await openConfiguredDatabase(config);
+    opened.push(() => database.close());
+    await database.ping();
+    if (config.autoMigrate) {
+      await migrate(database);
+      logger.info({ database: describeDatabase(config) }, "database migrated");
+    } else {
+      logger.info({ database: describeDatabase(config) }, "database opened (KYRO_AUTO_MIGRATE=false)");
+    }
+
+    const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
+    if (redis) opened.push(() => closeRedis(redis));
+    const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.smtpFrom, logger });
+    opened.push(() => mailer.close());
+
+    const deps = buildDeps({
+      db: database.db,
+      redis,
+      logger,
+      mailer,
+      secret,
+      settings: { publicUrl: config.publicUrl, platformAdmins: config.platformAdmins },
+    });
+    const http = createHttpServer({
+      runtime: createRuntime(deps),
+      logger,
+      corsOrigins: config.corsOrigins,
+      readiness: {
+        database: () => database.ping(),
+        ...(redis ? { redis: () => redis.ping() } : {}),
+      },
+    });
+    const url = await http.listen(config.port, config.host);
+    opened.push(() => http.close(options.graceMs));
+
+    return { url, logger, close: closeOpened };
+  } catch (error) {
+    await closeOpened();
+    throw error;
+  }
+}

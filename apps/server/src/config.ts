@@ -1,0 +1,192 @@
+import { isIP } from "node:net";
+import { resolve } from "node:path";
+import { z } from "zod";
+
+/** A bad environment; its message is one line naming each offending variable, never its value. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export const NODE_ENVS = ["development", "test", "production"] as const;
+
+/** Svix-like: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h. */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000] as const;
+
+export const MIN_SECRET_LENGTH = 32;
+
+export interface Config {
+  nodeEnv: (typeof NODE_ENVS)[number];
+  /** Postgres when set; otherwise PGlite in `dataDir`. */
+  databaseUrl?: string;
+  /** Redis when set; otherwise in-process limits. */
+  redisUrl?: string;
+  /** Absolute path. */
+  dataDir: string;
+  /** Unset only outside production; the server then uses a generated secret kept in `dataDir`. */
+  secret?: string;
+  port: number;
+  host: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** Unset: mail is logged, not sent. */
+  smtpUrl?: string;
+  smtpFrom: string;
+  outboundAllowCidrs: string[];
+  corsOrigins: string[];
+  platformAdmins: string[];
+  webhookRetryScheduleSeconds: number[];
+  autoMigrate: boolean;
+  /** Base of links sent by mail; no trailing slash. */
+  publicUrl: string;
+}
+
+const urlWithScheme = (schemes: readonly string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return schemes.includes(new URL(value).protocol.slice(0, -1));
+      } catch {
+        return false;
+      }
+    },
+    { error: `must be a ${schemes.map((scheme) => `${scheme}://`).join(" or ")} URL` },
+  );
+
+/** Splits a comma list and runs `parse` on each entry; `parse` returns null for a bad entry. */
+const commaList = <T>(what: string, parse: (entry: string) => T | null) =>
+  z.string().transform((value, ctx) => {
+    const parsed: T[] = [];
+    for (const entry of value.split(",").map((part) => part.trim())) {
+      if (!entry) continue;
+      const item = parse(entry);
+      if (item === null) {
+        ctx.addIssue({ code: "custom", message: `must be a comma-separated list of ${what}` });
+        return z.NEVER;
+      }
+      parsed.push(item);
+    }
+    return parsed;
+  });
+
+export function parseCidr(entry: string): string | null {
+  const [address, prefix, extra] = entry.split("/");
+  if (!address || !prefix || extra !== undefined || !/^\d{1,3}$/.test(prefix)) return null;
+  const family = isIP(address);
+  const bits = Number(prefix);
+  if (family === 0 || bits > (family === 4 ? 32 : 128)) return null;
+  return `${address.toLowerCase()}/${bits}`;
+}
+
+function parseOrigin(entry: string): string | null {
+  try {
+    const url = new URL(entry);
+    const bare = url.pathname === "/" && !url.search && !url.hash && !url.username && !url.password;
+    const http = url.protocol === "http:" || url.protocol === "https:";
+    return bare && http && !entry.endsWith("/") ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+const email = z.email();
+const parseEmail = (entry: string) => {
+  const normalized = entry.toLowerCase();
+  return email.safeParse(normalized).success ? normalized : null;
+};
+
+const parseDelay = (entry: string) => (/^\d+$/.test(entry) && Number(entry) > 0 ? Number(entry) : null);
+
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(NODE_ENVS, { error: `must be one of ${NODE_ENVS.join(", ")}` }).default("development"),
+    DATABASE_URL: urlWithScheme(["postgres", "postgresql"]).optional(),
+    REDIS_URL: urlWithScheme(["redis", "rediss"]).optional(),
+    KYRO_DATA_DIR: z.string().default("./.kyro"),
+    KYRO_SECRET: z
+      .string()
+      .min(MIN_SECRET_LENGTH, { error: `must be at least ${MIN_SECRET_LENGTH} characters` })
+      .optional(),
+    PORT: z
+      .string()
+      .regex(/^\d{1,5}$/, { error: "must be an integer between 0 and 65535" })
+      .transform(Number)
+      .pipe(z.number().max(65535, { error: "must be an integer between 0 and 65535" }))
+      .default(3000),
+    HOST: z
+      .string()
+      .refine((value) => isIP(value) !== 0 || HOSTNAME.test(value), {
+        error: "must be a hostname or an IP address",
+      })
+      .default("127.0.0.1"),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+    SMTP_URL: urlWithScheme(["smtp", "smtps"]).optional(),
+    SMTP_FROM: z
+      .string()
+      .regex(/^[^\r\n]+$/, { error: "must be a single line" })
+      .default("Kyro <no-reply@kyro.local>"),
+    KYRO_OUTBOUND_ALLOW_CIDRS: commaList("CIDR ranges (e.g. 127.0.0.0/8)", parseCidr).default([]),
+    CORS_ORIGINS: commaList("origins (e.g. https://console.example.com)", parseOrigin).default([]),
+    KYRO_PLATFORM_ADMINS: commaList("email addresses", parseEmail).default([]),
+    KYRO_WEBHOOK_RETRY_SCHEDULE: commaList("positive whole seconds", parseDelay)
+      .refine((delays) => delays.length > 0, { error: "must list at least one delay" })
+      .default([...DEFAULT_WEBHOOK_RETRY_SCHEDULE]),
+    KYRO_AUTO_MIGRATE: z
+      .enum(["true", "false", "1", "0"], { error: "must be true or false" })
+      .transform((value) => value === "true" || value === "1")
+      .default(true),
+    KYRO_PUBLIC_URL: urlWithScheme(["http", "https"]).optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== "production") return;
+    if (!env.KYRO_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["KYRO_SECRET"],
+        message: `is required when NODE_ENV=production (at least ${MIN_SECRET_LENGTH} characters)`,
+      });
+    }
+    if (!env.DATABASE_URL) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["DATABASE_URL"],
+        message: "is required when NODE_ENV=production",
+      });
+    }
+  });
+
+const VARIABLES = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable (`PORT=`) means "use the default", as most shells and .env files intend.
+  const input = Object.fromEntries(
+    VARIABLES.map((name) => [name, env[name]?.trim() ? env[name].trim() : undefined]),
+  );
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${[...new Set(problems)].join("; ")}`);
+  }
+  const parsed = result.data;
+  const urlHost = isIP(parsed.HOST) === 6 ? `[${parsed.HOST}]` : parsed.HOST;
+  return {
+    nodeEnv: parsed.NODE_ENV,
+    databaseUrl: parsed.DATABASE_URL,
+    redisUrl: parsed.REDIS_URL,
+    dataDir: resolve(parsed.KYRO_DATA_DIR),
+    secret: parsed.KYRO_SECRET,
+    port: parsed.PORT,
+    host: parsed.HOST,
+    logLevel: parsed.LOG_LEVEL,
+    smtpUrl: parsed.SMTP_URL,
+    smtpFrom: parsed.SMTP_FROM,
+    outboundAllowCidrs: parsed.KYRO_OUTBOUND_ALLOW_CIDRS,
+    corsOrigins: parsed.CORS_ORIGINS,
+    platformAdmins: parsed.KYRO_PLATFORM_ADMINS,
+    webhookRetryScheduleSeconds: parsed.KYRO_WEBHOOK_RETRY_SCHEDULE,
+    autoMigrate: parsed.KYRO_AUTO_MIGRATE,
+    publicUrl: (parsed.KYRO_PUBLIC_URL ?? `http://${urlHost}:${parsed.PORT}`).replace(/\/+$/, ""),
+  };
+}

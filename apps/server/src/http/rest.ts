@@ -1,0 +1,109 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { AppError, appRouter, createCallerFactory, createContext, type Runtime } from "@kyro/api";
+import { readJsonBody } from "./body";
+import { routeNotFound, sendError } from "./envelope";
+import type { RequestState } from "./request-state";
+
+export const REST_PREFIX = "/api/v1";
+
+const createCaller = createCallerFactory(appRouter);
+export type Caller = ReturnType<typeof createCaller>;
+
+export type RestMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export interface RestCall {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  /** Values of the `{name}` segments of the route's path. */
+  params: Record<string, string>;
+  /** Parsed JSON body (at most 1 MiB), `undefined` when none was sent. */
+  body: unknown;
+  /** Acts as the bearer of the request's token, or anonymously without one. */
+  caller: Caller;
+}
+
+/** A REST endpoint over a procedure: the handler maps HTTP to one `caller` call and writes the response. */
+export interface RestRoute {
+  method: RestMethod;
+  /** Template such as `/api/v1/bots/{botId}`; also the route label in logs and metrics. */
+  path: string;
+  handle(call: RestCall): Promise<void>;
+}
+
+interface CompiledRoute {
+  route: RestRoute;
+  pattern: RegExp;
+  names: string[];
+}
+
+function compile(route: RestRoute): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path
+    .split("/")
+    .map((segment) => {
+      const param = /^\{(\w+)\}$/.exec(segment);
+      if (!param?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      names.push(param[1]);
+      return "([^/]+)";
+    })
+    .join("/");
+  return { route, pattern: new RegExp(`^${source}$`), names };
+}
+
+function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The shim accepts only `Authorization: Bearer <token>` (API key or access token); any other scheme
+ * is refused here rather than silently treated as anonymous.
+ */
+function bearerAuthorization(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+  if (!token) throw new AppError("UNAUTHORIZED", "Authorization must be `Bearer <token>`");
+  return `Bearer ${token}`;
+}
+
+export function createRestHandler(options: { runtime: Runtime; routes: readonly RestRoute[] }) {
+  const compiled = options.routes.map(compile);
+
+  const find = (method: string | undefined, pathname: string) => {
+    for (const entry of compiled) {
+      if (entry.route.method !== method) continue;
+      const match = entry.pattern.exec(pathname);
+      const values = match?.slice(1).map(decodeSegment);
+      if (values?.every((value) => value !== null)) {
+        const params = Object.fromEntries(entry.names.map((name, index) => [name, values[index] ?? ""]));
+        return { route: entry.route, params };
+      }
+    }
+    return null;
+  };
+
+  return {
+    routeLabel(method: string | undefined, pathname: string): string {
+      return find(method, pathname)?.route.path ?? "unmatched";
+    },
+
+    /** Errors thrown here (AppError or not) are turned into the envelope by the server. */
+    async handle(req: IncomingMessage, res: ServerResponse, state: RequestState, url: URL): Promise<void> {
+      const found = find(req.method, url.pathname);
+      // The body is read (and limited) before routing so size and syntax errors answer the same everywhere.
+      const body = BODY_METHODS.has(req.method ?? "") ? await readJsonBody(req) : undefined;
+      if (!found) {
+        sendError(res, state.request.requestId, routeNotFound);
+        return;
+      }
+      const authorization = bearerAuthorization(req.headers.authorization);
+      const caller = createCaller(createContext(options.runtime, state.request, authorization, state.trace));
+      await found.route.handle({ req, res, url, params: found.params, body, caller });
+    },
+  };
+}

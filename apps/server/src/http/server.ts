@@ -1,0 +1,164 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { AppError, describeError, type Runtime } from "@kyro/api";
+import { createHttpMetrics, type HttpMetrics, type Logger } from "@kyro/platform";
+import { routeNotFound, sendError } from "./envelope";
+import { type ReadinessChecks, sendLiveness, sendReadiness } from "./health";
+import { resolveRequestId } from "./request-id";
+import { type RequestState, requestInfo } from "./request-state";
+import { createRestHandler, REST_PREFIX, type RestRoute } from "./rest";
+import { restRoutes } from "./routes/index";
+import { applySecurityHeaders, createCors } from "./security";
+import { createTrpcHandler, TRPC_PREFIX, trpcRouteLabel } from "./trpc";
+
+export interface HttpServerOptions {
+  runtime: Runtime;
+  /** Access log and server errors. */
+  logger: Logger;
+  /** Named checks behind /health/ready (database, redis). */
+  readiness: ReadinessChecks;
+  corsOrigins?: readonly string[];
+  restRoutes?: readonly RestRoute[];
+}
+
+export interface HttpServer {
+  server: Server;
+  metrics: HttpMetrics;
+  /** Resolves with the base URL once listening (port 0 picks a free port). */
+  listen(port: number, host: string): Promise<string>;
+  /**
+   * Stops accepting connections, lets in-flight requests finish, and after `graceMs` cuts whatever
+   * is still open.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+const DEFAULT_GRACE_MS = 10_000;
+
+function parseUrl(raw: string | undefined): URL | null {
+  if (!raw?.startsWith("/")) return null;
+  try {
+    return new URL(raw, "http://kyro.invalid");
+  } catch {
+    return null;
+  }
+}
+
+export function createHttpServer(options: HttpServerOptions): HttpServer {
+  const { logger } = options;
+  const metrics = createHttpMetrics();
+  const cors = createCors(options.corsOrigins ?? []);
+  const trpc = createTrpcHandler({ runtime: options.runtime, logger });
+  const rest = createRestHandler({ runtime: options.runtime, routes: options.restRoutes ?? restRoutes });
+  const fixedRoutes: Record<string, (res: ServerResponse) => Promise<void> | void> = {
+    "/health": sendLiveness,
+    "/health/ready": (res) => sendReadiness(res, options.readiness),
+    "/metrics": async (res) => {
+      const text = await metrics.registry.metrics();
+      res.setHeader("Content-Type", metrics.registry.contentType);
+      res.end(text);
+    },
+  };
+  let draining = false;
+
+  async function dispatch(req: IncomingMessage, res: ServerResponse, state: RequestState, corsOk: boolean) {
+    const url = parseUrl(req.url);
+    if (!url) throw new AppError("BAD_REQUEST", "Malformed request target");
+    const path = url.pathname;
+    if (cors.isPreflight(req)) {
+      state.route = "preflight";
+      cors.answerPreflight(res, corsOk);
+      return;
+    }
+    if (path.startsWith(TRPC_PREFIX)) {
+      state.route = trpcRouteLabel(path);
+      trpc(req, res, state);
+      return;
+    }
+    if (path === REST_PREFIX || path.startsWith(`${REST_PREFIX}/`)) {
+      state.route = rest.routeLabel(req.method, path);
+      await rest.handle(req, res, state, url);
+      return;
+    }
+    const fixed = fixedRoutes[path];
+    if (fixed && (req.method === "GET" || req.method === "HEAD")) {
+      state.route = path;
+      await fixed(res);
+      return;
+    }
+    sendError(res, state.request.requestId, routeNotFound);
+  }
+
+  function finish(req: IncomingMessage, res: ServerResponse, state: RequestState, started: number) {
+    const durationMs = Math.round((performance.now() - started) * 100) / 100;
+    const method = METHODS.has(req.method ?? "") ? (req.method as string) : "OTHER";
+    metrics.observe(state.route, method, res.statusCode, durationMs / 1000);
+    logger.info(
+      {
+        requestId: state.request.requestId,
+        method,
+        route: state.route,
+        status: res.statusCode,
+        durationMs,
+        userId: state.trace.userId,
+        orgId: state.trace.orgId,
+        ...(res.writableFinished ? {} : { aborted: true }),
+      },
+      "request",
+    );
+  }
+
+  function fail(error: unknown, res: ServerResponse, state: RequestState) {
+    const described = describeError(error);
+    if (described.status >= 500) {
+      logger.error({ err: error, requestId: state.request.requestId, route: state.route }, "request failed");
+    }
+    if (res.headersSent) res.destroy();
+    else sendError(res, state.request.requestId, described);
+  }
+
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    const requestId = resolveRequestId(req.headers["x-request-id"]);
+    const state: RequestState = { request: requestInfo(req, requestId), route: "unmatched", trace: {} };
+    res.setHeader("X-Request-Id", requestId);
+    applySecurityHeaders(res);
+    if (draining) res.setHeader("Connection", "close");
+    const corsOk = cors.apply(req, res);
+    res.once("close", () => {
+      finish(req, res, state, started);
+      // While draining, a keep-alive connection whose last request just ended is idle: let it go.
+      if (draining) setImmediate(() => server.closeIdleConnections());
+    });
+    dispatch(req, res, state, corsOk).catch((error: unknown) => fail(error, res, state));
+  });
+
+  return {
+    server,
+    metrics,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          const address = server.address() as AddressInfo;
+          const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
+          resolve(`http://${shown}:${address.port}`);
+        });
+      });
+    },
+    close(graceMs = DEFAULT_GRACE_MS) {
+      draining = true;
+      return new Promise((resolve) => {
+        const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearTimeout(deadline);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+    },
+  };
+}

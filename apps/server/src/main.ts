@@ -1,0 +1,50 @@
+import { createLogger } from "@kyro/platform";
+import { type AppHandle, startApp } from "./app";
+import { type Config, ConfigError, loadConfig } from "./config";
+
+/** A configuration problem is the operator's to fix: one line on stderr, no stack. */
+function exitWithConfigError(error: ConfigError): never {
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) exitWithConfigError(error);
+  throw error;
+}
+
+const logger = createLogger({ level: config.logLevel });
+let app: AppHandle;
+try {
+  app = await startApp(config, { logger });
+} catch (error) {
+  if (error instanceof ConfigError) exitWithConfigError(error);
+  logger.fatal({ err: error }, "start-up failed");
+  process.exit(1);
+}
+logger.info({ url: app.url }, `Kyro listening on ${app.url}`);
+
+let stopping = false;
+function stop(signal: NodeJS.Signals): void {
+  if (stopping) {
+    logger.warn({ signal }, "second signal during shutdown: exiting now");
+    process.exit(1);
+  }
+  stopping = true;
+  logger.info({ signal }, "shutting down: draining in-flight requests");
+  app.close().then(
+    () => {
+      logger.info("stopped");
+      process.exit(0);
+    },
+    (error: unknown) => {
+      logger.error({ err: error }, "shutdown failed");
+      process.exit(1);
+    },
+  );
+}
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);

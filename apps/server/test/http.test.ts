@@ -1,0 +1,329 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_BODY_BYTES } from "../src/http/body";
+import { accessLogFor, startTestServer, type TestServer } from "./server-harness";
+
+const CONSOLE_ORIGIN = "https://console.example.test";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ corsOrigins: [CONSOLE_ORIGIN] });
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+const trpcInput = (json: unknown) => encodeURIComponent(JSON.stringify({ json }));
+const oversizedJson = () =>
+  JSON.stringify({ json: { email: "a@b.test", password: "x".repeat(MAX_BODY_BYTES) } });
+
+/** A body sent without Content-Length (chunked), so the limit must be enforced while reading. */
+function chunkedBody(text: string): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  let offset = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= bytes.length) return controller.close();
+      controller.enqueue(bytes.subarray(offset, offset + 64 * 1024));
+      offset += 64 * 1024;
+    },
+  });
+}
+
+interface Envelope {
+  error: { code: string; message: string; requestId: string; details: unknown };
+}
+
+describe("request ids", () => {
+  it("echoes a sane incoming X-Request-Id", async () => {
+    const res = await fetch(`${server.url}/health`, { headers: { "x-request-id": "edge-1.abc_DEF-9" } });
+    expect(res.headers.get("x-request-id")).toBe("edge-1.abc_DEF-9");
+  });
+
+  it.each([
+    ["too long", "a".repeat(129)],
+    ["forbidden characters", "id with spaces"],
+    ["a log-forging attempt", 'x"}\\n{"level":60'],
+  ])("replaces an id that is %s with a UUID", async (_, incoming) => {
+    const res = await fetch(`${server.url}/health`, { headers: { "x-request-id": incoming } });
+    expect(res.headers.get("x-request-id")).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+  });
+
+  it("generates a distinct id per request when none is sent", async () => {
+    const [a, b] = await Promise.all([fetch(`${server.url}/health`), fetch(`${server.url}/health`)]);
+    expect(a.headers.get("x-request-id")).toBeTruthy();
+    expect(a.headers.get("x-request-id")).not.toBe(b.headers.get("x-request-id"));
+  });
+
+  it("puts the request id in error envelopes and tRPC errors", async () => {
+    const rest = await fetch(`${server.url}/api/v1/nothing-here`, {
+      headers: { "x-request-id": "rest-404" },
+    });
+    expect(((await rest.json()) as Envelope).error.requestId).toBe("rest-404");
+    const trpc = await fetch(`${server.url}/trpc/auth.me?input=${trpcInput({})}`, {
+      headers: { "x-request-id": "trpc-401" },
+    });
+    const body = (await trpc.json()) as { error: { json: { data: { requestId: string } } } };
+    expect(trpc.headers.get("x-request-id")).toBe("trpc-401");
+    expect(body.error.json.data.requestId).toBe("trpc-401");
+  });
+});
+
+describe("security headers", () => {
+  it.each([
+    ["/health", "GET"],
+    ["/api/v1/unknown", "GET"],
+    ["/nowhere", "GET"],
+    [`/trpc/auth.me?input=${trpcInput({})}`, "GET"],
+  ])("are on %s", async (path, method) => {
+    const res = await fetch(`${server.url}${path}`, { method });
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(res.headers.get("cross-origin-resource-policy")).toBe("same-origin");
+    expect(res.headers.get("strict-transport-security")).toMatch(/^max-age=\d+/);
+  });
+});
+
+describe("CORS", () => {
+  it("allows a configured origin with credentials, on tRPC and REST", async () => {
+    for (const path of [`/trpc/auth.me?input=${trpcInput({})}`, "/health"]) {
+      const res = await fetch(`${server.url}${path}`, { headers: { origin: CONSOLE_ORIGIN } });
+      expect(res.headers.get("access-control-allow-origin")).toBe(CONSOLE_ORIGIN);
+      expect(res.headers.get("access-control-allow-credentials")).toBe("true");
+      expect(res.headers.get("access-control-expose-headers")).toContain("x-request-id");
+      expect(res.headers.get("vary")).toMatch(/origin/i);
+    }
+  });
+
+  it("gives another origin no CORS headers", async () => {
+    const res = await fetch(`${server.url}/trpc/auth.me?input=${trpcInput({})}`, {
+      headers: { origin: "https://evil.example.test" },
+    });
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+    expect(res.headers.get("access-control-allow-credentials")).toBeNull();
+  });
+
+  it("answers a preflight from a configured origin", async () => {
+    const res = await fetch(`${server.url}/trpc/auth.login`, {
+      method: "OPTIONS",
+      headers: {
+        origin: CONSOLE_ORIGIN,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, content-type, x-request-id, trpc-accept",
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe(CONSOLE_ORIGIN);
+    expect(res.headers.get("access-control-allow-credentials")).toBe("true");
+    expect(res.headers.get("access-control-allow-methods")).toContain("POST");
+    const allowed = (res.headers.get("access-control-allow-headers") ?? "").split(/,\s*/);
+    expect(allowed).toEqual(
+      expect.arrayContaining(["authorization", "content-type", "x-request-id", "trpc-accept"]),
+    );
+    expect(res.headers.get("x-request-id")).toBeTruthy();
+  });
+
+  it("answers a preflight from another origin without CORS headers", async () => {
+    const res = await fetch(`${server.url}/trpc/auth.login`, {
+      method: "OPTIONS",
+      headers: { origin: "https://evil.example.test", "access-control-request-method": "POST" },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+    expect(res.headers.get("access-control-allow-methods")).toBeNull();
+    expect(res.headers.get("access-control-allow-headers")).toBeNull();
+  });
+});
+
+describe("request bodies", () => {
+  it("refuses a tRPC body over 1 MiB with 413", async () => {
+    const res = await fetch(`${server.url}/trpc/auth.login`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": "big-trpc" },
+      body: oversizedJson(),
+    });
+    expect(res.status).toBe(413);
+    const body = (await res.json()) as { error: { json: { data: { code: string } } } };
+    expect(body.error.json.data.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("refuses a chunked tRPC body once it passes 1 MiB", async () => {
+    const res = await fetch(`${server.url}/trpc/auth.login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: chunkedBody(oversizedJson()),
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(413);
+  });
+
+  it("refuses a REST body over 1 MiB with the 413 envelope", async () => {
+    const res = await fetch(`${server.url}/api/v1/anything`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": "big-rest" },
+      body: oversizedJson(),
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({
+      error: {
+        code: "PAYLOAD_TOO_LARGE",
+        message: expect.stringContaining("exceeds"),
+        requestId: "big-rest",
+        details: { limitBytes: MAX_BODY_BYTES },
+      },
+    });
+  });
+
+  it("refuses a chunked REST body once it passes 1 MiB", async () => {
+    const res = await fetch(`${server.url}/api/v1/anything`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: chunkedBody(oversizedJson()),
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as Envelope).error.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("answers malformed JSON with 400 on REST", async () => {
+    const res = await fetch(`${server.url}/api/v1/anything`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": "bad-json" },
+      body: '{"json": {',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: { code: "BAD_REQUEST", message: "Malformed JSON body", requestId: "bad-json", details: null },
+    });
+  });
+
+  it("answers malformed JSON with 400 on tRPC", async () => {
+    const res = await fetch(`${server.url}/trpc/auth.login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"json": {',
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { json: { data: { code: string } } } };
+    expect(body.error.json.data.code).toBe("BAD_REQUEST");
+  });
+
+  it("accepts a body just under the limit on tRPC (validation, not size, rejects it)", async () => {
+    const padding = "x".repeat(MAX_BODY_BYTES - 200);
+    const res = await fetch(`${server.url}/trpc/auth.login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ json: { email: "a@b.test", password: padding } }),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { json: { data: { code: string } } } };
+    expect(body.error.json.data.code).toBe("BAD_REQUEST");
+  });
+});
+
+describe("routing", () => {
+  it.each([
+    ["GET", "/api/v1/unknown"],
+    ["GET", "/api/v1"],
+    ["DELETE", "/api/v1/audit-events/export"],
+    ["GET", "/"],
+    ["GET", "/favicon.ico"],
+    ["POST", "/health"],
+  ])("%s %s is a 404 envelope", async (method, path) => {
+    const res = await fetch(`${server.url}${path}`, { method });
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as Envelope;
+    expect(body.error).toEqual({
+      code: "NOT_FOUND",
+      message: "Route not found",
+      requestId: res.headers.get("x-request-id"),
+      details: null,
+    });
+  });
+
+  it("answers an unknown tRPC procedure with 404", async () => {
+    const res = await fetch(`${server.url}/trpc/nope.nothing?input=${trpcInput({})}`);
+    expect(res.status).toBe(404);
+  });
+
+  it("serves liveness", async () => {
+    const res = await fetch(`${server.url}/health`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("application/json");
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+});
+
+describe("tRPC over HTTP", () => {
+  it("answers an anonymous auth.me with 401, data.code and data.requestId", async () => {
+    const res = await fetch(`${server.url}/trpc/auth.me?input=${trpcInput({})}`, {
+      headers: { "x-request-id": "me-anon" },
+    });
+    expect(res.status).toBe(401);
+    const body = (await res.json()) as {
+      error: { json: { message: string; data: Record<string, unknown> } };
+    };
+    expect(body.error.json.data).toMatchObject({
+      code: "UNAUTHORIZED",
+      httpStatus: 401,
+      requestId: "me-anon",
+    });
+    expect(JSON.stringify(body)).not.toMatch(/stack|\.ts:\d+/);
+  });
+
+  it("round-trips an authenticated query and logs who made it", async () => {
+    const user = await server.app.seedUser();
+    const res = await fetch(`${server.url}/trpc/auth.me?input=${trpcInput({})}`, {
+      headers: { authorization: `Bearer ${user.accessToken}`, "x-request-id": "me-signed-in" },
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      result: { data: { json: { user: { id: string; email: string } } } };
+    };
+    expect(body.result.data.json.user).toMatchObject({ id: user.id, email: user.email });
+    const line = await accessLogFor(server, "me-signed-in");
+    expect(line).toMatchObject({ method: "GET", route: "/trpc/auth.me", status: 200, userId: user.id });
+    expect(typeof line.durationMs).toBe("number");
+  });
+
+  it("logs the org of an org-scoped call, and never the token", async () => {
+    const org = await server.app.seedOrg();
+    const res = await fetch(`${server.url}/trpc/audit.list?input=${trpcInput({ orgId: org.id })}`, {
+      headers: { authorization: `Bearer ${org.admin.accessToken}`, "x-request-id": "audit-list" },
+    });
+    expect(res.status).toBe(200);
+    expect(await accessLogFor(server, "audit-list")).toMatchObject({
+      route: "/trpc/audit.list",
+      status: 200,
+      userId: org.admin.id,
+      orgId: org.id,
+    });
+    expect(JSON.stringify(server.logs)).not.toContain(org.admin.accessToken);
+  });
+
+  it("runs a mutation through HTTP with superjson (signup then login)", async () => {
+    const email = `http-${Date.now()}@example.test`;
+    const password = "a long enough passphrase 42!";
+    const signup = await fetch(`${server.url}/trpc/auth.signup`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ json: { email, password, name: "Http" } }),
+    });
+    expect(signup.status).toBe(200);
+    const login = await fetch(`${server.url}/trpc/auth.login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ json: { email, password } }),
+    });
+    expect(login.status).toBe(200);
+    const body = (await login.json()) as {
+      result: { data: { json: { accessToken: string; user: { email: string } } } };
+    };
+    expect(body.result.data.json.user.email).toBe(email);
+    expect(body.result.data.json.accessToken).toEqual(expect.any(String));
+  });
+});

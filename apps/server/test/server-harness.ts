@@ -1,0 +1,65 @@
+import { createTestApp, type TestApp } from "@kyro/api/testing";
+import { createLogger } from "@kyro/platform";
+import { createHttpServer, type HttpServer } from "../src/http/server";
+
+export interface AccessLogLine {
+  msg: string;
+  level?: number;
+  requestId?: string;
+  method?: string;
+  route?: string;
+  status?: number;
+  durationMs?: number;
+  userId?: string;
+  orgId?: string;
+}
+
+export interface TestServer {
+  app: TestApp;
+  http: HttpServer;
+  url: string;
+  /** Every line the server logged, parsed. */
+  logs: AccessLogLine[];
+  close(): Promise<void>;
+}
+
+/** The real HTTP server on 127.0.0.1 and a free port, over the harness's deps and database. */
+export async function startTestServer(options: { corsOrigins?: string[] } = {}): Promise<TestServer> {
+  const app = await createTestApp();
+  const logs: AccessLogLine[] = [];
+  const logger = createLogger({
+    level: "info",
+    destination: { write: (line: string) => logs.push(JSON.parse(line) as AccessLogLine) },
+  });
+  const redis = app.deps.redis;
+  const http = createHttpServer({
+    runtime: app.runtime,
+    logger,
+    corsOrigins: options.corsOrigins ?? [],
+    readiness: {
+      database: () => app.database.ping(),
+      ...(redis ? { redis: () => redis.ping() } : {}),
+    },
+  });
+  const url = await http.listen(0, "127.0.0.1");
+  return {
+    app,
+    http,
+    url,
+    logs,
+    async close() {
+      await http.close(1_000);
+      await app.close();
+    },
+  };
+}
+
+/** Waits for the access log line of a request (written when its response closes). */
+export async function accessLogFor(server: TestServer, requestId: string): Promise<AccessLogLine> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const line = server.logs.find((entry) => entry.msg === "request" && entry.requestId === requestId);
+    if (line) return line;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`no access log line for ${requestId}`);
+}

@@ -1,0 +1,86 @@
+import { ACTOR_TYPES } from "@kyro/db";
+import { z } from "zod";
+
+export const AUDIT_PAGE_DEFAULT = 50;
+/** A larger `limit` is rejected (BAD_REQUEST) rather than clamped, so a client never mistakes a short page for the end. */
+export const AUDIT_PAGE_MAX = 200;
+
+export const AUDIT_EXPORT_FORMATS = ["csv", "json"] as const;
+export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
+
+/** A Date through tRPC (superjson), or ISO 8601 text with an offset from REST query strings. */
+const instant = z.union([z.date(), z.iso.datetime({ offset: true })]);
+
+const filterShape = {
+  /** Inclusive lower bound on `createdAt`. */
+  from: instant.optional(),
+  /** Exclusive upper bound on `createdAt`. */
+  to: instant.optional(),
+  actorId: z.uuid().optional(),
+  actorType: z.enum(ACTOR_TYPES).optional(),
+  action: z.string().min(1).max(100).optional(),
+  resourceType: z.string().min(1).max(100).optional(),
+  resourceId: z.string().min(1).max(200).optional(),
+};
+
+const rangeIsOrdered = (filters: { from?: Date | string; to?: Date | string }) =>
+  !filters.from || !filters.to || new Date(filters.from) <= new Date(filters.to);
+const rangeMessage = { message: "`from` must not be after `to`", path: ["to"] };
+
+export const listAuditInput = z
+  .object({
+    ...filterShape,
+    /** Opaque; pass back `nextCursor` from the previous page. */
+    cursor: z.string().min(1).max(200).optional(),
+    limit: z.number().int().min(1).max(AUDIT_PAGE_MAX).default(AUDIT_PAGE_DEFAULT),
+  })
+  .refine(rangeIsOrdered, rangeMessage);
+export type ListAuditInput = z.infer<typeof listAuditInput>;
+
+export const exportAuditInput = z
+  .object({ ...filterShape, format: z.enum(AUDIT_EXPORT_FORMATS) })
+  .refine(rangeIsOrdered, rangeMessage);
+export type ExportAuditInput = z.infer<typeof exportAuditInput>;
+
+export type AuditFilters = Omit<ListAuditInput, "cursor" | "limit">;
+
+const fields = z.record(z.string(), z.unknown());
+
+export const auditEventOutput = z.object({
+  id: z.uuid(),
+  orgId: z.uuid(),
+  actor: z.object({
+    type: z.enum(ACTOR_TYPES),
+    id: z.uuid().nullable(),
+    label: z.string().nullable(),
+  }),
+  action: z.string(),
+  resourceType: z.string(),
+  resourceId: z.string().nullable(),
+  requestId: z.string().nullable(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  /** Secret-looking fields are already "[redacted]" when the event is written. */
+  diff: z.object({ before: fields.nullable().optional(), after: fields.nullable().optional() }).nullable(),
+  /** ISO 8601 (UTC) text in JSON and CSV exports. */
+  createdAt: z.date(),
+});
+export type AuditEventOutput = z.infer<typeof auditEventOutput>;
+
+export const auditPageOutput = z.object({
+  items: z.array(auditEventOutput),
+  nextCursor: z.string().nullable(),
+});
+export type AuditPageOutput = z.infer<typeof auditPageOutput>;
+
+/**
+ * tRPC validates an output as a whole, not per chunk, so the stream is checked for its shape only;
+ * each chunk is text the service formats from rows that match `auditEventOutput`.
+ */
+export const auditExportOutput = z.custom<AsyncIterable<string>>(
+  (value) =>
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as Partial<AsyncIterable<string>>)[Symbol.asyncIterator] === "function",
+  "Expected a stream of text chunks",
+);

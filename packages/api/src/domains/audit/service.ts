@@ -1,0 +1,177 @@
+import { auditEvents, type Executor } from "@kyro/db";
+import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
+import { z } from "zod";
+import type { AppDeps } from "../../deps";
+import { AppError } from "../../errors";
+import type { OrgScope } from "../../trpc";
+import { csvRecord } from "./csv";
+import type {
+  AuditEventOutput,
+  AuditExportFormat,
+  AuditFilters,
+  AuditPageOutput,
+  ExportAuditInput,
+  ListAuditInput,
+} from "./schemas";
+
+export interface AuditServiceContext {
+  deps: Pick<AppDeps, "db">;
+  org: OrgScope;
+}
+
+/** Rows per query while exporting: memory stays flat however many events the org has. */
+export const EXPORT_PAGE_SIZE = 500;
+
+const cursorId = z.uuid();
+
+export function encodeCursor(lastId: string): string {
+  return Buffer.from(lastId, "utf8").toString("base64url");
+}
+
+function decodeCursor(cursor: string): string {
+  const parsed = cursorId.safeParse(Buffer.from(cursor, "base64url").toString("utf8"));
+  if (!parsed.success) throw new AppError("BAD_REQUEST", "Invalid cursor", { field: "cursor" });
+  return parsed.data;
+}
+
+function conditions(orgId: string, filters: AuditFilters, beforeId: string | null): SQL[] {
+  const where: SQL[] = [eq(auditEvents.orgId, orgId)];
+  if (filters.from) where.push(gte(auditEvents.createdAt, new Date(filters.from)));
+  if (filters.to) where.push(lt(auditEvents.createdAt, new Date(filters.to)));
+  if (filters.actorId) where.push(eq(auditEvents.actorId, filters.actorId));
+  if (filters.actorType) where.push(eq(auditEvents.actorType, filters.actorType));
+  if (filters.action) where.push(eq(auditEvents.action, filters.action));
+  if (filters.resourceType) where.push(eq(auditEvents.resourceType, filters.resourceType));
+  if (filters.resourceId) where.push(eq(auditEvents.resourceId, filters.resourceId));
+  if (beforeId) where.push(lt(auditEvents.id, beforeId));
+  return where;
+}
+
+/** Keyset page, newest first: UUIDv7 ids order by time, so `id < beforeId` continues where the last page ended. */
+async function selectPage(
+  db: Executor,
+  orgId: string,
+  filters: AuditFilters,
+  beforeId: string | null,
+  size: number,
+): Promise<AuditEventOutput[]> {
+  const rows = await db
+    .select({
+      id: auditEvents.id,
+      actorType: auditEvents.actorType,
+      actorId: auditEvents.actorId,
+      actorLabel: auditEvents.actorLabel,
+      action: auditEvents.action,
+      resourceType: auditEvents.resourceType,
+      resourceId: auditEvents.resourceId,
+      requestId: auditEvents.requestId,
+      ip: auditEvents.ip,
+      userAgent: auditEvents.userAgent,
+      diff: auditEvents.diff,
+      createdAt: auditEvents.createdAt,
+    })
+    .from(auditEvents)
+    .where(and(...conditions(orgId, filters, beforeId)))
+    .orderBy(desc(auditEvents.id))
+    .limit(size);
+  return rows.map((row) => ({
+    id: row.id,
+    orgId,
+    actor: { type: row.actorType, id: row.actorId, label: row.actorLabel },
+    action: row.action,
+    resourceType: row.resourceType,
+    resourceId: row.resourceId,
+    requestId: row.requestId,
+    ip: row.ip,
+    userAgent: row.userAgent,
+    diff: row.diff,
+    createdAt: row.createdAt,
+  }));
+}
+
+export async function listAuditEvents(
+  ctx: AuditServiceContext,
+  input: ListAuditInput,
+): Promise<AuditPageOutput> {
+  const { cursor, limit, ...filters } = input;
+  const beforeId = cursor ? decodeCursor(cursor) : null;
+  const rows = await selectPage(ctx.deps.db, ctx.org.orgId, filters, beforeId, limit + 1);
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
+}
+
+const CSV_COLUMNS = [
+  "id",
+  "createdAt",
+  "orgId",
+  "actorType",
+  "actorId",
+  "actorLabel",
+  "action",
+  "resourceType",
+  "resourceId",
+  "requestId",
+  "ip",
+  "userAgent",
+  "diff",
+] as const;
+
+function csvLine(event: AuditEventOutput): string {
+  return csvRecord([
+    event.id,
+    event.createdAt.toISOString(),
+    event.orgId,
+    event.actor.type,
+    event.actor.id,
+    event.actor.label,
+    event.action,
+    event.resourceType,
+    event.resourceId,
+    event.requestId,
+    event.ip,
+    event.userAgent,
+    event.diff ? JSON.stringify(event.diff) : null,
+  ]);
+}
+
+/**
+ * Streams every matching event, newest first: CSV (header, then CRLF records) or one JSON array
+ * sent in pieces. One chunk per page of EXPORT_PAGE_SIZE rows. Events written while the export runs
+ * are newer than its first page and so never appear half-way through.
+ */
+export async function* exportAuditEvents(
+  ctx: AuditServiceContext,
+  input: ExportAuditInput,
+): AsyncGenerator<string, void, undefined> {
+  const { format, ...filters } = input;
+  yield format === "csv" ? csvRecord(CSV_COLUMNS) : "[";
+  let beforeId: string | null = null;
+  for (;;) {
+    const page = await selectPage(ctx.deps.db, ctx.org.orgId, filters, beforeId, EXPORT_PAGE_SIZE);
+    const last = page.at(-1);
+    if (!last) break;
+    if (format === "csv") {
+      yield page.map(csvLine).join("");
+    } else {
+      const items = page.map((event) => JSON.stringify(event)).join(",");
+      yield beforeId === null ? items : `,${items}`;
+    }
+    if (page.length < EXPORT_PAGE_SIZE) break;
+    beforeId = last.id;
+  }
+  if (format === "json") yield "]";
+}
+
+export function contentTypeFor(format: AuditExportFormat): string {
+  return format === "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8";
+}
+
+/** For Content-Disposition, e.g. `audit-events-20250102T030405Z.csv`. */
+export function exportFilename(format: AuditExportFormat, at: Date = new Date()): string {
+  const stamp = at
+    .toISOString()
+    .replace(/\.\d{3}/, "")
+    .replaceAll(/[-:]/g, "");
+  return `audit-events-${stamp}.${format}`;
+}

@@ -1,0 +1,160 @@
+import { memberships, organizations, refreshTokenFamilies, users } from "@kyro/db";
+import { hashPassword, verifyPassword } from "@kyro/platform";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { type AuditScope, recordAudit } from "../../audit-log";
+import type { AppDeps } from "../../deps";
+import { AppError, unauthorized } from "../../errors";
+import type { OrgScope, UserPrincipal } from "../../trpc";
+import { assertPasswordPolicy } from "./password-policy";
+import type { ChangePasswordInput, LogoutInput, MeResult, SwitchOrgResult } from "./schemas";
+import { throttled } from "./service";
+import { issueTokens, retireRefreshTokens, revokeSession, revokeUserSessions } from "./sessions";
+
+export interface UserAuthContext {
+  deps: AppDeps;
+  principal: UserPrincipal;
+  audit: AuditScope;
+}
+
+export interface OrgAuthContext extends UserAuthContext {
+  org: OrgScope;
+}
+
+const SESSION_ENDED = "Session has ended";
+
+export async function me(ctx: UserAuthContext): Promise<MeResult> {
+  const { deps, principal } = ctx;
+  const [row] = await deps.db
+    .select({
+      id: users.id,
+      email: users.email,
+      name: users.name,
+      createdAt: users.createdAt,
+      activeOrgId: refreshTokenFamilies.activeOrgId,
+    })
+    .from(refreshTokenFamilies)
+    .innerJoin(users, eq(users.id, refreshTokenFamilies.userId))
+    .where(and(eq(refreshTokenFamilies.id, principal.sessionId), eq(users.id, principal.userId)))
+    .limit(1);
+  if (!row) throw unauthorized(SESSION_ENDED);
+  const orgs = await deps.db
+    .select({
+      id: organizations.id,
+      name: organizations.name,
+      slug: organizations.slug,
+      role: memberships.role,
+    })
+    .from(memberships)
+    .innerJoin(organizations, eq(organizations.id, memberships.orgId))
+    .where(eq(memberships.userId, principal.userId))
+    .orderBy(asc(organizations.name), asc(organizations.id));
+  const { activeOrgId, ...user } = row;
+  // A session can still point at an org the user has since left; that org is no longer active.
+  const stillMember = activeOrgId !== null && orgs.some((org) => org.id === activeOrgId);
+  return { user, activeOrgId: stillMember ? activeOrgId : null, orgs };
+}
+
+export async function logout(ctx: UserAuthContext, input: LogoutInput): Promise<{ ok: true }> {
+  const { deps, principal } = ctx;
+  const allSessions = input?.allSessions ?? false;
+  await deps.db.transaction(async (tx) => {
+    let revoked: string[];
+    if (allSessions) {
+      revoked = await revokeUserSessions(tx, principal.userId, "logout_all");
+    } else {
+      revoked = (await revokeSession(tx, principal.sessionId, "logout")) ? [principal.sessionId] : [];
+    }
+    await recordAudit(tx, ctx.audit, {
+      orgId: null,
+      action: "session.revoked",
+      resourceType: "session",
+      resourceId: principal.sessionId,
+      after: { reason: allSessions ? "logout_all" : "logout", revokedSessionIds: revoked },
+    });
+  });
+  return { ok: true };
+}
+
+/**
+ * Wrong current passwords count against the same per-account limit as failed logins, so a stolen
+ * access token cannot be used to guess the password. Other sessions are revoked because a password
+ * change is how a user evicts someone who knew the old one; the current session keeps working.
+ */
+export async function changePassword(
+  ctx: UserAuthContext,
+  input: ChangePasswordInput,
+): Promise<{ ok: true }> {
+  const { deps, principal } = ctx;
+  const limiter = deps.limiters.loginPerAccount;
+  const [user] = await deps.db
+    .select({ email: users.email, passwordHash: users.passwordHash })
+    .from(users)
+    .where(eq(users.id, principal.userId))
+    .limit(1);
+  if (!user) throw unauthorized(SESSION_ENDED);
+  const state = await limiter.peek(user.email);
+  if (!state.allowed) throw throttled(state);
+  if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
+    await limiter.consume(user.email);
+    throw new AppError("BAD_REQUEST", "Current password is incorrect", { field: "currentPassword" });
+  }
+  await limiter.reset(user.email);
+  assertPasswordPolicy(input.newPassword, user.email);
+  const passwordHash = await hashPassword(input.newPassword);
+
+  await deps.db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(users)
+      .set({ passwordHash, passwordChangedAt: sql`now()` })
+      .where(eq(users.id, principal.userId))
+      .returning({ passwordChangedAt: users.passwordChangedAt });
+    if (!updated) throw unauthorized(SESSION_ENDED);
+    const revoked = await revokeUserSessions(tx, principal.userId, "password_changed", principal.sessionId);
+    await recordAudit(tx, ctx.audit, {
+      orgId: null,
+      action: "user.password_changed",
+      resourceType: "user",
+      resourceId: principal.userId,
+      after: { passwordChangedAt: updated.passwordChangedAt, revokedSessionIds: revoked },
+    });
+  });
+  return { ok: true };
+}
+
+/**
+ * Points the session at another org and rotates: every refresh token issued before the switch is
+ * retired (presenting one later counts as reuse), so only the returned pair carries on the session.
+ * Membership was already checked by orgProcedure.
+ */
+export async function switchOrg(ctx: OrgAuthContext): Promise<SwitchOrgResult> {
+  const { deps, principal, org } = ctx;
+  return deps.db.transaction(async (tx) => {
+    // Tokens before the family row: the same lock order as auth.refresh, so the two cannot deadlock.
+    await retireRefreshTokens(tx, principal.sessionId);
+    const [previous] = await tx
+      .select({ activeOrgId: refreshTokenFamilies.activeOrgId })
+      .from(refreshTokenFamilies)
+      .where(eq(refreshTokenFamilies.id, principal.sessionId))
+      .limit(1);
+    const [session] = await tx
+      .update(refreshTokenFamilies)
+      .set({ activeOrgId: org.orgId })
+      .where(and(eq(refreshTokenFamilies.id, principal.sessionId), isNull(refreshTokenFamilies.revokedAt)))
+      .returning({ id: refreshTokenFamilies.id });
+    if (!session) throw unauthorized(SESSION_ENDED);
+    const tokens = await issueTokens(tx, deps, {
+      userId: principal.userId,
+      sessionId: principal.sessionId,
+      activeOrgId: org.orgId,
+    });
+    await recordAudit(tx, ctx.audit, {
+      orgId: org.orgId,
+      action: "session.org_switched",
+      resourceType: "session",
+      resourceId: principal.sessionId,
+      before: { activeOrgId: previous?.activeOrgId ?? null },
+      after: { activeOrgId: org.orgId },
+    });
+    return { ...tokens, activeOrgId: org.orgId };
+  });
+}

@@ -1,0 +1,71 @@
+import { ROLES } from "@kyro/db";
+import { z } from "zod";
+
+/** Trimmed and lower-cased before validation, so lookups and the unique index see one spelling. */
+export const emailSchema = z.string().trim().toLowerCase().pipe(z.email().max(254));
+
+/** Transport bound only; the password policy (password-policy.ts) enforces the real limits with named rules. */
+const newPasswordSchema = z.string().max(1024);
+const presentedPasswordSchema = z.string().min(1).max(1024);
+
+export const signupInput = z.object({
+  email: emailSchema,
+  password: newPasswordSchema,
+  name: z.string().trim().max(200).optional(),
+});
+
+export const loginInput = z.object({
+  // Not validated as an address: a malformed one must fail exactly like an unknown one.
+  email: z.string().trim().toLowerCase().min(1).max(254),
+  password: presentedPasswordSchema,
+});
+
+export const refreshInput = z.object({ refreshToken: z.string().min(1).max(200) });
+
+export const logoutInput = z.object({ allSessions: z.boolean().optional() }).optional();
+
+export const meInput = z.object({}).optional();
+
+export const changePasswordInput = z.object({
+  currentPassword: presentedPasswordSchema,
+  newPassword: newPasswordSchema,
+});
+
+const tokenFields = {
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  accessTokenExpiresAt: z.date(),
+};
+
+export const tokensOutput = z.object(tokenFields).meta({ id: "AuthTokens" });
+
+export const sessionOutput = z
+  .object({
+    ...tokenFields,
+    user: z.object({ id: z.uuid(), email: z.string(), name: z.string() }),
+  })
+  .meta({ id: "AuthSession" });
+
+export const switchOrgOutput = z
+  .object({ ...tokenFields, activeOrgId: z.uuid() })
+  .meta({ id: "AuthSwitchOrgResult" });
+
+export const okOutput = z.object({ ok: z.literal(true) });
+
+export const meOutput = z
+  .object({
+    user: z.object({ id: z.uuid(), email: z.string(), name: z.string(), createdAt: z.date() }),
+    activeOrgId: z.uuid().nullable(),
+    orgs: z.array(z.object({ id: z.uuid(), name: z.string(), slug: z.string(), role: z.enum(ROLES) })),
+  })
+  .meta({ id: "AuthMe" });
+
+export type SignupInput = z.infer<typeof signupInput>;
+export type LoginInput = z.infer<typeof loginInput>;
+export type RefreshInput = z.infer<typeof refreshInput>;
+export type LogoutInput = z.infer<typeof logoutInput>;
+export type ChangePasswordInput = z.infer<typeof changePasswordInput>;
+export type SessionResult = z.infer<typeof sessionOutput>;
+export type TokensResult = z.infer<typeof tokensOutput>;
+export type SwitchOrgResult = z.infer<typeof switchOrgOutput>;
+export type MeResult = z.infer<typeof meOutput>;

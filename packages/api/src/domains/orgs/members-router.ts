@@ -1,0 +1,46 @@
+import { authedProcedure, orgProcedure, router } from "../../trpc";
+import { acceptInvitation, inviteMember } from "./invitations-service";
+import {
+  acceptInviteInput,
+  acceptInviteOutput,
+  inviteInput,
+  inviteOutput,
+  leaveOutput,
+  memberListOutput,
+  memberSchema,
+  memberTargetInput,
+  removeMemberOutput,
+  updateRoleInput,
+} from "./members-schemas";
+import { leaveOrg, listMembers, removeMember, updateMemberRole } from "./members-service";
+
+export const membersRouter = router({
+  list: orgProcedure("members:read")
+    .output(memberListOutput)
+    .query(({ ctx }) => listMembers(ctx)),
+
+  invite: orgProcedure("members:manage")
+    .input(inviteInput)
+    .output(inviteOutput)
+    .mutation(({ ctx, input }) => inviteMember(ctx, input)),
+
+  acceptInvite: authedProcedure
+    .meta({ requires: "authenticated" })
+    .input(acceptInviteInput)
+    .output(acceptInviteOutput)
+    .mutation(({ ctx, input }) => acceptInvitation(ctx, input)),
+
+  updateRole: orgProcedure("members:manage")
+    .input(updateRoleInput)
+    .output(memberSchema)
+    .mutation(({ ctx, input }) => updateMemberRole(ctx, input)),
+
+  remove: orgProcedure("members:manage")
+    .input(memberTargetInput)
+    .output(removeMemberOutput)
+    .mutation(({ ctx, input }) => removeMember(ctx, input)),
+
+  leave: orgProcedure("org:read")
+    .output(leaveOutput)
+    .mutation(({ ctx }) => leaveOrg(ctx)),
+});

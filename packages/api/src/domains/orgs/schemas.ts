@@ -1,0 +1,46 @@
+import { ROLES } from "@kyro/db";
+import { z } from "zod";
+
+export const roleSchema = z.enum(ROLES);
+
+export const orgNameSchema = z
+  .string()
+  .trim()
+  .min(1, "Name is required")
+  .max(100)
+  // Names go into mail subjects and headers; control characters have no business there.
+  .regex(/^[^\p{Cc}]+$/u, "Name cannot contain control characters");
+
+export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+export const slugSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(2)
+  .max(63)
+  .regex(SLUG_PATTERN, "Slug must be lowercase letters and digits separated by single hyphens");
+
+export const createOrgInput = z.object({
+  name: orgNameSchema,
+  slug: slugSchema.optional(),
+});
+export type CreateOrgInput = z.infer<typeof createOrgInput>;
+
+export const updateOrgInput = z.object({
+  name: orgNameSchema.optional(),
+  slug: slugSchema.optional(),
+});
+export type UpdateOrgInput = z.infer<typeof updateOrgInput>;
+
+export const orgSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  slug: z.string(),
+  createdAt: z.date(),
+  /** The caller's role in this organization. */
+  role: roleSchema,
+});
+export type Org = z.infer<typeof orgSchema>;
+
+export const orgListOutput = z.object({ orgs: z.array(orgSchema) });

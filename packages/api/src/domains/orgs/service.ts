@@ -1,0 +1,166 @@
+import { randomBytes } from "node:crypto";
+import { memberships, organizations } from "@kyro/db";
+import { and, asc, eq, ne } from "drizzle-orm";
+import { type AuditScope, recordAudit } from "../../audit-log";
+import type { AppDeps } from "../../deps";
+import { AppError, notFound } from "../../errors";
+import type { OrgScope, UserPrincipal } from "../../trpc";
+import type { CreateOrgInput, Org, UpdateOrgInput } from "./schemas";
+
+export interface UserServiceContext {
+  deps: AppDeps;
+  audit: AuditScope;
+  principal: UserPrincipal;
+}
+
+export interface OrgServiceContext extends UserServiceContext {
+  org: OrgScope;
+}
+
+const SLUG_BASE_MAX = 48;
+const AUTO_SLUG_ATTEMPTS = 5;
+
+/** A URL-safe slug from a display name: accents dropped, anything else non-alphanumeric becomes a hyphen. */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, SLUG_BASE_MAX)
+    .replace(/-+$/, "");
+  if (slug.length >= 2) return slug;
+  return slug ? `org-${slug}` : "org";
+}
+
+function slugConflict(slug: string): AppError {
+  return new AppError("CONFLICT", `The slug "${slug}" is already taken`, { field: "slug" });
+}
+
+/** Postgres unique violation (23505), whether the driver error is thrown bare or wrapped by Drizzle. */
+function isUniqueViolation(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if ((current as { code?: unknown }).code === "23505") return true;
+  }
+  return false;
+}
+
+export async function createOrg(ctx: UserServiceContext, input: CreateOrgInput): Promise<Org> {
+  const base = input.slug ?? slugify(input.name);
+  return ctx.deps.db.transaction(async (tx) => {
+    let created: { id: string; slug: string; createdAt: Date } | undefined;
+    for (let attempt = 0; !created && attempt < AUTO_SLUG_ATTEMPTS; attempt++) {
+      const slug = attempt === 0 ? base : `${base}-${randomBytes(3).toString("hex")}`;
+      // ON CONFLICT DO NOTHING keeps the transaction usable when the slug is taken, even by a concurrent create.
+      [created] = await tx
+        .insert(organizations)
+        .values({ name: input.name, slug, createdBy: ctx.principal.userId })
+        .onConflictDoNothing({ target: organizations.slug })
+        .returning({ id: organizations.id, slug: organizations.slug, createdAt: organizations.createdAt });
+      if (!created && input.slug) throw slugConflict(input.slug);
+    }
+    if (!created) throw new AppError("CONFLICT", "Could not find a free slug; choose one explicitly");
+    await tx.insert(memberships).values({ orgId: created.id, userId: ctx.principal.userId, role: "owner" });
+    await recordAudit(tx, ctx.audit, {
+      orgId: created.id,
+      action: "org.created",
+      resourceType: "organization",
+      resourceId: created.id,
+      after: { name: input.name, slug: created.slug },
+    });
+    return {
+      id: created.id,
+      name: input.name,
+      slug: created.slug,
+      createdAt: created.createdAt,
+      role: "owner",
+    };
+  });
+}
+
+export async function listOrgs(
+  ctx: Pick<UserServiceContext, "deps" | "principal">,
+): Promise<{ orgs: Org[] }> {
+  const orgs = await ctx.deps.db
+    .select({
+      id: organizations.id,
+      name: organizations.name,
+      slug: organizations.slug,
+      createdAt: organizations.createdAt,
+      role: memberships.role,
+    })
+    .from(memberships)
+    .innerJoin(organizations, eq(organizations.id, memberships.orgId))
+    .where(eq(memberships.userId, ctx.principal.userId))
+    .orderBy(asc(organizations.name), asc(organizations.id));
+  return { orgs };
+}
+
+export async function getOrg(ctx: Pick<OrgServiceContext, "deps" | "org">): Promise<Org> {
+  const [org] = await ctx.deps.db
+    .select({
+      id: organizations.id,
+      name: organizations.name,
+      slug: organizations.slug,
+      createdAt: organizations.createdAt,
+    })
+    .from(organizations)
+    .where(eq(organizations.id, ctx.org.orgId))
+    .limit(1);
+  if (!org) throw notFound("Organization");
+  return { ...org, role: ctx.org.role };
+}
+
+export async function updateOrg(ctx: OrgServiceContext, input: UpdateOrgInput): Promise<Org> {
+  if (input.name === undefined && input.slug === undefined) {
+    throw new AppError("BAD_REQUEST", "Nothing to update: provide a name or a slug");
+  }
+  const { orgId } = ctx.org;
+  try {
+    return await ctx.deps.db.transaction(async (tx) => {
+      const [current] = await tx
+        .select({
+          id: organizations.id,
+          name: organizations.name,
+          slug: organizations.slug,
+          createdAt: organizations.createdAt,
+        })
+        .from(organizations)
+        .where(eq(organizations.id, orgId))
+        .for("update");
+      if (!current) throw notFound("Organization");
+      const before: { name?: string; slug?: string } = {};
+      const after: { name?: string; slug?: string } = {};
+      if (input.name !== undefined && input.name !== current.name) {
+        before.name = current.name;
+        after.name = input.name;
+      }
+      if (input.slug !== undefined && input.slug !== current.slug) {
+        const [taken] = await tx
+          .select({ id: organizations.id })
+          .from(organizations)
+          .where(and(eq(organizations.slug, input.slug), ne(organizations.id, orgId)))
+          .limit(1);
+        if (taken) throw slugConflict(input.slug);
+        before.slug = current.slug;
+        after.slug = input.slug;
+      }
+      if (Object.keys(after).length === 0) return { ...current, role: ctx.org.role };
+      await tx.update(organizations).set(after).where(eq(organizations.id, orgId));
+      await recordAudit(tx, ctx.audit, {
+        orgId,
+        action: "org.updated",
+        resourceType: "organization",
+        resourceId: orgId,
+        before,
+        after,
+      });
+      return { ...current, ...after, role: ctx.org.role };
+    });
+  } catch (error) {
+    // The pre-check cannot see a slug taken by a transaction that commits between it and the update.
+    if (input.slug !== undefined && isUniqueViolation(error)) throw slugConflict(input.slug);
+    throw error;
+  }
+}

@@ -1,0 +1,54 @@
+import { randomBytes } from "node:crypto";
+import { auditEvents } from "@kyro/db";
+import { TRPCError } from "@trpc/server";
+import { and, asc, eq } from "drizzle-orm";
+import { AppError, type ErrorCode } from "../src/errors";
+import type { TestApp } from "./harness";
+
+export const STRONG_PASSWORD = "violet-lantern-harbor-91";
+
+export function uniqueEmail(label = "user"): string {
+  return `${label}-${randomBytes(5).toString("hex")}@example.test`;
+}
+
+export interface Failure {
+  code: ErrorCode;
+  message: string;
+  details: Record<string, unknown> | undefined;
+}
+
+/** Awaits a call that must fail and returns its code, message and AppError details. */
+export async function failureOf(call: Promise<unknown>): Promise<Failure> {
+  try {
+    await call;
+  } catch (error) {
+    if (!(error instanceof TRPCError)) throw error;
+    const details = error.cause instanceof AppError ? error.cause.details : undefined;
+    return { code: error.code as ErrorCode, message: error.message, details };
+  }
+  throw new Error("expected the call to fail, but it succeeded");
+}
+
+export async function auditRows(app: TestApp, filter: { action: string; actorId?: string }) {
+  return app.database.db
+    .select({
+      orgId: auditEvents.orgId,
+      actorType: auditEvents.actorType,
+      actorId: auditEvents.actorId,
+      actorLabel: auditEvents.actorLabel,
+      action: auditEvents.action,
+      resourceType: auditEvents.resourceType,
+      resourceId: auditEvents.resourceId,
+      requestId: auditEvents.requestId,
+      ip: auditEvents.ip,
+      diff: auditEvents.diff,
+    })
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.action, filter.action),
+        filter.actorId ? eq(auditEvents.actorId, filter.actorId) : undefined,
+      ),
+    )
+    .orderBy(asc(auditEvents.id));
+}
