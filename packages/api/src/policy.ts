@@ -43,6 +43,37 @@ export function roleHasPermission(role: Role, permission: Permission): boolean {
   return ROLE_PERMISSIONS[role].has(permission);
 }
 
+/**
+ * API-key scopes (one table; add scopes as domains arrive). A key acts only within its own org and
+ * only with the permissions its scopes map to — never more than the scopes, whatever its creator's role.
+ * No scope grants `keys:manage` or `members:manage`: a leaked key must not mint keys or change people.
+ */
+export const API_KEY_SCOPES = [
+  "read:bots",
+  "write:bots",
+  "run:actions",
+  "read:analytics",
+  "admin:org",
+] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
+  "read:bots": new Set<Permission>([]),
+  "write:bots": new Set<Permission>([]),
+  "run:actions": new Set<Permission>([]),
+  "read:analytics": new Set<Permission>([]),
+  "admin:org": new Set<Permission>(["org:read", "org:update", "members:read", "audit:read", "audit:export"]),
+};
+
+export function scopesHavePermission(scopes: readonly ApiKeyScope[], permission: Permission): boolean {
+  return scopes.some((scope) => SCOPE_PERMISSIONS[scope].has(permission));
+}
+
+/** The scopes that would let a key call a procedure requiring `permission` (for docs and errors). */
+export function scopesGranting(permission: Permission): ApiKeyScope[] {
+  return API_KEY_SCOPES.filter((scope) => SCOPE_PERMISSIONS[scope].has(permission));
+}
+
 /** Only an owner may grant the owner role or change (demote, remove) an owner. */
 export function canAssignRole(
   actorRole: Role,

@@ -7,10 +7,13 @@ import type { Actor, AuditScope } from "./audit-log";
 import { type Context, depsOf } from "./context";
 import { AppError, describeError, forbidden, notFound, toTRPCError, unauthorized } from "./errors";
 import { type Permission, type Requirement, roleHasPermission } from "./policy";
+import type { RestMeta } from "./rest-meta";
 
 export interface ProcedureMeta {
   /** Every procedure declares what it requires; a test fails on any that does not. */
   requires: Requirement;
+  /** Present on procedures reachable over REST (and so in the OpenAPI document). */
+  rest?: RestMeta;
 }
 
 const t = initTRPC
