@@ -31,6 +31,7 @@ export function depsOf(runtime: Runtime): AppDeps {
 /** Filled in by the auth and org middlewares so the server's access log can name the caller. */
 export interface RequestTrace {
   userId?: string;
+  keyId?: string;
   orgId?: string;
 }
 

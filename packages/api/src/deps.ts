@@ -9,6 +9,8 @@ import {
   type Mailer,
   type Redis,
 } from "@kyro/platform";
+import type { ApiKeyPrincipal } from "./authenticate";
+import { unauthorized } from "./errors";
 
 export interface Settings {
   /** Base URL used in links sent by mail (invitations). */
@@ -17,6 +19,12 @@ export interface Settings {
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
   invitationTtlHours: number;
+}
+
+/** Verifies API keys (cached); implemented by the api-keys domain. */
+export interface ApiKeyVerifier {
+  /** Resolves a presented key to its principal, or throws UNAUTHORIZED. */
+  verify(secret: string): Promise<ApiKeyPrincipal>;
 }
 
 /** Everything the procedures and services need, built once per process by the server (or a test). */
@@ -29,6 +37,7 @@ export interface AppDeps {
   /** HMAC keys derived from KYRO_SECRET, one per purpose. */
   hmacKeys: { refreshToken: Buffer; invitation: Buffer; apiKey: Buffer };
   limiters: { loginPerAccount: Limiter; loginPerIp: Limiter };
+  apiKeys: ApiKeyVerifier;
   settings: Settings;
 }
 
@@ -78,6 +87,11 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
         { keyPrefix: `${prefix}:login:ip`, points: 100, durationSeconds: 900, blockSeconds: 900 },
         options.redis,
       ),
+    },
+    apiKeys: {
+      async verify() {
+        throw unauthorized("Invalid API key");
+      },
     },
     settings,
   };

@@ -1,12 +1,20 @@
-import { memberships, organizations, type Role, refreshTokenFamilies, users } from "@kyro/db";
+import { memberships, organizations, type Role } from "@kyro/db";
 import { initTRPC } from "@trpc/server";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import superjson from "superjson";
 import { z } from "zod";
-import type { Actor, AuditScope } from "./audit-log";
+import type { AuditScope } from "./audit-log";
+import { actorOf, authenticateBearer, type Principal } from "./authenticate";
 import { type Context, depsOf } from "./context";
+import type { AppDeps } from "./deps";
 import { AppError, describeError, forbidden, notFound, toTRPCError, unauthorized } from "./errors";
-import { type Permission, type Requirement, roleHasPermission } from "./policy";
+import {
+  type Permission,
+  type Requirement,
+  roleHasPermission,
+  scopesGranting,
+  scopesHavePermission,
+} from "./policy";
 import type { RestMeta } from "./rest-meta";
 
 export interface ProcedureMeta {
@@ -58,83 +66,85 @@ const withDeps = t.middleware(({ ctx, next }) => next({ ctx: { deps: depsOf(ctx.
 /** No caller required. Declare `.meta({ requires: "public" })`. */
 export const publicProcedure = t.procedure.use(mapErrors).use(withDeps);
 
-export interface UserPrincipal {
-  kind: "user";
-  userId: string;
-  email: string;
-  sessionId: string;
-  activeOrgId: string | null;
-}
-
-function bearerToken(authorization: string | null): string | null {
-  if (!authorization) return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  return match?.[1] ?? null;
-}
-
-/**
- * A signed-in user. The session is checked on every request, so logout, password change and
- * reuse detection cut off access tokens at once rather than when they expire.
- */
-export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const token = bearerToken(ctx.authorization);
-  if (!token) throw unauthorized();
-  const claims = await ctx.deps.accessTokens.verify(token);
-  if (!claims) throw unauthorized("Invalid or expired access token");
-  const [session] = await ctx.deps.db
-    .select({ email: users.email })
-    .from(refreshTokenFamilies)
-    .innerJoin(users, eq(users.id, refreshTokenFamilies.userId))
-    .where(
-      and(
-        eq(refreshTokenFamilies.id, claims.sessionId),
-        eq(refreshTokenFamilies.userId, claims.userId),
-        isNull(refreshTokenFamilies.revokedAt),
-      ),
-    )
-    .limit(1);
-  if (!session) throw unauthorized("Session has ended");
-  const principal: UserPrincipal = {
-    kind: "user",
-    userId: claims.userId,
-    email: session.email,
-    sessionId: claims.sessionId,
-    activeOrgId: claims.activeOrgId,
-  };
-  ctx.trace.userId = principal.userId;
-  const actor: Actor = { type: "user", id: principal.userId, label: principal.email };
-  const audit: AuditScope = { actor, request: ctx.request };
+/** Any verified caller: a user or an API key. Declare `.meta({ requires: "authenticated" })`. */
+export const principalProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const principal = await authenticateBearer(ctx.deps, ctx.authorization);
+  if (!principal) throw unauthorized();
+  if (principal.kind === "user") ctx.trace.userId = principal.userId;
+  else ctx.trace.keyId = principal.keyId;
+  const audit: AuditScope = { actor: actorOf(principal), request: ctx.request };
   return next({ ctx: { principal, audit } });
+});
+
+/** A signed-in user; API keys are refused — these operations act on a person's account or session. */
+export const authedProcedure = principalProcedure.use(({ ctx, next }) => {
+  const { principal } = ctx;
+  if (principal.kind !== "user") throw forbidden("This operation requires a user session, not an API key");
+  return next({ ctx: { principal } });
 });
 
 export interface OrgScope {
   orgId: string;
-  role: Role;
+  /** The member's role; null when the caller is an API key (its scopes decide instead). */
+  role: Role | null;
 }
 
 export const orgIdInput = z.object({ orgId: z.uuid() });
 
+async function resolveOrgScope(
+  deps: AppDeps,
+  principal: Principal,
+  orgId: string,
+  permission: Permission,
+): Promise<OrgScope> {
+  if (principal.kind === "apiKey") {
+    if (principal.orgId !== orgId) throw notFound("Organization");
+    if (!scopesHavePermission(principal.scopes, permission)) {
+      throw new AppError("FORBIDDEN", "This API key's scopes do not allow this operation", {
+        requiredScopes: scopesGranting(permission),
+      });
+    }
+    return { orgId, role: null };
+  }
+  const [membership] = await deps.db
+    .select({ role: memberships.role })
+    .from(memberships)
+    .innerJoin(organizations, eq(organizations.id, memberships.orgId))
+    .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, principal.userId)))
+    .limit(1);
+  if (!membership) throw notFound("Organization");
+  if (!roleHasPermission(membership.role, permission)) throw forbidden();
+  return { orgId, role: membership.role };
+}
+
 /**
- * Org-scoped procedure: resolves the caller's membership on every request (so removals and role
- * changes apply at once), answers NOT_FOUND to non-members — ids of other orgs cannot be probed —
- * and FORBIDDEN to members whose role lacks the permission. It runs before the rest of the input is
- * validated, so a foreign org is always a 404.
+ * Org-scoped procedure. For a user it resolves the membership on every request (so removals and role
+ * changes apply at once); for an API key the org is the key's own and its scopes must grant the
+ * permission. Non-members and other orgs' ids answer NOT_FOUND — ids cannot be probed — and a missing
+ * permission FORBIDDEN. It runs before the rest of the input is validated, so a foreign org is always a 404.
  */
 export function orgProcedure(permission: Permission) {
-  return authedProcedure
+  return principalProcedure
     .meta({ requires: permission })
     .input(orgIdInput)
     .use(async ({ ctx, input, next }) => {
-      const [membership] = await ctx.deps.db
-        .select({ role: memberships.role })
-        .from(memberships)
-        .innerJoin(organizations, eq(organizations.id, memberships.orgId))
-        .where(and(eq(memberships.orgId, input.orgId), eq(memberships.userId, ctx.principal.userId)))
-        .limit(1);
-      if (!membership) throw notFound("Organization");
-      if (!roleHasPermission(membership.role, permission)) throw forbidden();
-      ctx.trace.orgId = input.orgId;
-      const org: OrgScope = { orgId: input.orgId, role: membership.role };
+      const org = await resolveOrgScope(ctx.deps, ctx.principal, input.orgId, permission);
+      ctx.trace.orgId = org.orgId;
       return next({ ctx: { org } });
     });
+}
+
+export interface UserOrgScope extends OrgScope {
+  role: Role;
+}
+
+/** Org-scoped and user-only: for operations on people and sessions that no API key may perform. */
+export function orgUserProcedure(permission: Permission) {
+  return orgProcedure(permission).use(({ ctx, next }) => {
+    const { principal } = ctx;
+    if (principal.kind !== "user") throw forbidden("This operation requires a user session, not an API key");
+    // A user principal always resolves to a membership role.
+    const org: UserOrgScope = { orgId: ctx.org.orgId, role: ctx.org.role as Role };
+    return next({ ctx: { principal, org } });
+  });
 }

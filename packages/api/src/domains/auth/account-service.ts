@@ -2,9 +2,10 @@ import { memberships, organizations, refreshTokenFamilies, users } from "@kyro/d
 import { hashPassword, verifyPassword } from "@kyro/platform";
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { type AuditScope, recordAudit } from "../../audit-log";
+import type { UserPrincipal } from "../../authenticate";
 import type { AppDeps } from "../../deps";
 import { AppError, unauthorized } from "../../errors";
-import type { OrgScope, UserPrincipal } from "../../trpc";
+import type { UserOrgScope } from "../../trpc";
 import { assertPasswordPolicy } from "./password-policy";
 import type { ChangePasswordInput, LogoutInput, MeResult, SwitchOrgResult } from "./schemas";
 import { throttled } from "./service";
@@ -17,7 +18,7 @@ export interface UserAuthContext {
 }
 
 export interface OrgAuthContext extends UserAuthContext {
-  org: OrgScope;
+  org: UserOrgScope;
 }
 
 const SESSION_ENDED = "Session has ended";
@@ -124,7 +125,7 @@ export async function changePassword(
 /**
  * Points the session at another org and rotates: every refresh token issued before the switch is
  * retired (presenting one later counts as reuse), so only the returned pair carries on the session.
- * Membership was already checked by orgProcedure.
+ * Membership was already checked by orgUserProcedure.
  */
 export async function switchOrg(ctx: OrgAuthContext): Promise<SwitchOrgResult> {
   const { deps, principal, org } = ctx;

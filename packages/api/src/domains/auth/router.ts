@@ -1,4 +1,4 @@
-import { authedProcedure, orgProcedure, publicProcedure, router } from "../../trpc";
+import { authedProcedure, orgUserProcedure, publicProcedure, router } from "../../trpc";
 import { changePassword, logout, me, switchOrg } from "./account-service";
 import {
   changePasswordInput,
@@ -43,8 +43,8 @@ export const authRouter = router({
     .input(changePasswordInput)
     .output(okOutput)
     .mutation(({ ctx, input }) => changePassword(ctx, input)),
-  // Any member may switch to an org; orgProcedure answers NOT_FOUND to non-members.
-  switchOrg: orgProcedure("org:read")
+  // Any member may switch to an org; orgUserProcedure answers NOT_FOUND to non-members.
+  switchOrg: orgUserProcedure("org:read")
     .output(switchOrgOutput)
     .mutation(({ ctx }) => switchOrg(ctx)),
 });

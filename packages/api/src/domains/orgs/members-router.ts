@@ -1,4 +1,4 @@
-import { authedProcedure, orgProcedure, router } from "../../trpc";
+import { authedProcedure, orgProcedure, orgUserProcedure, router } from "../../trpc";
 import { acceptInvitation, inviteMember } from "./invitations-service";
 import {
   acceptInviteInput,
@@ -19,7 +19,7 @@ export const membersRouter = router({
     .output(memberListOutput)
     .query(({ ctx }) => listMembers(ctx)),
 
-  invite: orgProcedure("members:manage")
+  invite: orgUserProcedure("members:manage")
     .input(inviteInput)
     .output(inviteOutput)
     .mutation(({ ctx, input }) => inviteMember(ctx, input)),
@@ -30,17 +30,17 @@ export const membersRouter = router({
     .output(acceptInviteOutput)
     .mutation(({ ctx, input }) => acceptInvitation(ctx, input)),
 
-  updateRole: orgProcedure("members:manage")
+  updateRole: orgUserProcedure("members:manage")
     .input(updateRoleInput)
     .output(memberSchema)
     .mutation(({ ctx, input }) => updateMemberRole(ctx, input)),
 
-  remove: orgProcedure("members:manage")
+  remove: orgUserProcedure("members:manage")
     .input(memberTargetInput)
     .output(removeMemberOutput)
     .mutation(({ ctx, input }) => removeMember(ctx, input)),
 
-  leave: orgProcedure("org:read")
+  leave: orgUserProcedure("org:read")
     .output(leaveOutput)
     .mutation(({ ctx }) => leaveOrg(ctx)),
 });

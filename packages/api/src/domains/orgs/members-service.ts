@@ -11,7 +11,7 @@ import type {
   RemoveMemberOutput,
   UpdateRoleInput,
 } from "./members-schemas";
-import type { OrgServiceContext } from "./service";
+import type { OrgCallerContext, OrgServiceContext } from "./service";
 
 const lastOwner = (message: string) => new AppError("CONFLICT", message);
 
@@ -65,7 +65,7 @@ async function clearActiveOrg(tx: Transaction, orgId: string, userId: string): P
     .where(and(eq(refreshTokenFamilies.userId, userId), eq(refreshTokenFamilies.activeOrgId, orgId)));
 }
 
-export async function listMembers(ctx: Pick<OrgServiceContext, "deps" | "org">): Promise<MemberList> {
+export async function listMembers(ctx: Pick<OrgCallerContext, "deps" | "org">): Promise<MemberList> {
   const { db } = ctx.deps;
   const members = await db
     .select({
@@ -79,7 +79,7 @@ export async function listMembers(ctx: Pick<OrgServiceContext, "deps" | "org">):
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(eq(memberships.orgId, ctx.org.orgId))
     .orderBy(asc(memberships.createdAt), asc(memberships.userId));
-  if (!roleHasPermission(ctx.org.role, "members:manage")) return { members };
+  if (!ctx.org.role || !roleHasPermission(ctx.org.role, "members:manage")) return { members };
   const pending = await db
     .select({
       id: invitations.id,

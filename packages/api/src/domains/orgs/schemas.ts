@@ -38,8 +38,8 @@ export const orgSchema = z.object({
   name: z.string(),
   slug: z.string(),
   createdAt: z.date(),
-  /** The caller's role in this organization. */
-  role: roleSchema,
+  /** The caller's role in this organization; null when the caller is an API key. */
+  role: roleSchema.nullable(),
 });
 export type Org = z.infer<typeof orgSchema>;
 

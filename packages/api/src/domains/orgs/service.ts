@@ -2,9 +2,10 @@ import { randomBytes } from "node:crypto";
 import { memberships, organizations } from "@kyro/db";
 import { and, asc, eq, ne } from "drizzle-orm";
 import { type AuditScope, recordAudit } from "../../audit-log";
+import type { UserPrincipal } from "../../authenticate";
 import type { AppDeps } from "../../deps";
 import { AppError, notFound } from "../../errors";
-import type { OrgScope, UserPrincipal } from "../../trpc";
+import type { OrgScope, UserOrgScope } from "../../trpc";
 import type { CreateOrgInput, Org, UpdateOrgInput } from "./schemas";
 
 export interface UserServiceContext {
@@ -13,7 +14,15 @@ export interface UserServiceContext {
   principal: UserPrincipal;
 }
 
+/** Member management: only a user session, never an API key. */
 export interface OrgServiceContext extends UserServiceContext {
+  org: UserOrgScope;
+}
+
+/** Org reads and settings: a member or an API key whose scopes allow it. */
+export interface OrgCallerContext {
+  deps: AppDeps;
+  audit: AuditScope;
   org: OrgScope;
 }
 
@@ -97,7 +106,7 @@ export async function listOrgs(
   return { orgs };
 }
 
-export async function getOrg(ctx: Pick<OrgServiceContext, "deps" | "org">): Promise<Org> {
+export async function getOrg(ctx: Pick<OrgCallerContext, "deps" | "org">): Promise<Org> {
   const [org] = await ctx.deps.db
     .select({
       id: organizations.id,
@@ -112,7 +121,7 @@ export async function getOrg(ctx: Pick<OrgServiceContext, "deps" | "org">): Prom
   return { ...org, role: ctx.org.role };
 }
 
-export async function updateOrg(ctx: OrgServiceContext, input: UpdateOrgInput): Promise<Org> {
+export async function updateOrg(ctx: OrgCallerContext, input: UpdateOrgInput): Promise<Org> {
   if (input.name === undefined && input.slug === undefined) {
     throw new AppError("BAD_REQUEST", "Nothing to update: provide a name or a slug");
   }
