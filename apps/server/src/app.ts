@@ -76,6 +76,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       secret,
       settings: { publicUrl: config.publicUrl, platformAdmins: config.platformAdmins },
     });
+    opened.push(() => deps.dispose());
     const http = createHttpServer({
       runtime: createRuntime(deps),
       logger,

@@ -1,3 +1,4 @@
+import type { Settings } from "@kyro/api";
 import { createTestApp, type TestApp } from "@kyro/api/testing";
 import { createLogger } from "@kyro/platform";
 import { createHttpServer, type HttpServer } from "../src/http/server";
@@ -24,8 +25,10 @@ export interface TestServer {
 }
 
 /** The real HTTP server on 127.0.0.1 and a free port, over the harness's deps and database. */
-export async function startTestServer(options: { corsOrigins?: string[] } = {}): Promise<TestServer> {
-  const app = await createTestApp();
+export async function startTestServer(
+  options: { corsOrigins?: string[]; settings?: Partial<Settings> } = {},
+): Promise<TestServer> {
+  const app = await createTestApp({ settings: options.settings });
   const logs: AccessLogLine[] = [];
   const logger = createLogger({
     level: "info",

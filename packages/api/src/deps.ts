@@ -10,7 +10,7 @@ import {
   type Redis,
 } from "@kyro/platform";
 import type { ApiKeyPrincipal } from "./authenticate";
-import { unauthorized } from "./errors";
+import { createApiKeyVerifier } from "./domains/api-keys/verifier";
 
 export interface Settings {
   /** Base URL used in links sent by mail (invitations). */
@@ -25,6 +25,12 @@ export interface Settings {
 export interface ApiKeyVerifier {
   /** Resolves a presented key to its principal, or throws UNAUTHORIZED. */
   verify(secret: string): Promise<ApiKeyPrincipal>;
+  /** Drops a key's cached record here at once and, with Redis, on every other process (after rotate/revoke). */
+  invalidate(keyId: string): Promise<void>;
+  /** Writes pending last-used times now instead of at the next minute tick. */
+  flush(): Promise<void>;
+  /** Stops the timer and the Redis subscriber after a final flush. */
+  dispose(): Promise<void>;
 }
 
 /** Everything the procedures and services need, built once per process by the server (or a test). */
@@ -39,6 +45,8 @@ export interface AppDeps {
   limiters: { loginPerAccount: Limiter; loginPerIp: Limiter };
   apiKeys: ApiKeyVerifier;
   settings: Settings;
+  /** Releases timers and extra connections and writes what is pending; call before closing Redis and the database. */
+  dispose(): Promise<void>;
 }
 
 export interface BuildDepsOptions {
@@ -63,6 +71,18 @@ export const DEFAULT_SETTINGS: Settings = {
 export function buildDeps(options: BuildDepsOptions): AppDeps {
   const settings = { ...DEFAULT_SETTINGS, ...options.settings };
   const prefix = options.redisKeyPrefix ?? "kyro";
+  const hmacKeys = {
+    refreshToken: deriveKey(options.secret, "refresh-token"),
+    invitation: deriveKey(options.secret, "invitation"),
+    apiKey: deriveKey(options.secret, "api-key"),
+  };
+  const apiKeys = createApiKeyVerifier({
+    db: options.db,
+    redis: options.redis,
+    logger: options.logger,
+    hmacKey: hmacKeys.apiKey,
+    invalidationChannel: `${prefix}:api-keys:invalidate`,
+  });
   return {
     db: options.db,
     redis: options.redis,
@@ -72,11 +92,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
       deriveKey(options.secret, "access-token"),
       settings.accessTokenTtlSeconds,
     ),
-    hmacKeys: {
-      refreshToken: deriveKey(options.secret, "refresh-token"),
-      invitation: deriveKey(options.secret, "invitation"),
-      apiKey: deriveKey(options.secret, "api-key"),
-    },
+    hmacKeys,
     limiters: {
       // Failed logins only: 10 per account per 15 minutes, 100 per IP per 15 minutes; then blocked 15 minutes.
       loginPerAccount: createLimiter(
@@ -88,11 +104,8 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
         options.redis,
       ),
     },
-    apiKeys: {
-      async verify() {
-        throw unauthorized("Invalid API key");
-      },
-    },
+    apiKeys,
     settings,
+    dispose: () => apiKeys.dispose(),
   };
 }

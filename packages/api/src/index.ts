@@ -1,4 +1,5 @@
 export type { Actor, AuditScope } from "./audit-log";
+export { authenticateBearer, type Principal } from "./authenticate";
 export {
   type Context,
   createContext,
@@ -9,7 +10,9 @@ export {
   type Runtime,
 } from "./context";
 export { type AppDeps, type BuildDepsOptions, buildDeps, DEFAULT_SETTINGS, type Settings } from "./deps";
-export { contentTypeFor, exportFilename } from "./domains/audit/service";
 export { AppError, type DescribedError, describeError, ERROR_STATUS, type ErrorCode } from "./errors";
+export { createOpenApiDocument, type OpenApiOptions } from "./openapi/document";
+export { type RestProcedure, restProcedures } from "./openapi/procedures";
+export type { RestMeta, RestStreamMeta } from "./rest-meta";
 export { type AppRouter, appRouter } from "./root";
 export { createCallerFactory } from "./trpc";

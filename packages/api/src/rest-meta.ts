@@ -2,6 +2,7 @@
  * A REST route, declared once as metadata on the procedure it serves. The server's generic adapter
  * serves it under /api/v1 through createCaller, and the OpenAPI document is generated from it and the
  * procedure's own zod input/output schemas — so the three can never drift apart.
+ * Plain data only: this type is part of the published `AppRouter`.
  */
 export interface RestMeta {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -12,4 +13,17 @@ export interface RestMeta {
   tags: readonly string[];
   /** HTTP status of a success (default 200; 201 for creations). */
   successStatus?: number;
+  /** Present when the procedure resolves to an `AsyncIterable<string>` sent as a file download. */
+  stream?: RestStreamMeta;
+}
+
+export interface RestStreamMeta {
+  /** The input field whose value picks the format, e.g. `format`. */
+  formatField: string;
+  /** Content type per format value; the document describes JSON ones as an array, the rest as text. */
+  contentTypes: Readonly<Record<string, string>>;
+  /** The download is named `${filenamePrefix}-${UTC timestamp}.${format}`. */
+  filenamePrefix: string;
+  /** Component id (a schema's `.meta({ id })`) of one element of a JSON array stream, for the document. */
+  itemSchemaId?: string;
 }

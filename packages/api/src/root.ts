@@ -1,3 +1,4 @@
+import { apiKeysRouter } from "./domains/api-keys/router";
 import { auditRouter } from "./domains/audit/router";
 import { authRouter } from "./domains/auth/router";
 import { orgsRouter } from "./domains/orgs/router";
@@ -6,6 +7,7 @@ import { router } from "./trpc";
 export const appRouter = router({
   auth: authRouter,
   orgs: orgsRouter,
+  apiKeys: apiKeysRouter,
   audit: auditRouter,
 });
 

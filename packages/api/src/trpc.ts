@@ -148,3 +148,14 @@ export function orgUserProcedure(permission: Permission) {
     return next({ ctx: { principal, org } });
   });
 }
+
+/**
+ * A bot-restricted API key may touch only its own bot. Any other bot answers NOT_FOUND, exactly as a
+ * bot of another org does, so a restricted key cannot learn which bot ids exist. Users and unrestricted
+ * keys pass (their org scope was already checked).
+ */
+export function assertBotAccess(principal: Principal, botId: string): void {
+  if (principal.kind === "apiKey" && principal.botId !== null && principal.botId !== botId) {
+    throw notFound("Bot");
+  }
+}

@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { auditEvents } from "@kyro/db";
 import { TRPCError } from "@trpc/server";
 import { and, asc, eq } from "drizzle-orm";
+import type { UserMeResult } from "../src/domains/auth/schemas";
 import { AppError, type ErrorCode } from "../src/errors";
-import type { TestApp } from "./harness";
+import type { Caller, TestApp } from "./harness";
 
 export const STRONG_PASSWORD = "violet-lantern-harbor-91";
 
@@ -51,4 +52,11 @@ export async function auditRows(app: TestApp, filter: { action: string; actorId?
       ),
     )
     .orderBy(asc(auditEvents.id));
+}
+
+/** auth.me for a signed-in user; fails when the caller turns out to be anything else. */
+export async function userMe(caller: Caller): Promise<UserMeResult> {
+  const me = await caller.auth.me();
+  if (me.kind !== "user") throw new Error(`expected a user principal, got ${me.kind}`);
+  return me;
 }

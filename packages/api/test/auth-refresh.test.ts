@@ -2,7 +2,7 @@ import { refreshTokenFamilies, refreshTokens } from "@kyro/db";
 import { hmacSha256 } from "@kyro/platform";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditRows, failureOf, STRONG_PASSWORD, uniqueEmail } from "./auth-helpers";
+import { auditRows, failureOf, STRONG_PASSWORD, uniqueEmail, userMe } from "./auth-helpers";
 import { createTestApp, type TestApp } from "./harness";
 
 let app: TestApp;
@@ -48,7 +48,7 @@ describe("auth.refresh", () => {
     expect(next.refreshToken).toMatch(/^kyro_rt_/);
     expect(next.refreshToken).not.toBe(session.refreshToken);
     expect(await sessionIdOf(next.accessToken)).toBe(sessionId);
-    expect((await app.caller(next.accessToken).auth.me()).user.id).toBe(session.user.id);
+    expect((await userMe(app.caller(next.accessToken))).user.id).toBe(session.user.id);
 
     const tokens = await app.database.db
       .select({ tokenHash: refreshTokens.tokenHash, rotatedAt: refreshTokens.rotatedAt })

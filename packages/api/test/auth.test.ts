@@ -2,7 +2,7 @@ import { memberships, refreshTokenFamilies, refreshTokens, users } from "@kyro/d
 import { hmacSha256 } from "@kyro/platform";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditRows, failureOf, STRONG_PASSWORD, uniqueEmail } from "./auth-helpers";
+import { auditRows, failureOf, STRONG_PASSWORD, uniqueEmail, userMe } from "./auth-helpers";
 import { createTestApp, type TestApp } from "./harness";
 
 let app: TestApp;
@@ -48,7 +48,7 @@ describe("auth.signup", () => {
     expect(result.refreshToken).toMatch(/^kyro_rt_/);
     expect(result.accessTokenExpiresAt.getTime()).toBeGreaterThan(Date.now());
 
-    const me = await app.caller(result.accessToken).auth.me();
+    const me = await userMe(app.caller(result.accessToken));
     expect(me.user).toMatchObject({ id: result.user.id, email: "new.person@example.test", name: "Jane" });
     expect(me).toMatchObject({ activeOrgId: null, orgs: [] });
 
@@ -129,7 +129,7 @@ describe("auth.login", () => {
     const sessionId = await sessionIdOf(result.accessToken);
     expect(sessionId).not.toBe(await sessionIdOf(created.accessToken));
     expect(await sessionRow(sessionId)).toMatchObject({ ip: "198.51.100.4", userAgent: "sdk" });
-    expect((await app.caller(result.accessToken).auth.me()).user.id).toBe(created.user.id);
+    expect((await userMe(app.caller(result.accessToken))).user.id).toBe(created.user.id);
     expect(await app.caller().auth.refresh({ refreshToken: result.refreshToken })).toMatchObject({
       refreshToken: expect.stringMatching(/^kyro_rt_/),
     });
@@ -175,6 +175,7 @@ describe("auth.me", () => {
     await app.seedOrg("Someone Else");
     const me = await app.caller(org.agent.accessToken).auth.me();
     expect(me).toEqual({
+      kind: "user",
       user: {
         id: org.agent.id,
         email: org.agent.email,
@@ -199,7 +200,7 @@ describe("auth.logout", () => {
     expect((await failureOf(app.caller().auth.refresh({ refreshToken: first.refreshToken }))).code).toBe(
       "UNAUTHORIZED",
     );
-    expect((await app.caller(second.accessToken).auth.me()).user.id).toBe(first.user.id);
+    expect((await userMe(app.caller(second.accessToken))).user.id).toBe(first.user.id);
 
     const sessionId = await sessionIdOf(first.accessToken);
     expect(await sessionRow(sessionId)).toMatchObject({
@@ -230,7 +231,7 @@ describe("auth.logout", () => {
         "UNAUTHORIZED",
       );
     }
-    expect((await app.caller(bystander.accessToken).auth.me()).user.id).toBe(bystander.user.id);
+    expect((await userMe(app.caller(bystander.accessToken))).user.id).toBe(bystander.user.id);
   });
 });
 
@@ -288,7 +289,7 @@ describe("auth.changePassword", () => {
         .auth.changePassword({ currentPassword: STRONG_PASSWORD, newPassword: NEW_PASSWORD }),
     ).toEqual({ ok: true });
 
-    expect((await app.caller(current.accessToken).auth.me()).user.id).toBe(current.user.id);
+    expect((await userMe(app.caller(current.accessToken))).user.id).toBe(current.user.id);
     expect(await app.caller().auth.refresh({ refreshToken: current.refreshToken })).toHaveProperty(
       "accessToken",
     );
@@ -343,7 +344,7 @@ describe("auth.switchOrg", () => {
     const claims = await app.deps.accessTokens.verify(switched.accessToken);
     expect(claims).toMatchObject({ userId: session.user.id, activeOrgId: org.id });
     expect(claims?.sessionId).toBe(await sessionIdOf(session.accessToken));
-    expect((await app.caller(switched.accessToken).auth.me()).activeOrgId).toBe(org.id);
+    expect((await userMe(app.caller(switched.accessToken))).activeOrgId).toBe(org.id);
 
     const refreshed = await app.caller().auth.refresh({ refreshToken: switched.refreshToken });
     expect(await app.deps.accessTokens.verify(refreshed.accessToken)).toMatchObject({ activeOrgId: org.id });
@@ -372,7 +373,7 @@ describe("auth.switchOrg", () => {
       const failure = await failureOf(app.caller(org.owner.accessToken).auth.switchOrg({ orgId }));
       expect(failure.code).toBe("NOT_FOUND");
     }
-    expect((await app.caller(org.owner.accessToken).auth.me()).activeOrgId).toBeNull();
+    expect((await userMe(app.caller(org.owner.accessToken))).activeOrgId).toBeNull();
     expect(await auditRows(app, { action: "session.org_switched", actorId: org.owner.id })).toEqual([]);
   });
 });

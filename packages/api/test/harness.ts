@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import {
+  apiKeys,
   type DatabaseHandle,
   memberships,
   organizations,
@@ -19,6 +20,8 @@ import {
 import { inject } from "vitest";
 import { createContext, createRuntime, type Runtime } from "../src/context";
 import { type AppDeps, buildDeps, type Settings } from "../src/deps";
+import { mintApiKey } from "../src/domains/api-keys/key-format";
+import type { ApiKeyScope } from "../src/policy";
 import { appRouter } from "../src/root";
 import { createCallerFactory } from "../src/trpc";
 
@@ -56,6 +59,29 @@ export interface RecordingMailer extends Mailer {
   sent: MailMessage[];
 }
 
+export interface SeededApiKey {
+  id: string;
+  /** The secret, usable as a bearer token with `caller(key)`. */
+  key: string;
+  name: string;
+}
+
+export interface ApiKeySeed {
+  scopes: ApiKeyScope[];
+  name?: string;
+  botId?: string;
+  /** May lie in the past, to seed an expired key. */
+  expiresAt?: Date;
+}
+
+/** Another server process on the same database, secret and Redis (its own connection and caches). */
+export interface TestPeer {
+  deps: AppDeps;
+  runtime: Runtime;
+  caller: TestApp["caller"];
+  close(): Promise<void>;
+}
+
 export interface TestApp {
   deps: AppDeps;
   runtime: Runtime;
@@ -70,6 +96,10 @@ export interface TestApp {
   seedOrg(name?: string): Promise<SeededOrg>;
   /** A user with a live session (and optionally a membership). */
   seedUser(options?: { email?: string; orgId?: string; role?: Role }): Promise<SeededUser>;
+  /** An API key of the org, written straight to the database (no audit event, no creator). */
+  seedApiKey(orgId: string, seed: ApiKeySeed): Promise<SeededApiKey>;
+  /** A second process sharing this app's database and Redis, for cross-process cache tests. */
+  peer(): Promise<TestPeer>;
   close(): Promise<void>;
 }
 
@@ -96,30 +126,33 @@ export async function createTestApp(
     },
     close() {},
   };
-  const deps = buildDeps({
+  const shared = {
     db: database.db,
-    redis,
     logger: createLogger({ level: "silent" }),
     mailer: options.mailer ?? recording,
     secret: randomBytes(32).toString("hex"),
     redisKeyPrefix: `kyro-test:${randomBytes(4).toString("hex")}`,
     settings: options.settings,
-  });
+  };
+  const deps = buildDeps({ ...shared, redis });
   const runtime = createRuntime(deps);
   let counter = 0;
 
-  const caller: TestApp["caller"] = (accessToken, request) =>
-    createCaller(
-      createContext(
-        runtime,
-        {
-          requestId: request?.requestId ?? `req-${++counter}`,
-          ip: request?.ip ?? "127.0.0.1",
-          userAgent: request?.userAgent ?? "vitest",
-        },
-        accessToken ? `Bearer ${accessToken}` : null,
-      ),
-    );
+  const callerFor =
+    (target: Runtime): TestApp["caller"] =>
+    (accessToken, request) =>
+      createCaller(
+        createContext(
+          target,
+          {
+            requestId: request?.requestId ?? `req-${++counter}`,
+            ip: request?.ip ?? "127.0.0.1",
+            userAgent: request?.userAgent ?? "vitest",
+          },
+          accessToken ? `Bearer ${accessToken}` : null,
+        ),
+      );
+  const caller = callerFor(runtime);
 
   const seedUser: TestApp["seedUser"] = async (seed = {}) => {
     passwordHash ??= hashPassword(TEST_PASSWORD);
@@ -163,6 +196,43 @@ export async function createTestApp(
     return { id: org.id, name, owner, admin, agent, viewer };
   };
 
+  const seedApiKey: TestApp["seedApiKey"] = async (orgId, seed) => {
+    const minted = mintApiKey(deps.hmacKeys.apiKey);
+    const name = seed.name ?? `key-${randomBytes(3).toString("hex")}`;
+    const [row] = await database.db
+      .insert(apiKeys)
+      .values({
+        orgId,
+        name,
+        keyHash: minted.keyHash,
+        last4: minted.last4,
+        scopes: seed.scopes,
+        botId: seed.botId ?? null,
+        expiresAt: seed.expiresAt ?? null,
+      })
+      .returning({ id: apiKeys.id });
+    if (!row) throw new Error("seed api key failed");
+    return { id: row.id, key: minted.key, name };
+  };
+
+  const peers: TestPeer[] = [];
+  const peer: TestApp["peer"] = async () => {
+    const peerRedis = redisUrl ? createRedis(redisUrl) : undefined;
+    const peerDeps = buildDeps({ ...shared, redis: peerRedis });
+    const peerRuntime = createRuntime(peerDeps);
+    const created: TestPeer = {
+      deps: peerDeps,
+      runtime: peerRuntime,
+      caller: callerFor(peerRuntime),
+      async close() {
+        await peerDeps.dispose();
+        peerRedis?.disconnect();
+      },
+    };
+    peers.push(created);
+    return created;
+  };
+
   return {
     deps,
     runtime,
@@ -171,7 +241,11 @@ export async function createTestApp(
     caller,
     seedOrg,
     seedUser,
+    seedApiKey,
+    peer,
     async close() {
+      for (const opened of peers) await opened.close();
+      await deps.dispose();
       redis?.disconnect();
       await database.close();
     },

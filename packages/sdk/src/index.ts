@@ -1,26 +1,22 @@
-import type { AppRouter } from "@kyro/api";
-import { createTRPCClient, httpBatchLink } from "@trpc/client";
-import superjson from "superjson";
+import { TRPCClientError } from "@trpc/client";
+import type { KyroClientError } from "./types";
 
-export type { AppRouter };
+export { createKyroClient } from "./client";
+export type {
+  AppRouter,
+  KyroApiKeyOptions,
+  KyroClient,
+  KyroClientError,
+  KyroClientOptions,
+  KyroFetch,
+  KyroHeaders,
+  KyroInputs,
+  KyroOutputs,
+  KyroSessionOptions,
+  KyroTokens,
+} from "./types";
 
-export interface KyroClientOptions {
-  baseUrl: string;
-  accessToken?: string;
-}
-
-/**
- * The typed tRPC client. Only types come from the server packages; API keys, token refresh and the
- * published bundle arrive with the SDK issue.
- */
-export function createKyroClient(options: KyroClientOptions) {
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url: `${options.baseUrl.replace(/\/$/, "")}/trpc`,
-        transformer: superjson,
-        headers: () => (options.accessToken ? { authorization: `Bearer ${options.accessToken}` } : {}),
-      }),
-    ],
-  });
+/** Narrows a caught error to a failed Kyro call, whose `data.code` names the error (e.g. `"FORBIDDEN"`). */
+export function isKyroClientError(error: unknown): error is KyroClientError {
+  return error instanceof TRPCClientError;
 }

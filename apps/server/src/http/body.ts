@@ -15,7 +15,7 @@ export function declaresOversizedBody(req: IncomingMessage): boolean {
 }
 
 /** Reads at most MAX_BODY_BYTES; stops reading as soon as a chunked body goes over. */
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
   if (declaresOversizedBody(req)) throw payloadTooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
@@ -33,9 +33,8 @@ function isJson(req: IncomingMessage): boolean {
   return type === "application/json" || (type?.endsWith("+json") ?? false);
 }
 
-/** The parsed JSON body; `undefined` when there is none. */
-export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const raw = await readBody(req);
+/** The parsed JSON of a body already read; `undefined` when there is none. */
+export function parseJsonBody(req: IncomingMessage, raw: Buffer): unknown {
   if (raw.length === 0) return undefined;
   if (!isJson(req)) throw new AppError("BAD_REQUEST", "Content-Type must be application/json");
   try {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { AppError, appRouter, createCallerFactory, createContext, type Runtime } from "@kyro/api";
-import { readJsonBody } from "./body";
+import { parseJsonBody, readBody } from "./body";
 import { routeNotFound, sendError } from "./envelope";
 import type { RequestState } from "./request-state";
 
@@ -10,7 +10,7 @@ const createCaller = createCallerFactory(appRouter);
 export type Caller = ReturnType<typeof createCaller>;
 
 export type RestMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+export const BODY_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export interface RestCall {
   req: IncomingMessage;
@@ -18,13 +18,18 @@ export interface RestCall {
   url: URL;
   /** Values of the `{name}` segments of the route's path. */
   params: Record<string, string>;
-  /** Parsed JSON body (at most 1 MiB), `undefined` when none was sent. */
+  /** The body exactly as received (at most 1 MiB; empty when none), for signature checks. */
+  rawBody: Buffer;
+  /** Parsed JSON body, `undefined` when none was sent. */
   body: unknown;
+  /** `Bearer <token>` (API key or access token) as sent, or null for an anonymous call. */
+  authorization: string | null;
+  runtime: Runtime;
   /** Acts as the bearer of the request's token, or anonymously without one. */
   caller: Caller;
 }
 
-/** A REST endpoint over a procedure: the handler maps HTTP to one `caller` call and writes the response. */
+/** A REST endpoint: the handler maps HTTP to one `caller` call and writes the response. */
 export interface RestRoute {
   method: RestMethod;
   /** Template such as `/api/v1/bots/{botId}`; also the route label in logs and metrics. */
@@ -36,20 +41,32 @@ interface CompiledRoute {
   route: RestRoute;
   pattern: RegExp;
   names: string[];
+  segments: string[];
 }
+
+const isParam = (segment: string) => /^\{\w+\}$/.test(segment);
 
 function compile(route: RestRoute): CompiledRoute {
   const names: string[] = [];
-  const source = route.path
-    .split("/")
+  const segments = route.path.split("/");
+  const source = segments
     .map((segment) => {
-      const param = /^\{(\w+)\}$/.exec(segment);
-      if (!param?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      names.push(param[1]);
+      if (!isParam(segment)) return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      names.push(segment.slice(1, -1));
       return "([^/]+)";
     })
     .join("/");
-  return { route, pattern: new RegExp(`^${source}$`), names };
+  return { route, pattern: new RegExp(`^${source}$`), names, segments };
+}
+
+/** A literal segment beats a `{param}` at the same place, so `/bots/export` wins over `/bots/{botId}`. */
+function bySpecificity(a: CompiledRoute, b: CompiledRoute): number {
+  const length = Math.min(a.segments.length, b.segments.length);
+  for (let index = 0; index < length; index++) {
+    const difference = Number(isParam(a.segments[index] ?? "")) - Number(isParam(b.segments[index] ?? ""));
+    if (difference !== 0) return difference;
+  }
+  return 0;
 }
 
 function decodeSegment(segment: string): string | null {
@@ -72,7 +89,7 @@ function bearerAuthorization(header: string | undefined): string | null {
 }
 
 export function createRestHandler(options: { runtime: Runtime; routes: readonly RestRoute[] }) {
-  const compiled = options.routes.map(compile);
+  const compiled = options.routes.map(compile).sort(bySpecificity);
 
   const find = (method: string | undefined, pathname: string) => {
     for (const entry of compiled) {
@@ -96,14 +113,25 @@ export function createRestHandler(options: { runtime: Runtime; routes: readonly 
     async handle(req: IncomingMessage, res: ServerResponse, state: RequestState, url: URL): Promise<void> {
       const found = find(req.method, url.pathname);
       // The body is read (and limited) before routing so size and syntax errors answer the same everywhere.
-      const body = BODY_METHODS.has(req.method ?? "") ? await readJsonBody(req) : undefined;
+      const rawBody = BODY_METHODS.has(req.method ?? "") ? await readBody(req) : Buffer.alloc(0);
+      const body = parseJsonBody(req, rawBody);
       if (!found) {
         sendError(res, state.request.requestId, routeNotFound);
         return;
       }
       const authorization = bearerAuthorization(req.headers.authorization);
       const caller = createCaller(createContext(options.runtime, state.request, authorization, state.trace));
-      await found.route.handle({ req, res, url, params: found.params, body, caller });
+      await found.route.handle({
+        req,
+        res,
+        url,
+        params: found.params,
+        rawBody,
+        body,
+        authorization,
+        runtime: options.runtime,
+        caller,
+      });
     },
   };
 }

@@ -1,14 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import { AppError, describeError, type Runtime } from "@kyro/api";
+import { AppError, appRouter, describeError, type Runtime } from "@kyro/api";
 import { createHttpMetrics, type HttpMetrics, type Logger } from "@kyro/platform";
+import { docsRoute } from "./docs";
 import { routeNotFound, sendError } from "./envelope";
 import { type ReadinessChecks, sendLiveness, sendReadiness } from "./health";
+import { createOpenApiRoute, OPENAPI_PATH } from "./openapi-route";
+import { procedureRoutes } from "./procedure-routes";
 import { resolveRequestId } from "./request-id";
 import { type RequestState, requestInfo } from "./request-state";
 import { createRestHandler, REST_PREFIX, type RestRoute } from "./rest";
-import { restRoutes } from "./routes/index";
 import { applySecurityHeaders, createCors } from "./security";
 import { createTrpcHandler, TRPC_PREFIX, trpcRouteLabel } from "./trpc";
 
@@ -19,13 +21,17 @@ export interface HttpServerOptions {
   /** Named checks behind /health/ready (database, redis). */
   readiness: ReadinessChecks;
   corsOrigins?: readonly string[];
+  /** Replaces the routes declared as `meta.rest` on the app router's procedures. */
   restRoutes?: readonly RestRoute[];
 }
 
 export interface HttpServer {
   server: Server;
   metrics: HttpMetrics;
-  /** Resolves with the base URL once listening (port 0 picks a free port). */
+  /**
+   * Resolves with the base URL once listening (port 0 picks a free port). Rejects, without listening,
+   * when the REST routes or the OpenAPI document cannot be built from the router.
+   */
   listen(port: number, host: string): Promise<string>;
   /**
    * Stops accepting connections, lets in-flight requests finish, and after `graceMs` cuts whatever
@@ -51,7 +57,14 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const metrics = createHttpMetrics();
   const cors = createCors(options.corsOrigins ?? []);
   const trpc = createTrpcHandler({ runtime: options.runtime, logger });
-  const rest = createRestHandler({ runtime: options.runtime, routes: options.restRoutes ?? restRoutes });
+  // Built once from the router (lazy sub-routers are loaded first); listen() waits for both.
+  const rest = (options.restRoutes ? Promise.resolve(options.restRoutes) : procedureRoutes(appRouter)).then(
+    (routes) => createRestHandler({ runtime: options.runtime, routes }),
+  );
+  const openApi = createOpenApiRoute(appRouter);
+  const ready = Promise.all([rest, openApi]);
+  // Failures surface from listen(); this only keeps them from being reported as unhandled meanwhile.
+  ready.catch(() => undefined);
   const fixedRoutes: Record<string, (res: ServerResponse) => Promise<void> | void> = {
     "/health": sendLiveness,
     "/health/ready": (res) => sendReadiness(res, options.readiness),
@@ -60,6 +73,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       res.setHeader("Content-Type", metrics.registry.contentType);
       res.end(text);
     },
+    [OPENAPI_PATH]: async (res) => (await openApi)(res),
   };
   let draining = false;
 
@@ -78,14 +92,22 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       return;
     }
     if (path === REST_PREFIX || path.startsWith(`${REST_PREFIX}/`)) {
-      state.route = rest.routeLabel(req.method, path);
-      await rest.handle(req, res, state, url);
+      const handler = await rest;
+      state.route = handler.routeLabel(req.method, path);
+      await handler.handle(req, res, state, url);
       return;
     }
-    const fixed = fixedRoutes[path];
-    if (fixed && (req.method === "GET" || req.method === "HEAD")) {
+    const readOnly = req.method === "GET" || req.method === "HEAD";
+    const fixed = Object.hasOwn(fixedRoutes, path) ? fixedRoutes[path] : undefined;
+    if (fixed && readOnly) {
       state.route = path;
       await fixed(res);
+      return;
+    }
+    const docs = docsRoute(path);
+    if (docs && readOnly) {
+      state.route = docs.label;
+      await docs.serve(res);
       return;
     }
     sendError(res, state.request.requestId, routeNotFound);
@@ -138,7 +160,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   return {
     server,
     metrics,
-    listen(port, host) {
+    async listen(port, host) {
+      await ready;
       return new Promise((resolve, reject) => {
         server.once("error", reject);
         server.listen(port, host, () => {

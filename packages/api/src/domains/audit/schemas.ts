@@ -44,33 +44,41 @@ export type ExportAuditInput = z.infer<typeof exportAuditInput>;
 
 export type AuditFilters = Omit<ListAuditInput, "cursor" | "limit">;
 
+/** OpenAPI component name of one event; the JSON export streams an array of them. */
+export const AUDIT_EVENT_SCHEMA_ID = "AuditEvent";
+
 const fields = z.record(z.string(), z.unknown());
 
-export const auditEventOutput = z.object({
-  id: z.uuid(),
-  orgId: z.uuid(),
-  actor: z.object({
-    type: z.enum(ACTOR_TYPES),
-    id: z.uuid().nullable(),
-    label: z.string().nullable(),
-  }),
-  action: z.string(),
-  resourceType: z.string(),
-  resourceId: z.string().nullable(),
-  requestId: z.string().nullable(),
-  ip: z.string().nullable(),
-  userAgent: z.string().nullable(),
-  /** Secret-looking fields are already "[redacted]" when the event is written. */
-  diff: z.object({ before: fields.nullable().optional(), after: fields.nullable().optional() }).nullable(),
-  /** ISO 8601 (UTC) text in JSON and CSV exports. */
-  createdAt: z.date(),
-});
+export const auditEventOutput = z
+  .object({
+    id: z.uuid(),
+    orgId: z.uuid(),
+    actor: z.object({
+      type: z.enum(ACTOR_TYPES),
+      id: z.uuid().nullable(),
+      label: z.string().nullable(),
+    }),
+    action: z.string(),
+    resourceType: z.string(),
+    resourceId: z.string().nullable(),
+    requestId: z.string().nullable(),
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    /** Secret-looking fields are already "[redacted]" when the event is written. */
+    diff: z.object({ before: fields.nullable().optional(), after: fields.nullable().optional() }).nullable(),
+    /** ISO 8601 (UTC) text in JSON and CSV exports. */
+    createdAt: z.date(),
+  })
+  .meta({ id: AUDIT_EVENT_SCHEMA_ID });
 export type AuditEventOutput = z.infer<typeof auditEventOutput>;
 
-export const auditPageOutput = z.object({
-  items: z.array(auditEventOutput),
-  nextCursor: z.string().nullable(),
-});
+export const auditPageOutput = z
+  .object({
+    items: z.array(auditEventOutput),
+    /** Pass back as `cursor` for the next page; null on the last page. */
+    nextCursor: z.string().nullable(),
+  })
+  .meta({ id: "AuditEventPage" });
 export type AuditPageOutput = z.infer<typeof auditPageOutput>;
 
 /**

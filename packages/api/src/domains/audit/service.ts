@@ -166,12 +166,3 @@ export async function* exportAuditEvents(
 export function contentTypeFor(format: AuditExportFormat): string {
   return format === "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8";
 }
-
-/** For Content-Disposition, e.g. `audit-events-20250102T030405Z.csv`. */
-export function exportFilename(format: AuditExportFormat, at: Date = new Date()): string {
-  const stamp = at
-    .toISOString()
-    .replace(/\.\d{3}/, "")
-    .replaceAll(/[-:]/g, "");
-  return `audit-events-${stamp}.${format}`;
-}

@@ -2,12 +2,19 @@ import { memberships, organizations, refreshTokenFamilies, users } from "@kyro/d
 import { hashPassword, verifyPassword } from "@kyro/platform";
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { type AuditScope, recordAudit } from "../../audit-log";
-import type { UserPrincipal } from "../../authenticate";
+import type { ApiKeyPrincipal, Principal, UserPrincipal } from "../../authenticate";
 import type { AppDeps } from "../../deps";
 import { AppError, unauthorized } from "../../errors";
 import type { UserOrgScope } from "../../trpc";
 import { assertPasswordPolicy } from "./password-policy";
-import type { ChangePasswordInput, LogoutInput, MeResult, SwitchOrgResult } from "./schemas";
+import type {
+  ApiKeyMeResult,
+  ChangePasswordInput,
+  LogoutInput,
+  MeResult,
+  SwitchOrgResult,
+  UserMeResult,
+} from "./schemas";
 import { throttled } from "./service";
 import { issueTokens, retireRefreshTokens, revokeSession, revokeUserSessions } from "./sessions";
 
@@ -23,8 +30,13 @@ export interface OrgAuthContext extends UserAuthContext {
 
 const SESSION_ENDED = "Session has ended";
 
-export async function me(ctx: UserAuthContext): Promise<MeResult> {
+/** The caller, for either kind of principal. */
+export async function me(ctx: { deps: AppDeps; principal: Principal }): Promise<MeResult> {
   const { deps, principal } = ctx;
+  return principal.kind === "user" ? userMe(deps, principal) : apiKeyMe(deps, principal);
+}
+
+async function userMe(deps: AppDeps, principal: UserPrincipal): Promise<UserMeResult> {
   const [row] = await deps.db
     .select({
       id: users.id,
@@ -52,7 +64,27 @@ export async function me(ctx: UserAuthContext): Promise<MeResult> {
   const { activeOrgId, ...user } = row;
   // A session can still point at an org the user has since left; that org is no longer active.
   const stillMember = activeOrgId !== null && orgs.some((org) => org.id === activeOrgId);
-  return { user, activeOrgId: stillMember ? activeOrgId : null, orgs };
+  return { kind: "user", user, activeOrgId: stillMember ? activeOrgId : null, orgs };
+}
+
+async function apiKeyMe(deps: AppDeps, principal: ApiKeyPrincipal): Promise<ApiKeyMeResult> {
+  const [org] = await deps.db
+    .select({ id: organizations.id, name: organizations.name, slug: organizations.slug })
+    .from(organizations)
+    .where(eq(organizations.id, principal.orgId))
+    .limit(1);
+  // Deleting an org deletes its keys; a cached key of a just-deleted org is no longer valid.
+  if (!org) throw unauthorized("Invalid API key");
+  return {
+    kind: "apiKey",
+    apiKey: {
+      id: principal.keyId,
+      name: principal.name,
+      scopes: [...principal.scopes],
+      botId: principal.botId,
+    },
+    org,
+  };
 }
 
 export async function logout(ctx: UserAuthContext, input: LogoutInput): Promise<{ ok: true }> {

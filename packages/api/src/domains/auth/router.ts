@@ -1,4 +1,4 @@
-import { authedProcedure, orgUserProcedure, publicProcedure, router } from "../../trpc";
+import { authedProcedure, orgUserProcedure, principalProcedure, publicProcedure, router } from "../../trpc";
 import { changePassword, logout, me, switchOrg } from "./account-service";
 import {
   changePasswordInput,
@@ -35,7 +35,11 @@ export const authRouter = router({
     .input(logoutInput)
     .output(okOutput)
     .mutation(({ ctx, input }) => logout(ctx, input)),
-  me: signedIn
+  me: principalProcedure
+    .meta({
+      requires: "authenticated",
+      rest: { method: "GET", path: "/me", summary: "The caller", tags: ["auth"] },
+    })
     .input(meInput)
     .output(meOutput)
     .query(({ ctx }) => me(ctx)),

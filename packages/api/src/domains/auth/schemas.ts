@@ -1,5 +1,6 @@
 import { ROLES } from "@kyro/db";
 import { z } from "zod";
+import { apiKeyScopeSchema } from "../api-keys/schemas";
 
 /** Trimmed and lower-cased before validation, so lookups and the unique index see one spelling. */
 export const emailSchema = z.string().trim().toLowerCase().pipe(z.email().max(254));
@@ -52,13 +53,30 @@ export const switchOrgOutput = z
 
 export const okOutput = z.object({ ok: z.literal(true) });
 
-export const meOutput = z
+const userMeOutput = z
   .object({
+    kind: z.literal("user"),
     user: z.object({ id: z.uuid(), email: z.string(), name: z.string(), createdAt: z.date() }),
     activeOrgId: z.uuid().nullable(),
     orgs: z.array(z.object({ id: z.uuid(), name: z.string(), slug: z.string(), role: z.enum(ROLES) })),
   })
-  .meta({ id: "AuthMe" });
+  .meta({ id: "AuthMeUser" });
+
+const apiKeyMeOutput = z
+  .object({
+    kind: z.literal("apiKey"),
+    apiKey: z.object({
+      id: z.uuid(),
+      name: z.string(),
+      scopes: z.array(apiKeyScopeSchema),
+      botId: z.uuid().nullable(),
+    }),
+    org: z.object({ id: z.uuid(), name: z.string(), slug: z.string() }),
+  })
+  .meta({ id: "AuthMeApiKey" });
+
+/** The caller: a signed-in user with their orgs, or an API key with its org and scopes. */
+export const meOutput = z.discriminatedUnion("kind", [userMeOutput, apiKeyMeOutput]).meta({ id: "AuthMe" });
 
 export type SignupInput = z.infer<typeof signupInput>;
 export type LoginInput = z.infer<typeof loginInput>;
@@ -69,3 +87,5 @@ export type SessionResult = z.infer<typeof sessionOutput>;
 export type TokensResult = z.infer<typeof tokensOutput>;
 export type SwitchOrgResult = z.infer<typeof switchOrgOutput>;
 export type MeResult = z.infer<typeof meOutput>;
+export type UserMeResult = z.infer<typeof userMeOutput>;
+export type ApiKeyMeResult = z.infer<typeof apiKeyMeOutput>;

@@ -16,6 +16,17 @@ import { leaveOrg, listMembers, removeMember, updateMemberRole } from "./members
 
 export const membersRouter = router({
   list: orgProcedure("members:read")
+    .meta({
+      requires: "members:read",
+      rest: {
+        method: "GET",
+        path: "/members",
+        summary: "List members",
+        description:
+          "Every member with their role. Pending invitations are included for callers allowed to manage members.",
+        tags: ["members"],
+      },
+    })
     .output(memberListOutput)
     .query(({ ctx }) => listMembers(ctx)),
 

@@ -2,32 +2,38 @@ import { z } from "zod";
 import { emailSchema } from "../auth/schemas";
 import { roleSchema } from "./schemas";
 
-export const memberSchema = z.object({
-  userId: z.uuid(),
-  email: z.string(),
-  name: z.string(),
-  role: roleSchema,
-  joinedAt: z.date(),
-});
+export const memberSchema = z
+  .object({
+    userId: z.uuid(),
+    email: z.string(),
+    name: z.string(),
+    role: roleSchema,
+    joinedAt: z.date(),
+  })
+  .meta({ id: "Member" });
 export type Member = z.infer<typeof memberSchema>;
 
-export const invitationSchema = z.object({
-  id: z.uuid(),
-  email: z.string(),
-  role: roleSchema,
-  /** `expired` invitations stay listed until replaced, so an admin can see who never joined. */
-  status: z.enum(["pending", "expired"]),
-  invitedBy: z.uuid().nullable(),
-  createdAt: z.date(),
-  expiresAt: z.date(),
-});
+export const invitationSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    role: roleSchema,
+    /** `expired` invitations stay listed until replaced, so an admin can see who never joined. */
+    status: z.enum(["pending", "expired"]),
+    invitedBy: z.uuid().nullable(),
+    createdAt: z.date(),
+    expiresAt: z.date(),
+  })
+  .meta({ id: "Invitation" });
 export type Invitation = z.infer<typeof invitationSchema>;
 
-export const memberListOutput = z.object({
-  members: z.array(memberSchema),
-  /** Present only for callers allowed to manage members. */
-  invitations: z.array(invitationSchema).optional(),
-});
+export const memberListOutput = z
+  .object({
+    members: z.array(memberSchema),
+    /** Present only for callers allowed to manage members. */
+    invitations: z.array(invitationSchema).optional(),
+  })
+  .meta({ id: "MemberList" });
 export type MemberList = z.infer<typeof memberListOutput>;
 
 export const inviteInput = z.object({

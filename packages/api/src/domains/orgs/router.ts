@@ -18,10 +18,31 @@ export const orgsRouter = router({
     .query(({ ctx }) => listOrgs(ctx)),
 
   get: orgProcedure("org:read")
+    .meta({
+      requires: "org:read",
+      rest: {
+        method: "GET",
+        path: "/org",
+        summary: "Get the organization",
+        description: "With an API key, the key's organization; with an access token, pass `orgId`.",
+        tags: ["organization"],
+      },
+    })
     .output(orgSchema)
     .query(({ ctx }) => getOrg(ctx)),
 
   update: orgProcedure("org:update")
+    .meta({
+      requires: "org:update",
+      rest: {
+        method: "PATCH",
+        path: "/org",
+        summary: "Update the organization",
+        description:
+          "Changes the name and/or slug; omitted fields keep their value. Audited as `org.updated`.",
+        tags: ["organization"],
+      },
+    })
     .input(updateOrgInput)
     .output(orgSchema)
     .mutation(({ ctx, input }) => updateOrg(ctx, input)),

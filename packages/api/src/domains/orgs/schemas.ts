@@ -1,7 +1,7 @@
 import { ROLES } from "@kyro/db";
 import { z } from "zod";
 
-export const roleSchema = z.enum(ROLES);
+export const roleSchema = z.enum(ROLES).meta({ id: "Role" });
 
 export const orgNameSchema = z
   .string()
@@ -33,14 +33,16 @@ export const updateOrgInput = z.object({
 });
 export type UpdateOrgInput = z.infer<typeof updateOrgInput>;
 
-export const orgSchema = z.object({
-  id: z.uuid(),
-  name: z.string(),
-  slug: z.string(),
-  createdAt: z.date(),
-  /** The caller's role in this organization; null when the caller is an API key. */
-  role: roleSchema.nullable(),
-});
+export const orgSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    slug: z.string(),
+    createdAt: z.date(),
+    /** The caller's role in this organization; null when the caller is an API key. */
+    role: roleSchema.nullable(),
+  })
+  .meta({ id: "Organization" });
 export type Org = z.infer<typeof orgSchema>;
 
 export const orgListOutput = z.object({ orgs: z.array(orgSchema) });

@@ -1,0 +1,166 @@
+import type { ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import {
+  AppError,
+  authenticateBearer,
+  depsOf,
+  type RestProcedure,
+  type RestStreamMeta,
+  restProcedures,
+} from "@kyro/api";
+import type { AnyRouter } from "@trpc/server";
+import { sendJson } from "./envelope";
+import { type FieldReader, fieldReaders, readQuery } from "./query";
+import { BODY_METHODS, type Caller, REST_PREFIX, type RestCall, type RestRoute } from "./rest";
+
+interface Issue {
+  path: string;
+  code: string;
+  message: string;
+}
+
+type Invoke = (input: unknown) => Promise<unknown>;
+
+function procedureAt(caller: Caller, path: string): Invoke {
+  const target = path
+    .split(".")
+    .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller as unknown);
+  return target as Invoke;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/**
+ * The procedure input: path params ∪ query params ∪ JSON body. A name given twice, or one the input
+ * does not have, is refused rather than silently merged or dropped.
+ */
+function assembleInput(
+  entry: RestProcedure,
+  readers: ReadonlyMap<string, FieldReader>,
+  call: RestCall,
+): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  const issues: Issue[] = [];
+  const give = (name: string, value: unknown) => {
+    if (!readers.has(name)) {
+      issues.push({ path: name, code: "unrecognized_keys", message: `Unknown parameter \`${name}\`` });
+    } else if (Object.hasOwn(input, name)) {
+      issues.push({
+        path: name,
+        code: "duplicate_parameter",
+        message: `\`${name}\` is given more than once`,
+      });
+    } else {
+      input[name] = value;
+    }
+  };
+  for (const [name, text] of Object.entries(call.params)) give(name, readers.get(name)?.read(text) ?? text);
+  const query = readQuery(call.url.searchParams, readers);
+  for (const name of query.unknown) give(name, undefined);
+  for (const [name, value] of Object.entries(query.values)) give(name, value);
+  if (BODY_METHODS.has(entry.rest.method) && call.body !== undefined) {
+    if (!isPlainObject(call.body)) throw new AppError("BAD_REQUEST", "The JSON body must be an object");
+    for (const [name, value] of Object.entries(call.body)) give(name, value);
+  }
+  if (issues.length > 0) throw new AppError("BAD_REQUEST", "Invalid input", { issues });
+  return input;
+}
+
+/**
+ * An API key acts in its own org, so a REST call with a key may leave `orgId` out. With an access token
+ * it stays missing and validation answers 400; another org's id with a key answers 404 in the procedure.
+ */
+async function fillKeyOrg(input: Record<string, unknown>, call: RestCall): Promise<void> {
+  if (input.orgId !== undefined || !call.authorization) return;
+  const principal = await authenticateBearer(depsOf(call.runtime), call.authorization);
+  if (principal?.kind === "apiKey") input.orgId = principal.orgId;
+}
+
+function isTextStream(value: unknown): value is AsyncIterable<string> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as Partial<AsyncIterable<string>>)[Symbol.asyncIterator] === "function"
+  );
+}
+
+/** Hands out the chunk already read, then the rest; returning early (client gone) closes the source. */
+async function* continueFrom(first: string, rest: AsyncIterator<string>): AsyncGenerator<string> {
+  try {
+    yield first;
+    for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+  } finally {
+    await rest.return?.();
+  }
+}
+
+/** `audit-events-20250102T030405Z.csv`; only safe characters reach the header. */
+function attachmentName(prefix: string, format: string, at = new Date()): string {
+  const stamp = at
+    .toISOString()
+    .replace(/\.\d{3}/, "")
+    .replaceAll(/[-:]/g, "");
+  return `${prefix}-${stamp}.${format}`.replaceAll(/[^\w.-]/g, "_");
+}
+
+/**
+ * Streams the file with backpressure. Until the first chunk arrives nothing is sent, so failures that
+ * happen up to then (authorization, validation, the first query) still answer with the error envelope;
+ * a failure after that can only cut the stream short.
+ */
+async function sendStream(
+  res: ServerResponse,
+  status: number,
+  output: unknown,
+  stream: RestStreamMeta,
+  format: string,
+): Promise<void> {
+  if (!isTextStream(output)) throw new Error("A streaming REST procedure must resolve to an AsyncIterable");
+  const iterator = output[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  res.statusCode = status;
+  res.setHeader("Content-Type", stream.contentTypes[format] ?? "application/octet-stream");
+  res.setHeader(
+    "Content-Disposition",
+    `attachment; filename="${attachmentName(stream.filenamePrefix, format)}"`,
+  );
+  if (first.done) {
+    res.end();
+    return;
+  }
+  try {
+    await pipeline(Readable.from(continueFrom(first.value, iterator)), res);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ERR_STREAM_PREMATURE_CLOSE") throw error;
+  }
+}
+
+function routeFor(entry: RestProcedure): RestRoute {
+  const readers = fieldReaders(entry.input);
+  const status = entry.rest.successStatus ?? 200;
+  const orgScoped = "orgId" in entry.input.shape && !entry.pathParams.includes("orgId");
+  return {
+    method: entry.rest.method,
+    path: `${REST_PREFIX}${entry.rest.path}`,
+    async handle(call) {
+      const input = assembleInput(entry, readers, call);
+      if (orgScoped) await fillKeyOrg(input, call);
+      const empty = Object.keys(input).length === 0 && entry.inputOptional;
+      const output = await procedureAt(call.caller, entry.procedure)(empty ? undefined : input);
+      if (entry.rest.stream) {
+        const format = String(input[entry.rest.stream.formatField]);
+        await sendStream(call.res, status, output, entry.rest.stream, format);
+        return;
+      }
+      // JSON.stringify turns Dates into ISO 8601 text: plain JSON, no superjson envelope.
+      sendJson(call.res, status, output === undefined ? null : output);
+    },
+  };
+}
+
+/** One route per procedure with `meta.rest`; loads lazy sub-routers and checks the declarations first. */
+export async function procedureRoutes(router: AnyRouter): Promise<RestRoute[]> {
+  return (await restProcedures(router)).map(routeFor);
+}

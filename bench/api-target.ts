@@ -1,0 +1,135 @@
+/**
+ * The process under load for the API benchmark. It serves, on two ports and over ONE set of deps
+ * (same database, same key verifier and cache), the real Kyro HTTP server and a bare node:http handler
+ * that does the identical key check and query with nothing else — so the ratio between the two is
+ * what Kyro's HTTP stack, tRPC, validation, logging and metrics cost.
+ * It seeds a user, an org and an API key through the real procedures, measures cache-hit key
+ * verification in-process, and prints one JSON line with what the driver needs.
+ */
+
+import { mkdtempSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  appRouter,
+  authenticateBearer,
+  buildDeps,
+  createCallerFactory,
+  createContext,
+  createRuntime,
+} from "@kyro/api";
+import { memberships, migrate, openDatabase, organizations } from "@kyro/db";
+import { createLogger, createMailer, createRedis } from "@kyro/platform";
+import { and, eq } from "drizzle-orm";
+import { pino } from "pino";
+import { loadConfig } from "../apps/server/src/config";
+import { createHttpServer } from "../apps/server/src/http/server";
+
+const config = loadConfig();
+const database = config.databaseUrl
+  ? await openDatabase({ kind: "postgres", url: config.databaseUrl })
+  : await openDatabase({ kind: "pglite", dataDir: mkdtempSync(join(tmpdir(), "kyro-bench-api-")) });
+await migrate(database);
+const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
+// Production logs every request at info; write them to /dev/null so serialization is still paid.
+const logger = createLogger({
+  level: "info",
+  destination: pino.destination({ dest: "/dev/null", sync: false }),
+});
+const deps = buildDeps({
+  db: database.db,
+  redis,
+  logger,
+  mailer: createMailer({ from: "bench@kyro.local", logger }),
+  secret: "bench-secret-bench-secret-bench-secret-0123",
+  redisKeyPrefix: `kyro-bench:${process.pid}`,
+});
+const runtime = createRuntime(deps);
+const caller = (token?: string) =>
+  createCallerFactory(appRouter)(
+    createContext(
+      runtime,
+      { requestId: "seed", ip: "127.0.0.1", userAgent: "bench" },
+      token ? `Bearer ${token}` : null,
+    ),
+  );
+
+const email = `bench-${process.pid}-${Date.now()}@example.test`;
+const { accessToken } = await caller().auth.signup({ email, password: "bench-passphrase-not-common-42" });
+const org = await caller(accessToken).orgs.create({ name: `Bench ${process.pid}` });
+const { key: apiKey } = await caller(accessToken).apiKeys.create({
+  orgId: org.id,
+  name: "bench",
+  scopes: ["admin:org"],
+});
+
+async function verificationQuantiles() {
+  for (let i = 0; i < 2_000; i++) await deps.apiKeys.verify(apiKey);
+  const samples = new Float64Array(20_000);
+  for (let i = 0; i < samples.length; i++) {
+    const started = process.hrtime.bigint();
+    await deps.apiKeys.verify(apiKey);
+    samples[i] = Number(process.hrtime.bigint() - started) / 1e6;
+  }
+  samples.sort();
+  const at = (q: number) =>
+    samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? Number.NaN;
+  return { p50Ms: at(0.5), p99Ms: at(0.99) };
+}
+
+const orgColumns = { id: organizations.id, name: organizations.name, slug: organizations.slug };
+
+function send(res: ServerResponse, status: number, body: unknown) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Same work as GET /api/v1/me with a key and GET /trpc/orgs.get with an access token, nothing more. */
+async function bare(req: IncomingMessage, res: ServerResponse) {
+  try {
+    const principal = await authenticateBearer(deps, req.headers.authorization ?? null);
+    if (!principal) return send(res, 401, { error: "unauthorized" });
+    if (principal.kind === "apiKey") {
+      const [row] = await deps.db
+        .select(orgColumns)
+        .from(organizations)
+        .where(eq(organizations.id, principal.orgId));
+      return send(res, 200, {
+        kind: "apiKey",
+        apiKey: { id: principal.keyId, name: principal.name },
+        org: row,
+      });
+    }
+    const [row] = await deps.db
+      .select({ ...orgColumns, role: memberships.role })
+      .from(memberships)
+      .innerJoin(organizations, eq(organizations.id, memberships.orgId))
+      .where(and(eq(memberships.orgId, org.id), eq(memberships.userId, principal.userId)));
+    return send(res, 200, { result: { data: row } });
+  } catch {
+    send(res, 401, { error: "unauthorized" });
+  }
+}
+
+const verification = await verificationQuantiles();
+const kyro = createHttpServer({ runtime, logger, readiness: { database: () => database.ping() } });
+const kyroUrl = await kyro.listen(0, "127.0.0.1");
+const bareServer = createServer((req, res) => void bare(req, res));
+await new Promise<void>((resolve) => bareServer.listen(0, "127.0.0.1", resolve));
+const barePort = (bareServer.address() as AddressInfo).port;
+
+process.stdout.write(
+  `${JSON.stringify({ kyroUrl, bareUrl: `http://127.0.0.1:${barePort}`, apiKey, accessToken, orgId: org.id, verification, database: database.kind })}\n`,
+);
+process.on("SIGTERM", () => {
+  bareServer.close();
+  void kyro
+    .close(1_000)
+    .then(() => deps.dispose())
+    .then(() => redis?.disconnect())
+    .then(() => database.close())
+    .finally(() => process.exit(0));
+});

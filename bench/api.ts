@@ -1,0 +1,79 @@
+/**
+ * Issue #3 targets: key-authenticated `GET /api/v1/me` and an authenticated tRPC query under
+ * concurrency, each next to the bare node:http baseline doing the identical key check and query in the
+ * same process and database (bench/api-target.ts). Targets: Kyro ≥ 0.8× the baseline's throughput;
+ * cache-hit key verification p99 ≤ 0.5 ms.
+ */
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import autocannon from "autocannon";
+
+interface Target {
+  kyroUrl: string;
+  bareUrl: string;
+  apiKey: string;
+  accessToken: string;
+  orgId: string;
+  verification: { p50Ms: number; p99Ms: number };
+  database: string;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+async function load(url: string, token: string, seconds: number) {
+  const result = await autocannon({
+    url,
+    connections: 32,
+    duration: seconds,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${url}: ${result.non2xx} non-2xx and ${result.errors} errors`);
+  }
+  return {
+    requestsPerSecond: round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+  };
+}
+
+async function compare(kyroUrl: string, bareUrl: string, token: string) {
+  await load(kyroUrl, token, 2);
+  await load(bareUrl, token, 2);
+  const kyro = await load(kyroUrl, token, 8);
+  const bare = await load(bareUrl, token, 8);
+  return { kyro, bare, throughputRatio: round(kyro.requestsPerSecond / bare.requestsPerSecond) };
+}
+
+export async function apiBench(repoRoot: string, env: NodeJS.ProcessEnv) {
+  const child = spawn(`${repoRoot}node_modules/.bin/tsx`, [`${repoRoot}bench/api-target.ts`], {
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).once("line", resolve);
+      child.once("exit", (code) => reject(new Error(`bench target exited with ${code}`)));
+    });
+    const target = JSON.parse(line) as Target;
+    const input = encodeURIComponent(JSON.stringify({ json: { orgId: target.orgId } }));
+    const restMe = await compare(`${target.kyroUrl}/api/v1/me`, `${target.bareUrl}/me`, target.apiKey);
+    const trpcQuery = await compare(
+      `${target.kyroUrl}/trpc/orgs.get?input=${input}`,
+      `${target.bareUrl}/orgs.get`,
+      target.accessToken,
+    );
+    return {
+      database: target.database,
+      restMeWithApiKey: restMe,
+      trpcOrgsGetWithAccessToken: trpcQuery,
+      keyVerificationCacheHit: {
+        p50Ms: round(target.verification.p50Ms * 1000) / 1000,
+        p99Ms: round(target.verification.p99Ms * 1000) / 1000,
+      },
+      targets: { throughputRatio: 0.8, keyVerificationP99Ms: 0.5 },
+    };
+  } finally {
+    child.kill("SIGTERM");
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Issue #2 targets, each next to a baseline measured in the same run:
+ * - cold start: process start → /health/ready 200 on a fresh embedded data dir, vs a bare node:http process
+ *   started the same way and polled the same way.
+ * - login latency: p50/p99 of auth.login over HTTP, vs one argon2id verify with the same parameters in this
+ *   process (login is dominated by the password hash, by design).
+ * - login timing equality: wrong email vs wrong password p50, whose ratio should stay near 1.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { hashPassword, verifyPassword } from "@kyro/platform";
+
+const repoRoot = new URL("..", import.meta.url).pathname;
+const tsx = join(repoRoot, "node_modules/.bin/tsx");
+// The children get a clean environment: the embedded default, whatever the shell has set.
+const basePath = { PATH: process.env.PATH };
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+async function waitFor(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms`);
+}
+
+function quantile(samples: number[], q: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+async function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv, readyUrl: string) {
+  const started = performance.now();
+  const child = spawn(command, args, { env, stdio: "ignore" });
+  await waitFor(readyUrl, 60_000);
+  return { child, ms: performance.now() - started };
+}
+
+async function stop(child: ReturnType<typeof spawn>): Promise<void> {
+  await new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+async function coldStart() {
+  const bareRuns: number[] = [];
+  const kyroRuns: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const port = await freePort();
+    const bare = await startProcess(
+      process.execPath,
+      ["-e", `require("node:http").createServer((q,s)=>s.end("ok")).listen(${port},"127.0.0.1")`],
+      {},
+      `http://127.0.0.1:${port}/`,
+    );
+    bareRuns.push(bare.ms);
+    await stop(bare.child);
+
+    const dataDir = mkdtempSync(join(tmpdir(), "kyro-bench-"));
+    const kyroPort = await freePort();
+    const env = { ...basePath, KYRO_DATA_DIR: dataDir, PORT: String(kyroPort), LOG_LEVEL: "warn" };
+    const kyro = await startProcess(
+      tsx,
+      [join(repoRoot, "apps/server/src/main.ts")],
+      env,
+      `http://127.0.0.1:${kyroPort}/health/ready`,
+    );
+    kyroRuns.push(kyro.ms);
+    await stop(kyro.child);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const bare = quantile(bareRuns, 0.5);
+  const kyro = quantile(kyroRuns, 0.5);
+  return {
+    bareNodeMs: round(bare),
+    kyroEmbeddedMs: round(kyro),
+    ratio: round(kyro / bare),
+    targetMs: 10_000,
+  };
+}
+
+async function trpc(base: string, path: string, input: unknown, token?: string) {
+  const res = await fetch(`${base}/trpc/${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ json: input }),
+  });
+  return { status: res.status, body: (await res.json()) as { result?: { data: { json: unknown } } } };
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await fn();
+  return performance.now() - started;
+}
+
+async function loginLatency() {
+  const dataDir = mkdtempSync(join(tmpdir(), "kyro-bench-"));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env = { ...basePath, KYRO_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: "warn" };
+  const { child } = await startProcess(
+    tsx,
+    [join(repoRoot, "apps/server/src/main.ts")],
+    env,
+    `${base}/health/ready`,
+  );
+  try {
+    const password = "bench-passphrase-not-common-42";
+    const accounts = Array.from({ length: 8 }, (_, i) => `bench-${i}@example.test`);
+    for (const email of accounts) {
+      const res = await trpc(base, "auth.signup", { email, password, name: "Bench" });
+      if (res.status !== 200) throw new Error(`signup failed: ${JSON.stringify(res.body)}`);
+    }
+    for (let i = 0; i < 5; i++) await trpc(base, "auth.login", { email: accounts[0], password });
+
+    const login: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      login.push(
+        await timed(() => trpc(base, "auth.login", { email: accounts[i % accounts.length], password })),
+      );
+    }
+    // 5 failures per account stays under the per-account throttle; 80 in all under the per-IP one.
+    const wrongPassword: number[] = [];
+    const wrongEmail: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      wrongPassword.push(
+        await timed(() =>
+          trpc(base, "auth.login", { email: accounts[i % 8], password: "wrong-passphrase-123" }),
+        ),
+      );
+      wrongEmail.push(
+        await timed(() => trpc(base, "auth.login", { email: `nobody-${i}@example.test`, password })),
+      );
+    }
+
+    const hash = await hashPassword(password);
+    const argon: number[] = [];
+    for (let i = 0; i < 5; i++) await verifyPassword(hash, password);
+    for (let i = 0; i < 60; i++) argon.push(await timed(() => verifyPassword(hash, password)));
+
+    const loginP50 = quantile(login, 0.5);
+    const argonP50 = quantile(argon, 0.5);
+    return {
+      loginP50Ms: round(loginP50),
+      loginP99Ms: round(quantile(login, 0.99)),
+      argon2VerifyP50Ms: round(argonP50),
+      loginOverArgon2: round(loginP50 / argonP50),
+      wrongPasswordP50Ms: round(quantile(wrongPassword, 0.5)),
+      wrongEmailP50Ms: round(quantile(wrongEmail, 0.5)),
+      wrongEmailOverWrongPassword: round(quantile(wrongEmail, 0.5) / quantile(wrongPassword, 0.5)),
+    };
+  } finally {
+    await stop(child);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function startupBench() {
+  return { coldStart: await coldStart(), login: await loginLatency() };
+}

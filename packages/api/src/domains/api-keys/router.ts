@@ -1,0 +1,34 @@
+import { orgUserProcedure, router } from "../../trpc";
+import {
+  apiKeyListOutput,
+  apiKeyOutput,
+  apiKeySecretOutput,
+  createApiKeyInput,
+  keyTargetInput,
+  rotateApiKeyInput,
+} from "./schemas";
+import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from "./service";
+
+/** People manage keys; no key, whatever its scopes, can mint, rotate or revoke keys. */
+const manageKeys = () => orgUserProcedure("keys:manage");
+
+export const apiKeysRouter = router({
+  create: manageKeys()
+    .input(createApiKeyInput)
+    .output(apiKeySecretOutput)
+    .mutation(({ ctx, input }) => createApiKey(ctx, input)),
+
+  list: manageKeys()
+    .output(apiKeyListOutput)
+    .query(({ ctx }) => listApiKeys(ctx)),
+
+  rotate: manageKeys()
+    .input(rotateApiKeyInput)
+    .output(apiKeySecretOutput)
+    .mutation(({ ctx, input }) => rotateApiKey(ctx, input)),
+
+  revoke: manageKeys()
+    .input(keyTargetInput)
+    .output(apiKeyOutput)
+    .mutation(({ ctx, input }) => revokeApiKey(ctx, input)),
+});

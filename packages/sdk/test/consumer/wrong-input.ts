@@ -1,0 +1,14 @@
+// Must FAIL to compile: sdk-package.test.ts asserts each error below is reported.
+import { createKyroClient } from "@kyro/sdk";
+
+const client = createKyroClient({ baseUrl: "http://127.0.0.1:9" });
+
+// A number where the router's input schema wants a string: reported at the property...
+await client.orgs.create.mutate({ name: 42 });
+
+// ...and, for an input built beforehand, named in the message.
+const input = { name: 42 };
+await client.orgs.create.mutate(input);
+
+// An API key and a refresh token are alternative credentials, never mixed.
+createKyroClient({ baseUrl: "http://127.0.0.1:9", apiKey: "kyro_sk_x", refreshToken: "r" });
