@@ -1,64 +1,19 @@
-import type { AddressInfo } from "node:net";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/logger";
 import { createMailer } from "../src/mailer";
+import { mailBody as body, mailHeader as header, type SmtpCapture, startSmtpCapture } from "./smtp-capture";
 
-interface ReceivedMail {
-  mailFrom: string | null;
-  rcptTo: string[];
-  raw: string;
-}
-
-const received: ReceivedMail[] = [];
-let server: SMTPServer;
+let smtp: SmtpCapture;
 let port: number;
 
 beforeAll(async () => {
-  server = new SMTPServer({
-    secure: false,
-    authOptional: true,
-    disabledCommands: ["STARTTLS"],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-      stream.on("end", () => {
-        received.push({
-          mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
-          rcptTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
-          raw: Buffer.concat(chunks).toString("utf8"),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  port = (server.server.address() as AddressInfo).port;
+  smtp = await startSmtpCapture();
+  port = smtp.port;
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => server?.close(() => resolve()));
+  await smtp?.close();
 });
-
-function header(raw: string, name: string): string | undefined {
-  const head = raw.split("\r\n\r\n")[0] ?? "";
-  const unfolded = head.replace(/\r\n[ \t]+/g, " ");
-  return new RegExp(`^${name}: (.*)$`, "im").exec(unfolded)?.[1];
-}
-
-/** The body with quoted-printable undone: nodemailer uses it for lines longer than 76 characters. */
-function body(raw: string): string {
-  const [head = "", ...rest] = raw.split("\r\n\r\n");
-  const content = rest.join("\r\n\r\n");
-  if (!/^content-transfer-encoding:\s*quoted-printable/im.test(head)) return content;
-  return content
-    .replace(/=\r\n/g, "")
-    .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
-}
 
 describe("createMailer over SMTP", () => {
   it("delivers the message to the SMTP server with sender, recipient, subject and body", async () => {
@@ -78,8 +33,8 @@ describe("createMailer over SMTP", () => {
       mailer.close();
     }
 
-    expect(received).toHaveLength(1);
-    const [mail] = received;
+    expect(smtp.received).toHaveLength(1);
+    const [mail] = smtp.received;
     expect(mail?.mailFrom).toBe("no-reply@kyro.test");
     expect(mail?.rcptTo).toEqual(["someone@example.test"]);
     expect(header(mail?.raw ?? "", "From")).toBe("Kyro <no-reply@kyro.test>");
@@ -93,15 +48,9 @@ describe("createMailer over SMTP", () => {
   });
 
   it("rejects when the SMTP server cannot be reached", async () => {
-    const closed = new SMTPServer({
-      secure: false,
-      authOptional: true,
-      disabledCommands: ["STARTTLS"],
-      logger: false,
-    });
-    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", () => resolve()));
-    const closedPort = (closed.server.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const closed = await startSmtpCapture();
+    const closedPort = closed.port;
+    await closed.close();
 
     const mailer = createMailer({
       smtpUrl: `smtp://127.0.0.1:${closedPort}`,

@@ -30,15 +30,18 @@ async function lockOwners(tx: Transaction, orgId: string): Promise<string[]> {
   return owners.map((owner) => owner.userId);
 }
 
+/** The columns a member is shown with; never anything from the users table beyond email and name. */
+const memberColumns = {
+  userId: memberships.userId,
+  email: users.email,
+  name: users.name,
+  role: memberships.role,
+  joinedAt: memberships.createdAt,
+};
+
 async function lockMember(tx: Transaction, orgId: string, userId: string): Promise<Member | undefined> {
   const [member] = await tx
-    .select({
-      userId: memberships.userId,
-      email: users.email,
-      name: users.name,
-      role: memberships.role,
-      joinedAt: memberships.createdAt,
-    })
+    .select(memberColumns)
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)))
@@ -68,13 +71,7 @@ async function clearActiveOrg(tx: Transaction, orgId: string, userId: string): P
 export async function listMembers(ctx: Pick<OrgCallerContext, "deps" | "org">): Promise<MemberList> {
   const { db } = ctx.deps;
   const members = await db
-    .select({
-      userId: memberships.userId,
-      email: users.email,
-      name: users.name,
-      role: memberships.role,
-      joinedAt: memberships.createdAt,
-    })
+    .select(memberColumns)
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(eq(memberships.orgId, ctx.org.orgId))
