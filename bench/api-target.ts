@@ -103,12 +103,20 @@ async function bare(req: IncomingMessage, res: ServerResponse) {
         org: row,
       });
     }
-    const [row] = await deps.db
-      .select({ ...orgColumns, role: memberships.role })
+    // The same two queries orgProcedure("org:read") and getOrg run: the membership, then the org.
+    const [membership] = await deps.db
+      .select({ role: memberships.role })
       .from(memberships)
       .innerJoin(organizations, eq(organizations.id, memberships.orgId))
-      .where(and(eq(memberships.orgId, org.id), eq(memberships.userId, principal.userId)));
-    return send(res, 200, { result: { data: row } });
+      .where(and(eq(memberships.orgId, org.id), eq(memberships.userId, principal.userId)))
+      .limit(1);
+    if (!membership) return send(res, 404, { error: "not found" });
+    const [row] = await deps.db
+      .select({ ...orgColumns, createdAt: organizations.createdAt })
+      .from(organizations)
+      .where(eq(organizations.id, org.id))
+      .limit(1);
+    return send(res, 200, { result: { data: { ...row, role: membership.role } } });
   } catch {
     send(res, 401, { error: "unauthorized" });
   }

@@ -7,7 +7,7 @@ import type { AuditScope } from "./audit-log";
 import { actorOf, authenticateBearer, type Principal } from "./authenticate";
 import { type Context, depsOf } from "./context";
 import type { AppDeps } from "./deps";
-import { AppError, describeError, forbidden, notFound, toTRPCError, unauthorized } from "./errors";
+import { AppError, describeError, forbidden, notFound, unauthorized } from "./errors";
 import {
   type Permission,
   type Requirement,
@@ -49,38 +49,35 @@ export const router = t.router;
 export const mergeRouters = t.mergeRouters;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Turns AppErrors thrown anywhere below into tRPC errors with the right code and HTTP status. */
-const mapErrors = t.middleware(async ({ next }) => {
-  const result = await next();
-  if (
-    !result.ok &&
-    (result.error.cause instanceof AppError || result.error.code === "INTERNAL_SERVER_ERROR")
-  ) {
-    throw toTRPCError(result.error.cause ?? result.error);
-  }
-  return result;
-});
-
 const withDeps = t.middleware(({ ctx, next }) => next({ ctx: { deps: depsOf(ctx.runtime) } }));
 
 /** No caller required. Declare `.meta({ requires: "public" })`. */
-export const publicProcedure = t.procedure.use(mapErrors).use(withDeps);
+export const publicProcedure = t.procedure.use(withDeps);
 
-/** Any verified caller: a user or an API key. Declare `.meta({ requires: "authenticated" })`. */
-export const principalProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const principal = await authenticateBearer(ctx.deps, ctx.authorization);
+async function authenticate(ctx: Context) {
+  const deps = depsOf(ctx.runtime);
+  const principal = await authenticateBearer(deps, ctx.authorization);
   if (!principal) throw unauthorized();
   if (principal.kind === "user") ctx.trace.userId = principal.userId;
   else ctx.trace.keyId = principal.keyId;
   const audit: AuditScope = { actor: actorOf(principal), request: ctx.request };
-  return next({ ctx: { principal, audit } });
-});
+  return { deps, principal, audit };
+}
+
+/**
+ * Any verified caller: a user or an API key. Declare `.meta({ requires: "authenticated" })`.
+ * Deps and the caller are resolved in one middleware: each tRPC middleware level copies the context.
+ */
+export const principalProcedure = t.procedure.use(async ({ ctx, next }) =>
+  next({ ctx: await authenticate(ctx) }),
+);
 
 /** A signed-in user; API keys are refused — these operations act on a person's account or session. */
-export const authedProcedure = principalProcedure.use(({ ctx, next }) => {
-  const { principal } = ctx;
+export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
+  const caller = await authenticate(ctx);
+  const { principal } = caller;
   if (principal.kind !== "user") throw forbidden("This operation requires a user session, not an API key");
-  return next({ ctx: { principal } });
+  return next({ ctx: { ...caller, principal } });
 });
 
 export interface OrgScope {

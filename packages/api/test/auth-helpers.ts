@@ -3,7 +3,7 @@ import { auditEvents } from "@kyro/db";
 import { TRPCError } from "@trpc/server";
 import { and, asc, eq } from "drizzle-orm";
 import type { UserMeResult } from "../src/domains/auth/schemas";
-import { AppError, type ErrorCode } from "../src/errors";
+import { describeError, type ErrorCode } from "../src/errors";
 import type { Caller, TestApp } from "./harness";
 
 export const STRONG_PASSWORD = "violet-lantern-harbor-91";
@@ -24,8 +24,8 @@ export async function failureOf(call: Promise<unknown>): Promise<Failure> {
     await call;
   } catch (error) {
     if (!(error instanceof TRPCError)) throw error;
-    const details = error.cause instanceof AppError ? error.cause.details : undefined;
-    return { code: error.code as ErrorCode, message: error.message, details };
+    const { code, message, details } = describeError(error);
+    return { code, message, details };
   }
   throw new Error("expected the call to fail, but it succeeded");
 }
