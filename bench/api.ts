@@ -5,6 +5,7 @@
  * cache-hit key verification p99 ≤ 0.5 ms.
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
 
@@ -20,7 +21,17 @@ interface Target {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
+/** CPU time (user + system, ms) the process has used: unlike wall time, CPU steal does not inflate it. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / 100;
+}
+
+let targetPid = 0;
+
 async function load(url: string, token: string, seconds: number) {
+  const cpuBefore = cpuMs(targetPid);
   const result = await autocannon({
     url,
     connections: 32,
@@ -34,6 +45,7 @@ async function load(url: string, token: string, seconds: number) {
     requestsPerSecond: round(result.requests.average),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
+    serverCpuMsPerRequest: (cpuMs(targetPid) - cpuBefore) / Math.max(1, result.requests.total),
   };
 }
 
@@ -57,6 +69,7 @@ async function compare(kyroUrl: string, bareUrl: string, token: string, rounds =
     requestsPerSecond: round(median(runs.map((run) => run.requestsPerSecond))),
     p50Ms: median(runs.map((run) => run.p50Ms)),
     p99Ms: median(runs.map((run) => run.p99Ms)),
+    serverCpuMsPerRequest: Math.round(median(runs.map((run) => run.serverCpuMsPerRequest)) * 1000) / 1000,
   });
   return {
     kyro: summary(kyro),
@@ -64,15 +77,22 @@ async function compare(kyroUrl: string, bareUrl: string, token: string, rounds =
     throughputRatio: round(
       median(kyro.map((run, i) => run.requestsPerSecond / (bare[i]?.requestsPerSecond ?? 1))),
     ),
+    /** Bare CPU per request over Kyro's: the throughput ratio a steal-free CPU-bound server would reach. */
+    cpuEfficiencyRatio: round(
+      median(bare.map((run, i) => run.serverCpuMsPerRequest / (kyro[i]?.serverCpuMsPerRequest ?? 1))),
+    ),
     rounds,
   };
 }
 
 export async function apiBench(repoRoot: string, env: NodeJS.ProcessEnv) {
-  const child = spawn(`${repoRoot}node_modules/.bin/tsx`, [`${repoRoot}bench/api-target.ts`], {
+  // Node itself (not the tsx wrapper, which forks) so the pid is the server's, for its CPU time.
+  const child = spawn(process.execPath, ["--import", "tsx", `${repoRoot}bench/api-target.ts`], {
+    cwd: repoRoot,
     env,
     stdio: ["ignore", "pipe", "inherit"],
   });
+  targetPid = child.pid ?? 0;
   try {
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout }).once("line", resolve);
