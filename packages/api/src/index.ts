@@ -1,5 +1,5 @@
 export type { Actor, AuditScope } from "./audit-log";
-export { authenticateBearer, type Principal } from "./authenticate";
+export { API_KEY_PREFIX, authenticateBearer, bearerToken, type Principal } from "./authenticate";
 export {
   type Context,
   createContext,

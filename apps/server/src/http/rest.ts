@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { AppError, appRouter, createCallerFactory, createContext, type Runtime } from "@kyro/api";
+import { appRouter, bearerToken, createCallerFactory, createContext, type Runtime } from "@kyro/api";
 import { parseJsonBody, readBody } from "./body";
 import { routeNotFound, sendError } from "./envelope";
 import type { RequestState } from "./request-state";
@@ -77,17 +77,6 @@ function decodeSegment(segment: string): string | null {
   }
 }
 
-/**
- * The shim accepts only `Authorization: Bearer <token>` (API key or access token); any other scheme
- * is refused here rather than silently treated as anonymous.
- */
-function bearerAuthorization(header: string | undefined): string | null {
-  if (header === undefined) return null;
-  const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-  if (!token) throw new AppError("UNAUTHORIZED", "Authorization must be `Bearer <token>`");
-  return `Bearer ${token}`;
-}
-
 export function createRestHandler(options: { runtime: Runtime; routes: readonly RestRoute[] }) {
   const compiled = options.routes.map(compile).sort(bySpecificity);
 
@@ -119,7 +108,9 @@ export function createRestHandler(options: { runtime: Runtime; routes: readonly 
         sendError(res, state.request.requestId, routeNotFound);
         return;
       }
-      const authorization = bearerAuthorization(req.headers.authorization);
+      // Only `Bearer <token>` is accepted; any other scheme is refused rather than treated as anonymous.
+      const token = bearerToken(req.headers.authorization ?? null);
+      const authorization = token ? `Bearer ${token}` : null;
       const caller = createCaller(createContext(options.runtime, state.request, authorization, state.trace));
       await found.route.handle({
         req,

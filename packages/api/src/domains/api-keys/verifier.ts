@@ -89,7 +89,11 @@ function toRecord(row: KeyRow, hash: string): KeyRecord {
   };
 }
 
-/** Insertion-ordered map with a per-entry deadline and a size bound (the oldest entry is evicted). */
+/**
+ * Insertion-ordered map with a per-entry deadline and a size bound (the oldest entry is evicted).
+ * Hand-written rather than lru-cache: expiry must follow the verifier's injectable clock (tests move
+ * time), and invalidation needs a delete-by-key-id scan — a dozen lines, not a dependency.
+ */
 class ExpiringMap<V> {
   private readonly entries = new Map<string, { value: V; until: number }>();
   constructor(private readonly max: number) {}

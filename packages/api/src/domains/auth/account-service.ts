@@ -1,11 +1,12 @@
-import { memberships, organizations, refreshTokenFamilies, users } from "@kyro/db";
+import { organizations, refreshTokenFamilies, users } from "@kyro/db";
 import { hashPassword, verifyPassword } from "@kyro/platform";
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { type AuditScope, recordAudit } from "../../audit-log";
 import type { ApiKeyPrincipal, Principal, UserPrincipal } from "../../authenticate";
 import type { AppDeps } from "../../deps";
 import { AppError, unauthorized } from "../../errors";
 import type { UserOrgScope } from "../../trpc";
+import { listOrgs } from "../orgs/service";
 import { assertPasswordPolicy } from "./password-policy";
 import type {
   ApiKeyMeResult,
@@ -50,17 +51,12 @@ async function userMe(deps: AppDeps, principal: UserPrincipal): Promise<UserMeRe
     .where(and(eq(refreshTokenFamilies.id, principal.sessionId), eq(users.id, principal.userId)))
     .limit(1);
   if (!row) throw unauthorized(SESSION_ENDED);
-  const orgs = await deps.db
-    .select({
-      id: organizations.id,
-      name: organizations.name,
-      slug: organizations.slug,
-      role: memberships.role,
-    })
-    .from(memberships)
-    .innerJoin(organizations, eq(organizations.id, memberships.orgId))
-    .where(eq(memberships.userId, principal.userId))
-    .orderBy(asc(organizations.name), asc(organizations.id));
+  const orgs = (await listOrgs({ deps, principal })).orgs.map(({ id, name, slug, role }) => ({
+    id,
+    name,
+    slug,
+    role,
+  }));
   const { activeOrgId, ...user } = row;
   // A session can still point at an org the user has since left; that org is no longer active.
   const stillMember = activeOrgId !== null && orgs.some((org) => org.id === activeOrgId);

@@ -156,7 +156,8 @@ export async function acceptInvitation(
         { expiredAt: invitation.expiresAt.toISOString() },
       );
     }
-    if (invitation.email !== principal.email.trim().toLowerCase()) {
+    // Both are stored normalized (trimmed, lower-cased) on the way in.
+    if (invitation.email !== principal.email) {
       throw forbidden("This invitation was sent to a different email address; sign in with that address");
     }
     const [member] = await tx

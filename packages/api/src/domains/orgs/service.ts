@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { memberships, organizations } from "@kyro/db";
+import { memberships, organizations, type Role } from "@kyro/db";
 import { and, asc, eq, ne } from "drizzle-orm";
 import { type AuditScope, recordAudit } from "../../audit-log";
 import type { UserPrincipal } from "../../authenticate";
@@ -88,9 +88,12 @@ export async function createOrg(ctx: UserServiceContext, input: CreateOrgInput):
   });
 }
 
+/** An org seen by one of its members: the role is always known. */
+export type MemberOrg = Org & { role: Role };
+
 export async function listOrgs(
   ctx: Pick<UserServiceContext, "deps" | "principal">,
-): Promise<{ orgs: Org[] }> {
+): Promise<{ orgs: MemberOrg[] }> {
   const orgs = await ctx.deps.db
     .select({
       id: organizations.id,
