@@ -49,11 +49,11 @@ const deps = buildDeps({
 const runtime = createRuntime(deps);
 const caller = (token?: string) =>
   createCallerFactory(appRouter)(
-    createContext(
+    createContext({
       runtime,
-      { requestId: "seed", ip: "127.0.0.1", userAgent: "bench" },
-      token ? `Bearer ${token}` : null,
-    ),
+      request: { requestId: "seed", ip: "127.0.0.1", userAgent: "bench", origin: null },
+      authorization: token ? `Bearer ${token}` : null,
+    }),
   );
 
 const email = `bench-${process.pid}-${Date.now()}@example.test`;

@@ -4,6 +4,8 @@ export interface RequestInfo {
   requestId: string;
   ip: string;
   userAgent: string | null;
+  /** The `Origin` header (browsers send it on cross-origin calls); the widget checks it against its allowlist. */
+  origin: string | null;
 }
 
 /**
@@ -41,13 +43,24 @@ export interface Context {
   /** The raw `Authorization` header value, parsed by the auth middleware. */
   authorization: string | null;
   trace: RequestTrace;
+  /** The request body exactly as received, on REST calls only (signature checks of inbound webhooks). */
+  rawBody: Buffer | null;
 }
 
-export function createContext(
-  runtime: Runtime,
-  request: RequestInfo,
-  authorization: string | null,
-  trace: RequestTrace = {},
-): Context {
-  return { runtime, request, authorization, trace };
+export interface ContextOptions {
+  runtime: Runtime;
+  request: RequestInfo;
+  authorization: string | null;
+  trace?: RequestTrace;
+  rawBody?: Buffer | null;
+}
+
+export function createContext(options: ContextOptions): Context {
+  return {
+    runtime: options.runtime,
+    request: options.request,
+    authorization: options.authorization,
+    trace: options.trace ?? {},
+    rawBody: options.rawBody ?? null,
+  };
 }

@@ -41,7 +41,7 @@ export interface AppDeps {
   mailer: Mailer;
   accessTokens: AccessTokenIssuer;
   /** HMAC keys derived from KYRO_SECRET, one per purpose. */
-  hmacKeys: { refreshToken: Buffer; invitation: Buffer; apiKey: Buffer };
+  hmacKeys: { refreshToken: Buffer; invitation: Buffer; apiKey: Buffer; widgetSession: Buffer };
   limiters: { loginPerAccount: Limiter; loginPerIp: Limiter };
   apiKeys: ApiKeyVerifier;
   settings: Settings;
@@ -75,6 +75,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     refreshToken: deriveKey(options.secret, "refresh-token"),
     invitation: deriveKey(options.secret, "invitation"),
     apiKey: deriveKey(options.secret, "api-key"),
+    widgetSession: deriveKey(options.secret, "widget-session"),
   };
   const apiKeys = createApiKeyVerifier({
     db: options.db,

@@ -11,6 +11,8 @@ export {
 } from "./context";
 export { type AppDeps, type BuildDepsOptions, buildDeps, DEFAULT_SETTINGS, type Settings } from "./deps";
 export { AppError, type DescribedError, describeError, ERROR_STATUS, type ErrorCode } from "./errors";
+export { EVENT_CATALOGUE, EVENT_TYPES, type EventData, type EventType } from "./events/catalogue";
+export { emitEvent } from "./events/emit";
 export { createOpenApiDocument, type OpenApiOptions } from "./openapi/document";
 export { type RestProcedure, restProcedures } from "./openapi/procedures";
 export type { RestMeta, RestStreamMeta } from "./rest-meta";

@@ -9,6 +9,17 @@ export const PERMISSIONS = [
   "audit:read",
   "audit:export",
   "keys:manage",
+  "limits:read",
+  "bots:read",
+  "bots:write",
+  "conversations:read",
+  "conversations:reply",
+  "feedback:submit",
+  "leads:read",
+  "leads:write",
+  "leads:export",
+  "webhooks:manage",
+  "integrations:manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -20,8 +31,16 @@ export type Requirement = Permission | "public" | "authenticated" | "platform:ad
 
 export const ROLE_RANK: Record<Role, number> = { owner: 4, admin: 3, agent: 2, viewer: 1 };
 
-const VIEWER: readonly Permission[] = ["org:read", "members:read"];
-const AGENT: readonly Permission[] = [...VIEWER];
+const VIEWER: readonly Permission[] = [
+  "org:read",
+  "members:read",
+  "limits:read",
+  "bots:read",
+  "conversations:read",
+  "feedback:submit",
+];
+/** Agents work the inbox: they answer, resolve and escalate conversations and handle leads. */
+const AGENT: readonly Permission[] = [...VIEWER, "conversations:reply", "leads:read", "leads:write"];
 const ADMIN: readonly Permission[] = [
   ...AGENT,
   "org:update",
@@ -29,6 +48,10 @@ const ADMIN: readonly Permission[] = [
   "audit:read",
   "audit:export",
   "keys:manage",
+  "bots:write",
+  "leads:export",
+  "webhooks:manage",
+  "integrations:manage",
 ];
 const OWNER: readonly Permission[] = [...ADMIN];
 
@@ -57,12 +80,29 @@ export const API_KEY_SCOPES = [
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
+const READ_BOTS: readonly Permission[] = ["limits:read", "bots:read", "conversations:read", "leads:read"];
 const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
-  "read:bots": new Set<Permission>([]),
-  "write:bots": new Set<Permission>([]),
-  "run:actions": new Set<Permission>([]),
-  "read:analytics": new Set<Permission>([]),
-  "admin:org": new Set<Permission>(["org:read", "org:update", "members:read", "audit:read", "audit:export"]),
+  "read:bots": new Set<Permission>(READ_BOTS),
+  "write:bots": new Set<Permission>([
+    ...READ_BOTS,
+    "bots:write",
+    "conversations:reply",
+    "feedback:submit",
+    "leads:write",
+  ]),
+  "run:actions": new Set<Permission>(["limits:read"]),
+  "read:analytics": new Set<Permission>(["limits:read"]),
+  "admin:org": new Set<Permission>([
+    "org:read",
+    "org:update",
+    "members:read",
+    "audit:read",
+    "audit:export",
+    "limits:read",
+    "leads:export",
+    "webhooks:manage",
+    "integrations:manage",
+  ]),
 };
 
 export function scopesHavePermission(scopes: readonly ApiKeyScope[], permission: Permission): boolean {

@@ -131,7 +131,11 @@ describe("bot-restricted keys", () => {
   });
   const probeCaller = (token: string) =>
     createCallerFactory(probe)(
-      createContext(app.runtime, { requestId: "probe", ip: "127.0.0.1", userAgent: null }, `Bearer ${token}`),
+      createContext({
+        runtime: app.runtime,
+        request: { requestId: "probe", ip: "127.0.0.1", userAgent: null, origin: null },
+        authorization: `Bearer ${token}`,
+      }),
     );
 
   it("reach only their own bot; another bot answers NOT_FOUND", async () => {

@@ -124,11 +124,11 @@ describe("refusal before any database lookup", () => {
       const valid = generateApiKey();
       const tampered = `${valid.slice(0, 30)}${valid.charAt(30) === "0" ? "1" : "0"}${valid.slice(31)}`;
       const caller = createCallerFactory(appRouter)(
-        createContext(
-          createRuntime(deps),
-          { requestId: "r", ip: "127.0.0.1", userAgent: null },
-          `Bearer ${tampered}`,
-        ),
+        createContext({
+          runtime: createRuntime(deps),
+          request: { requestId: "r", ip: "127.0.0.1", userAgent: null, origin: null },
+          authorization: `Bearer ${tampered}`,
+        }),
       );
       expect(await failureOf(caller.auth.me())).toMatchObject({
         code: "UNAUTHORIZED",

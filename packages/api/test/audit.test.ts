@@ -18,7 +18,7 @@ afterAll(async () => {
 function scopeOf(user: SeededUser, requestId = "req-seed"): AuditScope {
   return {
     actor: { type: "user", id: user.id, label: user.email },
-    request: { requestId, ip: "203.0.113.7", userAgent: "seed-agent/1.0" },
+    request: { requestId, ip: "203.0.113.7", userAgent: "seed-agent/1.0", origin: null },
   };
 }
 

@@ -90,7 +90,7 @@ export interface TestApp {
   /** A tRPC caller; with a token it acts as that user, without one it is anonymous. */
   caller(
     accessToken?: string | null,
-    request?: Partial<{ ip: string; userAgent: string; requestId: string }>,
+    request?: Partial<{ ip: string; userAgent: string; requestId: string; origin: string }>,
   ): Caller;
   /** An org with one user of each role. */
   seedOrg(name?: string): Promise<SeededOrg>;
@@ -142,15 +142,16 @@ export async function createTestApp(
     (target: Runtime): TestApp["caller"] =>
     (accessToken, request) =>
       createCaller(
-        createContext(
-          target,
-          {
+        createContext({
+          runtime: target,
+          request: {
             requestId: request?.requestId ?? `req-${++counter}`,
             ip: request?.ip ?? "127.0.0.1",
             userAgent: request?.userAgent ?? "vitest",
+            origin: request?.origin ?? null,
           },
-          accessToken ? `Bearer ${accessToken}` : null,
-        ),
+          authorization: accessToken ? `Bearer ${accessToken}` : null,
+        }),
       );
   const caller = callerFor(runtime);
 

@@ -24,7 +24,11 @@ describe("org procedure", () => {
     const other = await app.seedOrg("Other");
     const call = (token: string) =>
       createCallerFactory(probe)(
-        createContext(app.runtime, { requestId: "r", ip: "1", userAgent: null }, `Bearer ${token}`),
+        createContext({
+          runtime: app.runtime,
+          request: { requestId: "r", ip: "1", userAgent: null, origin: null },
+          authorization: `Bearer ${token}`,
+        }),
       );
     await expect(call(org.owner.accessToken).echo({ orgId: other.id } as never)).rejects.toMatchObject({
       code: "NOT_FOUND",

@@ -139,6 +139,7 @@ describe("signed-in procedures", () => {
 describe("role → permission table", () => {
   const ALL: readonly Role[] = ["owner", "admin", "agent", "viewer"];
   const MANAGERS: readonly Role[] = ["owner", "admin"];
+  const AGENTS: readonly Role[] = ["owner", "admin", "agent"];
   /** The exact matrix; a new permission fails to compile here until someone decides who holds it. */
   const EXPECTED: Record<Permission, readonly Role[]> = {
     "org:read": ALL,
@@ -148,6 +149,17 @@ describe("role → permission table", () => {
     "audit:read": MANAGERS,
     "audit:export": MANAGERS,
     "keys:manage": MANAGERS,
+    "limits:read": ALL,
+    "bots:read": ALL,
+    "bots:write": MANAGERS,
+    "conversations:read": ALL,
+    "conversations:reply": AGENTS,
+    "feedback:submit": ALL,
+    "leads:read": AGENTS,
+    "leads:write": AGENTS,
+    "leads:export": MANAGERS,
+    "webhooks:manage": MANAGERS,
+    "integrations:manage": MANAGERS,
   };
 
   it("grants exactly the expected permissions to each role", () => {
@@ -157,9 +169,13 @@ describe("role → permission table", () => {
       const expected = PERMISSIONS.filter((permission) => EXPECTED[permission].includes(role));
       expect(granted, role).toEqual(expected);
     }
-    expect(PERMISSIONS.filter((permission) => roleHasPermission("agent", permission))).toEqual([
+    expect(PERMISSIONS.filter((permission) => roleHasPermission("viewer", permission))).toEqual([
       "org:read",
       "members:read",
+      "limits:read",
+      "bots:read",
+      "conversations:read",
+      "feedback:submit",
     ]);
     expect(PERMISSIONS.every((permission) => roleHasPermission("owner", permission))).toBe(true);
     expect(PERMISSIONS.every((permission) => roleHasPermission("admin", permission))).toBe(true);

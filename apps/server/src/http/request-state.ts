@@ -11,12 +11,15 @@ export interface RequestState {
 }
 
 const USER_AGENT_MAX = 512;
+const ORIGIN_MAX = 512;
 
 export function requestInfo(req: IncomingMessage, requestId: string): RequestInfo {
   const userAgent = req.headers["user-agent"];
+  const origin = req.headers.origin;
   return {
     requestId,
     ip: req.socket.remoteAddress ?? "unknown",
     userAgent: userAgent ? userAgent.slice(0, USER_AGENT_MAX) : null,
+    origin: origin ? origin.slice(0, ORIGIN_MAX) : null,
   };
 }

@@ -111,7 +111,15 @@ export function createRestHandler(options: { runtime: Runtime; routes: readonly 
       // Only `Bearer <token>` is accepted; any other scheme is refused rather than treated as anonymous.
       const token = bearerToken(req.headers.authorization ?? null);
       const authorization = token ? `Bearer ${token}` : null;
-      const caller = createCaller(createContext(options.runtime, state.request, authorization, state.trace));
+      const caller = createCaller(
+        createContext({
+          runtime: options.runtime,
+          request: state.request,
+          authorization,
+          trace: state.trace,
+          rawBody,
+        }),
+      );
       await found.route.handle({
         req,
         res,

@@ -28,7 +28,12 @@ export function createTrpcHandler(options: { runtime: Runtime; logger: Logger })
     createContext: ({ req }) => {
       const state = states.get(req);
       if (!state) throw new Error("tRPC request without server state");
-      return createContext(options.runtime, state.request, req.headers.authorization ?? null, state.trace);
+      return createContext({
+        runtime: options.runtime,
+        request: state.request,
+        authorization: req.headers.authorization ?? null,
+        trace: state.trace,
+      });
     },
     onError: ({ error, path, req }) => {
       if (describeError(error).status < 500) return;

@@ -1,0 +1,152 @@
+import { z } from "zod";
+
+/**
+ * The typed event catalogue: every event a tenant can subscribe to, with a versioned payload schema.
+ * Payloads are plain JSON (ISO timestamps) and never carry secrets. Add an event here, with its domain,
+ * before emitting it; bump `version` when a payload changes incompatibly.
+ */
+interface EventDefinition<Schema extends z.ZodObject = z.ZodObject> {
+  version: number;
+  description: string;
+  schema: Schema;
+}
+
+const define = <Schema extends z.ZodObject>(definition: EventDefinition<Schema>) => definition;
+
+const ROLE = z.enum(["owner", "admin", "agent", "viewer"]);
+const QUOTA = z.object({
+  quota: z.enum(["requestsPerDay", "messagesPerDay", "botMessagesPerDay"]),
+  scope: z.enum(["org", "bot"]),
+  botId: z.uuid().nullable(),
+  limit: z.int(),
+  used: z.int(),
+  /** Percentage of the quota reached: 80 or 100. */
+  threshold: z.int(),
+  /** The UTC day, YYYY-MM-DD. */
+  day: z.string(),
+});
+
+export const EVENT_CATALOGUE = {
+  "org.updated": define({
+    version: 1,
+    description: "The organization's settings changed.",
+    schema: z.object({ orgId: z.uuid(), name: z.string(), changedFields: z.array(z.string()) }),
+  }),
+  "member.invited": define({
+    version: 1,
+    description: "Someone was invited to join the organization.",
+    schema: z.object({ invitationId: z.uuid(), email: z.string(), role: ROLE, expiresAt: z.iso.datetime() }),
+  }),
+  "member.added": define({
+    version: 1,
+    description: "A user joined the organization.",
+    schema: z.object({ userId: z.uuid(), email: z.string(), role: ROLE }),
+  }),
+  "member.role_changed": define({
+    version: 1,
+    description: "A member's role changed.",
+    schema: z.object({ userId: z.uuid(), email: z.string(), previousRole: ROLE, role: ROLE }),
+  }),
+  "member.removed": define({
+    version: 1,
+    description: "A member left or was removed.",
+    schema: z.object({ userId: z.uuid(), email: z.string(), role: ROLE }),
+  }),
+  "api_key.created": define({
+    version: 1,
+    description: "An API key was created (the secret is never included).",
+    schema: z.object({
+      keyId: z.uuid(),
+      name: z.string(),
+      scopes: z.array(z.string()),
+      botId: z.uuid().nullable(),
+      expiresAt: z.iso.datetime().nullable(),
+    }),
+  }),
+  "api_key.revoked": define({
+    version: 1,
+    description: "An API key was revoked.",
+    schema: z.object({ keyId: z.uuid(), name: z.string() }),
+  }),
+  "quota.warning": define({
+    version: 1,
+    description: "A daily quota reached 80 % of its limit (once per quota per UTC day).",
+    schema: QUOTA,
+  }),
+  "quota.exceeded": define({
+    version: 1,
+    description: "A daily quota reached its limit; further use is refused until 00:00 UTC.",
+    schema: QUOTA,
+  }),
+  "webhook_endpoint.disabled": define({
+    version: 1,
+    description: "A webhook endpoint was disabled (410 Gone, or five days of failures).",
+    schema: z.object({ endpointId: z.uuid(), url: z.string(), reason: z.string() }),
+  }),
+  "conversation.created": define({
+    version: 1,
+    description: "A conversation started.",
+    schema: z.object({
+      conversationId: z.uuid(),
+      botId: z.uuid(),
+      channel: z.string(),
+      endUserId: z.string().nullable(),
+    }),
+  }),
+  "conversation.escalated": define({
+    version: 1,
+    description: "A conversation needs a human (keyword, repeated fallbacks, or an agent's decision).",
+    schema: z.object({
+      conversationId: z.uuid(),
+      botId: z.uuid(),
+      reason: z.enum(["keyword", "fallbacks", "agent"]),
+      keyword: z.string().nullable(),
+    }),
+  }),
+  "conversation.resolved": define({
+    version: 1,
+    description: "A conversation was marked resolved.",
+    schema: z.object({ conversationId: z.uuid(), botId: z.uuid(), resolvedBy: z.uuid().nullable() }),
+  }),
+  "message.created": define({
+    version: 1,
+    description: "A visitor, bot or agent message was stored.",
+    schema: z.object({
+      messageId: z.uuid(),
+      conversationId: z.uuid(),
+      botId: z.uuid(),
+      role: z.enum(["visitor", "bot", "agent"]),
+      content: z.string(),
+      createdAt: z.iso.datetime(),
+    }),
+  }),
+  "feedback.created": define({
+    version: 1,
+    description: "Feedback was given on a message (visitor or member).",
+    schema: z.object({
+      feedbackId: z.uuid(),
+      messageId: z.uuid(),
+      conversationId: z.uuid(),
+      botId: z.uuid(),
+      source: z.enum(["widget", "member"]),
+      helpful: z.boolean(),
+      reason: z.string().nullable(),
+    }),
+  }),
+  "lead.created": define({
+    version: 1,
+    description: "A visitor (or an API caller) left contact details.",
+    schema: z.object({
+      leadId: z.uuid(),
+      botId: z.uuid(),
+      conversationId: z.uuid().nullable(),
+      email: z.string(),
+      name: z.string().nullable(),
+      phone: z.string().nullable(),
+    }),
+  }),
+} as const;
+
+export type EventType = keyof typeof EVENT_CATALOGUE;
+export const EVENT_TYPES = Object.keys(EVENT_CATALOGUE) as EventType[];
+export type EventData<Type extends EventType> = z.input<(typeof EVENT_CATALOGUE)[Type]["schema"]>;
