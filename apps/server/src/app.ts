@@ -74,7 +74,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       logger,
       mailer,
       secret,
-      settings: { publicUrl: config.publicUrl, platformAdmins: config.platformAdmins },
+      settings: {
+        publicUrl: config.publicUrl,
+        platformAdmins: config.platformAdmins,
+        outboundAllowCidrs: config.outboundAllowCidrs,
+        webhookRetryScheduleSeconds: config.webhookRetryScheduleSeconds,
+      },
     });
     opened.push(() => deps.dispose());
     const http = createHttpServer({

@@ -45,6 +45,8 @@ export interface Context {
   trace: RequestTrace;
   /** The request body exactly as received, on REST calls only (signature checks of inbound webhooks). */
   rawBody: Buffer | null;
+  /** Request headers (lower-case names) on REST calls, for signature headers of inbound webhooks; empty otherwise. */
+  headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 export interface ContextOptions {
@@ -53,6 +55,7 @@ export interface ContextOptions {
   authorization: string | null;
   trace?: RequestTrace;
   rawBody?: Buffer | null;
+  headers?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 export function createContext(options: ContextOptions): Context {
@@ -62,5 +65,6 @@ export function createContext(options: ContextOptions): Context {
     authorization: options.authorization,
     trace: options.trace ?? {},
     rawBody: options.rawBody ?? null,
+    headers: options.headers ?? {},
   };
 }

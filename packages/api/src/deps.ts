@@ -19,6 +19,10 @@ export interface Settings {
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
   invitationTtlHours: number;
+  /** CIDR ranges exempt from the SSRF guard (KYRO_OUTBOUND_ALLOW_CIDRS). */
+  outboundAllowCidrs: readonly string[];
+  /** Delays between webhook delivery attempts, in seconds (KYRO_WEBHOOK_RETRY_SCHEDULE). */
+  webhookRetryScheduleSeconds: readonly number[];
 }
 
 /** Verifies API keys (cached); implemented by the api-keys domain. */
@@ -66,6 +70,9 @@ export const DEFAULT_SETTINGS: Settings = {
   accessTokenTtlSeconds: 15 * 60,
   refreshTokenTtlDays: 30,
   invitationTtlHours: 72,
+  outboundAllowCidrs: [],
+  // Like Svix: immediately, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (the first attempt is immediate).
+  webhookRetryScheduleSeconds: [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000],
 };
 
 export function buildDeps(options: BuildDepsOptions): AppDeps {

@@ -1,14 +1,34 @@
+import { adminRouter } from "./domains/admin/router";
 import { apiKeysRouter } from "./domains/api-keys/router";
 import { auditRouter } from "./domains/audit/router";
 import { authRouter } from "./domains/auth/router";
+import { botsRouter } from "./domains/bots/router";
+import { conversationsRouter } from "./domains/conversations/router";
+import { integrationsRouter } from "./domains/integrations/router";
+import { knowledgeRouter } from "./domains/knowledge/router";
+import { leadsRouter } from "./domains/leads/router";
+import { limitsRouter } from "./domains/limits/router";
 import { orgsRouter } from "./domains/orgs/router";
-import { router } from "./trpc";
+import { webhooksRouter } from "./domains/webhooks/router";
+import { widgetRouter } from "./domains/widget/router";
+import { widgetRuntimeRouter } from "./domains/widget/runtime-router";
+import { mergeRouters, router } from "./trpc";
 
 export const appRouter = router({
   auth: authRouter,
   orgs: orgsRouter,
   apiKeys: apiKeysRouter,
   audit: auditRouter,
+  limits: limitsRouter,
+  admin: adminRouter,
+  bots: botsRouter,
+  // Settings (members) and the public runtime (visitors) of the widget share one namespace.
+  widget: mergeRouters(widgetRouter, widgetRuntimeRouter),
+  conversations: conversationsRouter,
+  leads: leadsRouter,
+  knowledge: knowledgeRouter,
+  webhooks: webhooksRouter,
+  integrations: integrationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

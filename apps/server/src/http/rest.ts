@@ -118,6 +118,7 @@ export function createRestHandler(options: { runtime: Runtime; routes: readonly 
           authorization,
           trace: state.trace,
           rawBody,
+          headers: req.headers,
         }),
       );
       await found.route.handle({
