@@ -45,6 +45,8 @@ const deps = buildDeps({
   mailer: createMailer({ from: "bench@kyro.local", logger }),
   secret: "bench-secret-bench-secret-bench-secret-0123",
   redisKeyPrefix: `kyro-bench:${process.pid}`,
+  // The bare baseline does no limiting and the load exceeds any per-key rate; bench/limits.ts measures limits.
+  settings: { limits: { ...config.limits, requestLimitsEnabled: false } },
 });
 const runtime = createRuntime(deps);
 const caller = (token?: string) =>

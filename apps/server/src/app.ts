@@ -1,4 +1,4 @@
-import { buildDeps, createRuntime } from "@kyro/api";
+import { buildDeps, createRuntime, startJobs } from "@kyro/api";
 import { migrate } from "@kyro/db";
 import { createLogger, createMailer, type Logger } from "@kyro/platform";
 import { type Config, ConfigError } from "./config";
@@ -7,9 +7,12 @@ import { loadOrCreateDevSecret } from "./dev-secret";
 import { createHttpServer } from "./http/server";
 import { closeRedis, connectRedis } from "./redis";
 
+/** What this process runs: the HTTP API, the job worker, or both (the default, `npm start`). */
+export type ProcessRole = "all" | "api" | "worker";
+
 export interface AppHandle {
-  /** Base URL the server listens on, e.g. http://127.0.0.1:3000. */
-  url: string;
+  /** Base URL the server listens on, e.g. http://127.0.0.1:3000; null in a worker-only process. */
+  url: string | null;
   logger: Logger;
   /** Stops accepting, finishes in-flight requests (up to the grace period), then closes Redis and the database. */
   close(): Promise<void>;
@@ -19,6 +22,10 @@ export interface StartOptions {
   logger?: Logger;
   /** How long in-flight requests get on close before their connections are cut. */
   graceMs?: number;
+  /** Default "all". */
+  role?: ProcessRole;
+  /** How long running jobs get on close before they are failed back to the queue (default 20 s). */
+  jobGraceMs?: number;
 }
 
 function resolveSecret(config: Config, logger: Logger): string {
@@ -79,9 +86,18 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         platformAdmins: config.platformAdmins,
         outboundAllowCidrs: config.outboundAllowCidrs,
         webhookRetryScheduleSeconds: config.webhookRetryScheduleSeconds,
+        limits: config.limits,
       },
     });
     opened.push(() => deps.dispose());
+    const role = options.role ?? "all";
+    // Every role installs the queues (the API enqueues into them); only a worker polls them.
+    const jobs = await startJobs(deps, { sql: database, work: role !== "api" });
+    opened.push(() => jobs.stop(options.jobGraceMs));
+    if (role === "worker") {
+      logger.info("job worker started");
+      return { url: null, logger, close: closeOpened };
+    }
     const http = createHttpServer({
       runtime: createRuntime(deps),
       logger,

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { resolve } from "node:path";
+import { DEFAULT_LIMIT_SETTINGS, type LimitSettings } from "@kyro/api";
 import { z } from "zod";
 
 /** A bad environment; its message is one line naming each offending variable, never its value. */
@@ -10,8 +11,8 @@ export class ConfigError extends Error {
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export const NODE_ENVS = ["development", "test", "production"] as const;
 
-/** Svix-like: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h. */
-export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000] as const;
+/** Svix-like delays after the immediate first attempt: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000] as const;
 
 export const MIN_SECRET_LENGTH = 32;
 
@@ -38,6 +39,8 @@ export interface Config {
   autoMigrate: boolean;
   /** Base of links sent by mail; no trailing slash. */
   publicUrl: string;
+  /** KYRO_LIMITS_ENABLED and the KYRO_LIMIT_* defaults. */
+  limits: LimitSettings;
 }
 
 const urlWithScheme = (schemes: readonly string[]) =>
@@ -99,6 +102,15 @@ const parseDelay = (entry: string) => (/^\d+$/.test(entry) && Number(entry) > 0 
 const HOSTNAME =
   /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
+/** A positive whole number of requests or messages, defaulting to the built-in limit. */
+const limit = (fallback: number) =>
+  z
+    .string()
+    .regex(/^[1-9]\d{0,9}$/, { error: "must be a positive whole number" })
+    .transform(Number)
+    .default(fallback);
+const LIMIT_DEFAULTS = DEFAULT_LIMIT_SETTINGS.defaults;
+
 const schema = z
   .object({
     NODE_ENV: z.enum(NODE_ENVS, { error: `must be one of ${NODE_ENVS.join(", ")}` }).default("development"),
@@ -138,6 +150,19 @@ const schema = z
       .transform((value) => value === "true" || value === "1")
       .default(true),
     KYRO_PUBLIC_URL: urlWithScheme(["http", "https"]).optional(),
+    KYRO_LIMITS_ENABLED: z
+      .enum(["true", "false", "1", "0"], { error: "must be true or false" })
+      .transform((value) => value === "true" || value === "1")
+      .default(true),
+    KYRO_LIMIT_KEY_RPM: limit(LIMIT_DEFAULTS.keyRequestsPerMinute),
+    KYRO_LIMIT_USER_RPM: limit(LIMIT_DEFAULTS.userRequestsPerMinute),
+    KYRO_LIMIT_ORG_RPM: limit(LIMIT_DEFAULTS.orgRequestsPerMinute),
+    KYRO_LIMIT_REQUESTS_PER_DAY: limit(LIMIT_DEFAULTS.requestsPerDay),
+    KYRO_LIMIT_MESSAGES_PER_DAY: limit(LIMIT_DEFAULTS.messagesPerDay),
+    KYRO_LIMIT_BOT_RPM: limit(LIMIT_DEFAULTS.botRequestsPerMinute),
+    KYRO_LIMIT_BOT_MESSAGES_PER_DAY: limit(LIMIT_DEFAULTS.botMessagesPerDay),
+    KYRO_LIMIT_IP_RPM: limit(DEFAULT_LIMIT_SETTINGS.ipRequestsPerMinute),
+    KYRO_LIMIT_CONVERSATION_MPM: limit(DEFAULT_LIMIT_SETTINGS.conversationMessagesPerMinute),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== "production") return;
@@ -188,5 +213,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookRetryScheduleSeconds: parsed.KYRO_WEBHOOK_RETRY_SCHEDULE,
     autoMigrate: parsed.KYRO_AUTO_MIGRATE,
     publicUrl: (parsed.KYRO_PUBLIC_URL ?? `http://${urlHost}:${parsed.PORT}`).replace(/\/+$/, ""),
+    limits: {
+      requestLimitsEnabled: parsed.KYRO_LIMITS_ENABLED,
+      defaults: {
+        keyRequestsPerMinute: parsed.KYRO_LIMIT_KEY_RPM,
+        userRequestsPerMinute: parsed.KYRO_LIMIT_USER_RPM,
+        orgRequestsPerMinute: parsed.KYRO_LIMIT_ORG_RPM,
+        requestsPerDay: parsed.KYRO_LIMIT_REQUESTS_PER_DAY,
+        messagesPerDay: parsed.KYRO_LIMIT_MESSAGES_PER_DAY,
+        botRequestsPerMinute: parsed.KYRO_LIMIT_BOT_RPM,
+        botMessagesPerDay: parsed.KYRO_LIMIT_BOT_MESSAGES_PER_DAY,
+      },
+      ipRequestsPerMinute: parsed.KYRO_LIMIT_IP_RPM,
+      conversationMessagesPerMinute: parsed.KYRO_LIMIT_CONVERSATION_MPM,
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { createLogger } from "@kyro/platform";
-import { type AppHandle, startApp } from "./app";
+import { type AppHandle, type ProcessRole, startApp } from "./app";
 import { type Config, ConfigError, loadConfig } from "./config";
 
 /** A configuration problem is the operator's to fix: one line on stderr, no stack. */
@@ -7,6 +7,15 @@ function exitWithConfigError(error: ConfigError): never {
   process.stderr.write(`${error.message}\n`);
   process.exit(1);
 }
+
+const ROLES: readonly ProcessRole[] = ["all", "api", "worker"];
+// `main.ts api` serves HTTP only, `main.ts worker` runs jobs only; no argument runs both in one process.
+const roleArgument = process.argv[2] ?? "all";
+if (!ROLES.includes(roleArgument as ProcessRole)) {
+  process.stderr.write(`Unknown role "${roleArgument}": expected one of ${ROLES.join(", ")}\n`);
+  process.exit(1);
+}
+const role = roleArgument as ProcessRole;
 
 let config: Config;
 try {
@@ -19,13 +28,13 @@ try {
 const logger = createLogger({ level: config.logLevel });
 let app: AppHandle;
 try {
-  app = await startApp(config, { logger });
+  app = await startApp(config, { logger, role });
 } catch (error) {
   if (error instanceof ConfigError) exitWithConfigError(error);
   logger.fatal({ err: error }, "start-up failed");
   process.exit(1);
 }
-logger.info({ url: app.url }, `Kyro listening on ${app.url}`);
+if (app.url) logger.info({ url: app.url, role }, `Kyro listening on ${app.url}`);
 
 let stopping = false;
 function stop(signal: NodeJS.Signals): void {
@@ -34,7 +43,7 @@ function stop(signal: NodeJS.Signals): void {
     process.exit(1);
   }
   stopping = true;
-  logger.info({ signal }, "shutting down: draining in-flight requests");
+  logger.info({ signal }, "shutting down: draining in-flight requests and running jobs");
   app.close().then(
     () => {
       logger.info("stopped");

@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { DEFAULT_LIMIT_SETTINGS } from "@kyro/api";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_WEBHOOK_RETRY_SCHEDULE, loadConfig } from "../src/config";
+import { ConfigError, loadConfig } from "../src/config";
 import { loadOrCreateDevSecret } from "../src/dev-secret";
 
 const SECRET = "s".repeat(32);
@@ -38,9 +39,10 @@ describe("loadConfig", () => {
       outboundAllowCidrs: [],
       corsOrigins: [],
       platformAdmins: [],
-      webhookRetryScheduleSeconds: [...DEFAULT_WEBHOOK_RETRY_SCHEDULE],
+      webhookRetryScheduleSeconds: [5, 300, 1800, 7200, 18000, 36000, 36000],
       autoMigrate: true,
       publicUrl: "http://127.0.0.1:3000",
+      limits: DEFAULT_LIMIT_SETTINGS,
     });
   });
 
@@ -61,6 +63,16 @@ describe("loadConfig", () => {
       KYRO_WEBHOOK_RETRY_SCHEDULE: "1, 10,100",
       KYRO_AUTO_MIGRATE: "false",
       KYRO_PUBLIC_URL: "https://kyro.example.test/",
+      KYRO_LIMITS_ENABLED: "false",
+      KYRO_LIMIT_KEY_RPM: "11",
+      KYRO_LIMIT_USER_RPM: "12",
+      KYRO_LIMIT_ORG_RPM: "13",
+      KYRO_LIMIT_REQUESTS_PER_DAY: "14",
+      KYRO_LIMIT_MESSAGES_PER_DAY: "15",
+      KYRO_LIMIT_BOT_RPM: "16",
+      KYRO_LIMIT_BOT_MESSAGES_PER_DAY: "17",
+      KYRO_LIMIT_IP_RPM: "18",
+      KYRO_LIMIT_CONVERSATION_MPM: "19",
     });
     expect(config).toEqual({
       nodeEnv: "development",
@@ -79,6 +91,20 @@ describe("loadConfig", () => {
       webhookRetryScheduleSeconds: [1, 10, 100],
       autoMigrate: false,
       publicUrl: "https://kyro.example.test",
+      limits: {
+        requestLimitsEnabled: false,
+        defaults: {
+          keyRequestsPerMinute: 11,
+          userRequestsPerMinute: 12,
+          orgRequestsPerMinute: 13,
+          requestsPerDay: 14,
+          messagesPerDay: 15,
+          botRequestsPerMinute: 16,
+          botMessagesPerDay: 17,
+        },
+        ipRequestsPerMinute: 18,
+        conversationMessagesPerMinute: 19,
+      },
     });
   });
 
@@ -105,6 +131,9 @@ describe("loadConfig", () => {
     ["KYRO_SECRET", "short", "KYRO_SECRET must be at least 32 characters"],
     ["KYRO_PUBLIC_URL", "ftp://kyro", "KYRO_PUBLIC_URL must be a http:// or https:// URL"],
     ["KYRO_AUTO_MIGRATE", "maybe", "KYRO_AUTO_MIGRATE must be true or false"],
+    ["KYRO_LIMITS_ENABLED", "sometimes", "KYRO_LIMITS_ENABLED must be true or false"],
+    ["KYRO_LIMIT_KEY_RPM", "0", "KYRO_LIMIT_KEY_RPM must be a positive whole number"],
+    ["KYRO_LIMIT_MESSAGES_PER_DAY", "1.5", "KYRO_LIMIT_MESSAGES_PER_DAY must be a positive whole number"],
     [
       "KYRO_OUTBOUND_ALLOW_CIDRS",
       "10.0.0.0/33",

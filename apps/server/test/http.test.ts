@@ -127,6 +127,34 @@ describe("CORS", () => {
     expect(res.headers.get("x-request-id")).toBeTruthy();
   });
 
+  it("opens the public widget routes to any page origin, without credentials", async () => {
+    const page = "https://shop.customer.example.test";
+    const bot = "00000000-0000-7000-8000-000000000000";
+    const preflight = await fetch(`${server.url}/api/v1/widget/${bot}/sessions`, {
+      method: "OPTIONS",
+      headers: {
+        origin: page,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type",
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe(page);
+    expect(preflight.headers.get("access-control-allow-credentials")).toBeNull();
+    expect(preflight.headers.get("access-control-allow-methods")).toBe("GET, POST");
+    expect(preflight.headers.get("access-control-allow-headers")).toContain("authorization");
+    // The procedure still judges the origin (this bot does not exist); CORS only lets the page read why.
+    const res = await fetch(`${server.url}/api/v1/widget/sessions/${bot}/messages`, {
+      headers: { origin: page },
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("access-control-allow-origin")).toBe(page);
+    expect(res.headers.get("access-control-expose-headers")).toContain("ratelimit");
+    // Member routes under /widget stay closed to foreign origins.
+    const settings = await fetch(`${server.url}/api/v1/widget/defaults`, { headers: { origin: page } });
+    expect(settings.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
   it("answers a preflight from another origin without CORS headers", async () => {
     const res = await fetch(`${server.url}/trpc/auth.login`, {
       method: "OPTIONS",

@@ -1,5 +1,5 @@
 import type { Settings } from "@kyro/api";
-import { createTestApp, type TestApp } from "@kyro/api/testing";
+import { createTestApp, type TestApp, type TestWorkerOptions } from "@kyro/api/testing";
 import { createLogger } from "@kyro/platform";
 import { createHttpServer, type HttpServer } from "../src/http/server";
 
@@ -26,9 +26,14 @@ export interface TestServer {
 
 /** The real HTTP server on 127.0.0.1 and a free port, over the harness's deps and database. */
 export async function startTestServer(
-  options: { corsOrigins?: string[]; settings?: Partial<Settings> } = {},
+  options: {
+    corsOrigins?: string[];
+    settings?: Partial<Settings>;
+    /** Also run the job worker in this process (see createTestApp). */
+    worker?: boolean | TestWorkerOptions;
+  } = {},
 ): Promise<TestServer> {
-  const app = await createTestApp({ settings: options.settings });
+  const app = await createTestApp({ settings: options.settings, worker: options.worker });
   const logs: AccessLogLine[] = [];
   const logger = createLogger({
     level: "info",

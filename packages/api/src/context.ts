@@ -1,4 +1,5 @@
 import type { AppDeps } from "./deps";
+import type { LimitOutcome } from "./request-limits";
 
 export interface RequestInfo {
   requestId: string;
@@ -35,6 +36,8 @@ export interface RequestTrace {
   userId?: string;
   keyId?: string;
   orgId?: string;
+  /** The rate limits the request was counted against; the server sends them as RateLimit headers. */
+  limits?: LimitOutcome;
 }
 
 export interface Context {
@@ -43,8 +46,11 @@ export interface Context {
   /** The raw `Authorization` header value, parsed by the auth middleware. */
   authorization: string | null;
   trace: RequestTrace;
-  /** The request body exactly as received, on REST calls only (signature checks of inbound webhooks). */
-  rawBody: Buffer | null;
+  /**
+   * The request body exactly as received, on REST calls only (signature checks of inbound webhooks).
+   * Typed as Uint8Array (a Buffer is one) so the published router type needs no Node type definitions.
+   */
+  rawBody: Uint8Array | null;
   /** Request headers (lower-case names) on REST calls, for signature headers of inbound webhooks; empty otherwise. */
   headers: Readonly<Record<string, string | string[] | undefined>>;
 }
@@ -54,7 +60,7 @@ export interface ContextOptions {
   request: RequestInfo;
   authorization: string | null;
   trace?: RequestTrace;
-  rawBody?: Buffer | null;
+  rawBody?: Uint8Array | null;
   headers?: Readonly<Record<string, string | string[] | undefined>>;
 }
 

@@ -1,16 +1,24 @@
-import type { Database } from "@kyro/db";
+import { type Database, type Executor, executorSql } from "@kyro/db";
 import {
   type AccessTokenIssuer,
   createAccessTokenIssuer,
+  createKeyring,
   createLimiter,
+  createOutboundClient,
   deriveKey,
+  type EnqueueOptions,
+  enqueueJob,
+  type Keyring,
   type Limiter,
   type Logger,
   type Mailer,
+  type OutboundClient,
   type Redis,
 } from "@kyro/platform";
 import type { ApiKeyPrincipal } from "./authenticate";
 import { createApiKeyVerifier } from "./domains/api-keys/verifier";
+import { DEFAULT_LIMIT_SETTINGS, type LimitSettings } from "./domains/limits/settings";
+import { createRequestLimits, type RequestLimits } from "./request-limits";
 
 export interface Settings {
   /** Base URL used in links sent by mail (invitations). */
@@ -23,6 +31,8 @@ export interface Settings {
   outboundAllowCidrs: readonly string[];
   /** Delays between webhook delivery attempts, in seconds (KYRO_WEBHOOK_RETRY_SCHEDULE). */
   webhookRetryScheduleSeconds: readonly number[];
+  /** Rate limits, quotas and their defaults (KYRO_LIMIT_*). */
+  limits: LimitSettings;
 }
 
 /** Verifies API keys (cached); implemented by the api-keys domain. */
@@ -37,6 +47,20 @@ export interface ApiKeyVerifier {
   dispose(): Promise<void>;
 }
 
+/** Enqueues background jobs (pg-boss); the worker runs them (see jobs/registry.ts). */
+export interface JobQueue {
+  /**
+   * Writes a job through `executor`: pass the domain transaction and the job commits or rolls back with
+   * the change. Returns the job id, or null when a singleton rule dropped it.
+   */
+  enqueue(
+    executor: Executor,
+    name: string,
+    data: object,
+    options?: Pick<EnqueueOptions, "startAfterSeconds" | "singletonKey">,
+  ): Promise<string | null>;
+}
+
 /** Everything the procedures and services need, built once per process by the server (or a test). */
 export interface AppDeps {
   db: Database;
@@ -47,7 +71,14 @@ export interface AppDeps {
   /** HMAC keys derived from KYRO_SECRET, one per purpose. */
   hmacKeys: { refreshToken: Buffer; invitation: Buffer; apiKey: Buffer; widgetSession: Buffer };
   limiters: { loginPerAccount: Limiter; loginPerIp: Limiter };
+  /** Per-request limits, daily quotas and usage counting. */
+  requestLimits: RequestLimits;
   apiKeys: ApiKeyVerifier;
+  jobs: JobQueue;
+  /** Encrypts credentials and signing secrets at rest (AES-256-GCM, keys derived from KYRO_SECRET). */
+  encryption: Keyring;
+  /** The only HTTP client for tenant-chosen URLs: SSRF guard, no redirects, timeouts, capped responses. */
+  outbound: OutboundClient;
   settings: Settings;
   /** Releases timers and extra connections and writes what is pending; call before closing Redis and the database. */
   dispose(): Promise<void>;
@@ -73,6 +104,7 @@ export const DEFAULT_SETTINGS: Settings = {
   outboundAllowCidrs: [],
   // Like Svix: immediately, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (the first attempt is immediate).
   webhookRetryScheduleSeconds: [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000],
+  limits: DEFAULT_LIMIT_SETTINGS,
 };
 
 export function buildDeps(options: BuildDepsOptions): AppDeps {
@@ -90,6 +122,14 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     logger: options.logger,
     hmacKey: hmacKeys.apiKey,
     invalidationChannel: `${prefix}:api-keys:invalidate`,
+  });
+  const outbound = createOutboundClient({ allowCidrs: settings.outboundAllowCidrs });
+  const requestLimits = createRequestLimits({
+    db: options.db,
+    redis: options.redis,
+    logger: options.logger,
+    keyPrefix: prefix,
+    settings: settings.limits,
   });
   return {
     db: options.db,
@@ -113,7 +153,20 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
       ),
     },
     apiKeys,
+    requestLimits,
+    jobs: {
+      enqueue: (executor, name, data, enqueueOptions) =>
+        enqueueJob(executorSql(executor), name, data, enqueueOptions),
+    },
+    encryption: createKeyring({
+      purpose: "at-rest",
+      keys: [{ id: "k1", secret: options.secret }],
+      currentKeyId: "k1",
+    }),
+    outbound,
     settings,
-    dispose: () => apiKeys.dispose(),
+    dispose: async () => {
+      await Promise.all([apiKeys.dispose(), requestLimits.dispose(), outbound.close()]);
+    },
   };
 }

@@ -10,11 +10,17 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   UNPROCESSABLE_CONTENT: 422,
   TOO_MANY_REQUESTS: 429,
+  /** Envelope codes of a 429 naming which limit refused the call; over tRPC they are TOO_MANY_REQUESTS. */
+  RATE_LIMITED: 429,
+  QUOTA_EXCEEDED: 429,
   INTERNAL_SERVER_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
+type TrpcErrorCode = Exclude<ErrorCode, "RATE_LIMITED" | "QUOTA_EXCEEDED">;
+const trpcCodeOf = (code: ErrorCode): TrpcErrorCode =>
+  code === "RATE_LIMITED" || code === "QUOTA_EXCEEDED" ? "TOO_MANY_REQUESTS" : code;
 export type ErrorDetails = Record<string, unknown>;
 
 /**
@@ -23,14 +29,17 @@ export type ErrorDetails = Record<string, unknown>;
  * of every procedure would cost a middleware level (two object copies in tRPC) on every request.
  */
 export class AppError extends TRPCError {
-  declare readonly code: ErrorCode;
+  declare readonly code: TrpcErrorCode;
+  /** The envelope's code: the tRPC code, or a more precise one (RATE_LIMITED answers as TOO_MANY_REQUESTS). */
+  readonly envelopeCode: ErrorCode;
   constructor(
     code: ErrorCode,
     message: string,
     readonly details?: ErrorDetails,
   ) {
-    super({ code, message });
+    super({ code: trpcCodeOf(code), message });
     this.name = "AppError";
+    this.envelopeCode = code;
   }
 }
 
@@ -59,7 +68,7 @@ export function flattenZodIssues(error: ZodError): ValidationIssue[] {
 export function describeError(error: unknown): DescribedError {
   const cause = error instanceof TRPCError && error.cause ? error.cause : error;
   if (cause instanceof AppError) {
-    return withStatus(cause.code, cause.message, cause.details);
+    return withStatus(cause.envelopeCode, cause.message, cause.details);
   }
   if (cause instanceof ZodError) {
     return withStatus("BAD_REQUEST", "Invalid input", { issues: flattenZodIssues(cause) });

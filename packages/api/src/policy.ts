@@ -83,13 +83,7 @@ export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 const READ_BOTS: readonly Permission[] = ["limits:read", "bots:read", "conversations:read", "leads:read"];
 const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
   "read:bots": new Set<Permission>(READ_BOTS),
-  "write:bots": new Set<Permission>([
-    ...READ_BOTS,
-    "bots:write",
-    "conversations:reply",
-    "feedback:submit",
-    "leads:write",
-  ]),
+  "write:bots": new Set<Permission>([...READ_BOTS, "bots:write", "conversations:reply", "leads:write"]),
   "run:actions": new Set<Permission>(["limits:read"]),
   "read:analytics": new Set<Permission>(["limits:read"]),
   "admin:org": new Set<Permission>([

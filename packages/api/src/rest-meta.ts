@@ -15,6 +15,11 @@ export interface RestMeta {
   successStatus?: number;
   /** Present when the procedure resolves to an `AsyncIterable<string>` sent as a file download. */
   stream?: RestStreamMeta;
+  /**
+   * The body is not mapped into the input and need not be JSON: the procedure reads `ctx.rawBody` and
+   * `ctx.headers` itself (signed inbound webhooks). Only path params become input.
+   */
+  rawBody?: boolean;
 }
 
 export interface RestStreamMeta {

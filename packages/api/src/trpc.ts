@@ -49,7 +49,12 @@ export const router = t.router;
 export const mergeRouters = t.mergeRouters;
 export const createCallerFactory = t.createCallerFactory;
 
-const withDeps = t.middleware(({ ctx, next }) => next({ ctx: { deps: depsOf(ctx.runtime) } }));
+/** Anonymous calls are limited per client IP. */
+const withDeps = t.middleware(async ({ ctx, next }) => {
+  const deps = depsOf(ctx.runtime);
+  await deps.requestLimits.checkRequest(ctx.trace, ctx.request, {});
+  return next({ ctx: { deps } });
+});
 
 /** No caller required. Declare `.meta({ requires: "public" })`. */
 export const publicProcedure = t.procedure.use(withDeps);
@@ -68,17 +73,41 @@ async function authenticate(ctx: Context) {
  * Any verified caller: a user or an API key. Declare `.meta({ requires: "authenticated" })`.
  * Deps and the caller are resolved in one middleware: each tRPC middleware level copies the context.
  */
-export const principalProcedure = t.procedure.use(async ({ ctx, next }) =>
-  next({ ctx: await authenticate(ctx) }),
-);
+export const principalProcedure = t.procedure.use(async ({ ctx, next }) => {
+  const caller = await authenticate(ctx);
+  await caller.deps.requestLimits.checkRequest(ctx.trace, ctx.request, { principal: caller.principal });
+  return next({ ctx: caller });
+});
 
 /** A signed-in user; API keys are refused — these operations act on a person's account or session. */
 export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
   const caller = await authenticate(ctx);
   const { principal } = caller;
+  await caller.deps.requestLimits.checkRequest(ctx.trace, ctx.request, { principal });
   if (principal.kind !== "user") throw forbidden("This operation requires a user session, not an API key");
   return next({ ctx: { ...caller, principal } });
 });
+
+/**
+ * A platform operator: a signed-in user whose email is in KYRO_PLATFORM_ADMINS (compared without case).
+ * Everyone else, API keys included, gets NOT_FOUND: the operator surface is not advertised.
+ */
+export const platformAdminProcedure = t.procedure
+  .meta({ requires: "platform:admin" })
+  .use(async ({ ctx, next }) => {
+    const caller = await authenticate(ctx);
+    const { principal, deps } = caller;
+    await deps.requestLimits.checkRequest(ctx.trace, ctx.request, { principal });
+    if (principal.kind !== "user") throw notFound("Procedure");
+    const email = principal.email.toLowerCase();
+    if (!deps.settings.platformAdmins.some((admin) => admin.toLowerCase() === email)) {
+      throw notFound("Procedure");
+    }
+    return next({ ctx: { ...caller, principal } });
+  });
+
+/** Authenticated but not yet counted: the org procedures count the request once they know the org. */
+const verifiedProcedure = t.procedure.use(async ({ ctx, next }) => next({ ctx: await authenticate(ctx) }));
 
 export interface OrgScope {
   orgId: string;
@@ -121,14 +150,35 @@ async function resolveOrgScope(
  * permission FORBIDDEN. It runs before the rest of the input is validated, so a foreign org is always a 404.
  */
 export function orgProcedure(permission: Permission) {
-  return principalProcedure
+  return verifiedProcedure
     .meta({ requires: permission })
     .input(orgIdInput)
-    .use(async ({ ctx, input, next }) => {
-      const org = await resolveOrgScope(ctx.deps, ctx.principal, input.orgId, permission);
+    .use(async ({ ctx, input, next, getRawInput }) => {
+      const { deps, principal } = ctx;
+      let org: OrgScope;
+      try {
+        org = await resolveOrgScope(deps, principal, input.orgId, permission);
+      } catch (error) {
+        // Refused calls still count against the caller (never against an org it cannot act in).
+        await deps.requestLimits.checkRequest(ctx.trace, ctx.request, { principal });
+        throw error;
+      }
       ctx.trace.orgId = org.orgId;
+      await deps.requestLimits.checkRequest(ctx.trace, ctx.request, {
+        principal,
+        orgId: org.orgId,
+        botId: targetBotId(await getRawInput()),
+      });
       return next({ ctx: { org } });
     });
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The bot a call targets (its `botId` input), for the per-bot limit; the procedure validates it later. */
+function targetBotId(raw: unknown): string | undefined {
+  const botId = typeof raw === "object" && raw !== null ? (raw as { botId?: unknown }).botId : undefined;
+  return typeof botId === "string" && UUID.test(botId) ? botId.toLowerCase() : undefined;
 }
 
 export interface UserOrgScope extends OrgScope {

@@ -21,6 +21,8 @@ import { inject } from "vitest";
 import { createContext, createRuntime, type Runtime } from "../src/context";
 import { type AppDeps, buildDeps, type Settings } from "../src/deps";
 import { mintApiKey } from "../src/domains/api-keys/key-format";
+import type { JobDefinition } from "../src/jobs/types";
+import { type JobsHandle, startJobs } from "../src/jobs/worker";
 import type { ApiKeyScope } from "../src/policy";
 import { appRouter } from "../src/root";
 import { createCallerFactory } from "../src/trpc";
@@ -100,7 +102,17 @@ export interface TestApp {
   seedApiKey(orgId: string, seed: ApiKeySeed): Promise<SeededApiKey>;
   /** A second process sharing this app's database and Redis, for cross-process cache tests. */
   peer(): Promise<TestPeer>;
+  /** The job queues (pg-boss), always installed; polling only with the `worker` option. */
+  jobs: JobsHandle;
   close(): Promise<void>;
+}
+
+export interface TestWorkerOptions {
+  /** Default 0.5 s (pg-boss's minimum), so tests see jobs run promptly. */
+  pollingIntervalSeconds?: number;
+  /** The jobs to run instead of the registry's. */
+  // biome-ignore lint/suspicious/noExplicitAny: each job has its own payload type.
+  jobs?: readonly JobDefinition<any>[];
 }
 
 let passwordHash: Promise<string> | undefined;
@@ -110,7 +122,12 @@ let passwordHash: Promise<string> | undefined;
  * in-memory PGlite otherwise) and its own Redis key prefix when REDIS_URL is set.
  */
 export async function createTestApp(
-  options: { settings?: Partial<Settings>; mailer?: Mailer } = {},
+  options: {
+    settings?: Partial<Settings>;
+    mailer?: Mailer;
+    /** Run the job worker (pg-boss polling every queue of the registry) in this app. */
+    worker?: boolean | TestWorkerOptions;
+  } = {},
 ): Promise<TestApp> {
   const databaseUrl = inject("databaseUrl");
   const database = await createTestDatabase(
@@ -136,6 +153,13 @@ export async function createTestApp(
   };
   const deps = buildDeps({ ...shared, redis });
   const runtime = createRuntime(deps);
+  const workerOptions = typeof options.worker === "object" ? options.worker : {};
+  const jobs = await startJobs(deps, {
+    sql: database,
+    work: options.worker !== undefined && options.worker !== false,
+    pollingIntervalSeconds: workerOptions.pollingIntervalSeconds ?? 0.5,
+    jobs: workerOptions.jobs,
+  });
   let counter = 0;
 
   const callerFor =
@@ -244,7 +268,9 @@ export async function createTestApp(
     seedUser,
     seedApiKey,
     peer,
+    jobs,
     async close() {
+      await jobs.stop(1_000);
       for (const opened of peers) await opened.close();
       await deps.dispose();
       redis?.disconnect();

@@ -20,6 +20,11 @@ export interface DatabaseHandle {
   kind: "postgres" | "pglite";
   /** Throws when the database does not answer; used by /health/ready. */
   ping(): Promise<void>;
+  /**
+   * Raw SQL on this handle's own connection (pg-boss's `db` adapter): one statement with `$n` values,
+   * or a multi-statement script when there are none.
+   */
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
   close(): Promise<void>;
 }
 
@@ -44,6 +49,23 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       ping: async () => {
         await client`select 1`;
       },
+      executeSql: async (text, values) => {
+        if (values?.length) {
+          const rows = await client.unsafe(
+            text,
+            values.map(plainParameter) as postgres.ParameterOrJSON<never>[],
+          );
+          return { rows: [...rows] as Record<string, unknown>[] };
+        }
+        // A script may BEGIN/COMMIT itself, which postgres-js allows only on a connection of its own.
+        const reserved = await client.reserve();
+        try {
+          const rows = await reserved.unsafe(text).simple();
+          return { rows: [...rows] as Record<string, unknown>[] };
+        } finally {
+          reserved.release();
+        }
+      },
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -65,6 +87,46 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     ping: async () => {
       await pglite.query("select 1");
     },
+    executeSql: async (text, values) => {
+      if (values?.length) {
+        const result = await pglite.query<Record<string, unknown>>(text, values.map(plainParameter));
+        return { rows: result.rows };
+      }
+      const results = await pglite.exec(text);
+      return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
+    },
     close: () => pglite.close(),
+  };
+}
+
+/** Objects (job payloads) go as JSON text and `undefined` as NULL: both drivers then agree on them. */
+function plainParameter(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  if (value !== null && typeof value === "object" && !Array.isArray(value)) return JSON.stringify(value);
+  return value;
+}
+
+/** The driver connection under a Drizzle executor (inside a transaction: that transaction's). */
+type DriverClient =
+  | { unsafe(text: string, values: unknown[]): Promise<Record<string, unknown>[]> }
+  | { query(text: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }> };
+
+/**
+ * Runs pg-boss statements through a Drizzle executor — inside a transaction when given one, so a job
+ * commits or rolls back with the change that caused it. pg-boss reuses `$n` placeholders (one value
+ * read as text in one place and as a timestamp in another), which Drizzle's own parameters cannot
+ * express, so the statement goes to the driver connection of the executor's session as written.
+ */
+export function executorSql(executor: Executor): {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+} {
+  const client = (executor._.session as unknown as { client: DriverClient }).client;
+  return {
+    async executeSql(text, values = []) {
+      const params = values.map(plainParameter);
+      if ("unsafe" in client) return { rows: [...(await client.unsafe(text, params))] };
+      return { rows: (await client.query(text, params)).rows };
+    },
   };
 }

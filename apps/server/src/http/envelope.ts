@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import type { DescribedError } from "@kyro/api";
+import { type DescribedError, type LimitOutcome, rateLimitHeaders } from "@kyro/api";
 
 export interface ErrorEnvelope {
   error: {
@@ -30,6 +30,16 @@ export function sendError(res: ServerResponse, requestId: string, described: Des
     },
   };
   sendJson(res, described.status, envelope);
+}
+
+/** RateLimit headers of the limits the request was counted against (a refusal adds Retry-After). */
+export function setRateLimitHeaders(
+  res: ServerResponse,
+  limits: LimitOutcome | undefined,
+  refused: boolean,
+): void {
+  if (!limits || res.headersSent) return;
+  for (const [name, value] of rateLimitHeaders(limits, refused)) res.setHeader(name, value);
 }
 
 export const routeNotFound: DescribedError = { status: 404, code: "NOT_FOUND", message: "Route not found" };

@@ -11,7 +11,7 @@ import {
   restProcedures,
 } from "@kyro/api";
 import type { AnyRouter } from "@trpc/server";
-import { sendJson } from "./envelope";
+import { sendJson, setRateLimitHeaders } from "./envelope";
 import { type FieldReader, fieldReaders, readQuery } from "./query";
 import { BODY_METHODS, type Caller, REST_PREFIX, type RestCall, type RestRoute } from "./rest";
 
@@ -58,6 +58,8 @@ function assembleInput(
     }
   };
   for (const [name, text] of Object.entries(call.params)) give(name, readers.get(name)?.read(text) ?? text);
+  // A raw-body route takes its path params only; senders may add query strings we must not reject.
+  if (entry.rest.rawBody) return input;
   const query = readQuery(call.url.searchParams, readers);
   for (const name of query.unknown) give(name, undefined);
   for (const [name, value] of Object.entries(query.values)) give(name, value);
@@ -147,11 +149,13 @@ function routeFor(entry: RestProcedure): RestRoute {
   return {
     method: entry.rest.method,
     path: `${REST_PREFIX}${entry.rest.path}`,
+    rawBody: entry.rest.rawBody,
     async handle(call) {
       const input = assembleInput(entry, readers, call);
       if (orgScoped) await fillKeyOrg(input, call);
       const empty = Object.keys(input).length === 0 && entry.inputOptional;
       const output = await procedureAt(call.caller, entry.procedure)(empty ? undefined : input);
+      setRateLimitHeaders(call.res, call.trace.limits, false);
       if (entry.rest.stream) {
         const format = String(input[entry.rest.stream.formatField]);
         await sendStream(call.res, status, output, entry.rest.stream, format);

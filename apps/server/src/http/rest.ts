@@ -1,5 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { appRouter, bearerToken, createCallerFactory, createContext, type Runtime } from "@kyro/api";
+import {
+  appRouter,
+  bearerToken,
+  createCallerFactory,
+  createContext,
+  type RequestTrace,
+  type Runtime,
+} from "@kyro/api";
 import { parseJsonBody, readBody } from "./body";
 import { routeNotFound, sendError } from "./envelope";
 import type { RequestState } from "./request-state";
@@ -27,6 +34,8 @@ export interface RestCall {
   runtime: Runtime;
   /** Acts as the bearer of the request's token, or anonymously without one. */
   caller: Caller;
+  /** Filled in by the procedure chain (caller, org, the limits counted). */
+  trace: RequestTrace;
 }
 
 /** A REST endpoint: the handler maps HTTP to one `caller` call and writes the response. */
@@ -34,6 +43,8 @@ export interface RestRoute {
   method: RestMethod;
   /** Template such as `/api/v1/bots/{botId}`; also the route label in logs and metrics. */
   path: string;
+  /** The body is passed on raw (`rawBody`) and never parsed as JSON (signed inbound webhooks). */
+  rawBody?: boolean;
   handle(call: RestCall): Promise<void>;
 }
 
@@ -103,7 +114,7 @@ export function createRestHandler(options: { runtime: Runtime; routes: readonly 
       const found = find(req.method, url.pathname);
       // The body is read (and limited) before routing so size and syntax errors answer the same everywhere.
       const rawBody = BODY_METHODS.has(req.method ?? "") ? await readBody(req) : Buffer.alloc(0);
-      const body = parseJsonBody(req, rawBody);
+      const body = found?.route.rawBody ? undefined : parseJsonBody(req, rawBody);
       if (!found) {
         sendError(res, state.request.requestId, routeNotFound);
         return;
@@ -131,6 +142,7 @@ export function createRestHandler(options: { runtime: Runtime; routes: readonly 
         authorization,
         runtime: options.runtime,
         caller,
+        trace: state.trace,
       });
     },
   };

@@ -23,33 +23,56 @@ export function applySecurityHeaders(res: ServerResponse): void {
 const ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE";
 const ALLOWED_HEADERS = "authorization, content-type, x-request-id, trpc-accept";
 const EXPOSED_HEADERS = "x-request-id";
-const PREFLIGHT_MAX_AGE_SECONDS = "600";
+const WIDGET_EXPOSED_HEADERS =
+  "x-request-id, retry-after, ratelimit, ratelimit-policy, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset";
+const WIDGET_HEADERS = "authorization, content-type, x-request-id";
 
 /**
- * CORS for the configured console origins only, with credentials. Any other origin gets no CORS
- * header at all, so the browser refuses to hand it the response.
+ * The visitor-facing widget routes: opening a session and the calls made with its token. They are
+ * called from customers' pages, so any origin may read them; the procedures themselves refuse origins
+ * outside the bot's allowlist (403) and bind each session token to its origin.
+ */
+const PUBLIC_WIDGET_PATH = /^\/api\/v1\/widget\/(?:sessions\/|messages\/|[^/]+\/sessions$)/;
+const PREFLIGHT_MAX_AGE_SECONDS = "600";
+
+type CorsMode = "console" | "widget" | null;
+
+/**
+ * CORS for the configured console origins, with credentials, and for the public widget routes from
+ * any origin, without credentials. Any other origin gets no CORS header at all, so the browser
+ * refuses to hand it the response.
  */
 export function createCors(origins: readonly string[]) {
   const allowed = new Set(origins);
+  const modes = new WeakMap<IncomingMessage, CorsMode>();
   return {
     /** Adds the CORS headers when the request's Origin is allowed; returns whether it was. */
     apply(req: IncomingMessage, res: ServerResponse): boolean {
       res.setHeader("Vary", "Origin");
       const origin = req.headers.origin;
-      if (!origin || !allowed.has(origin)) return false;
+      if (!origin) return false;
+      if (allowed.has(origin)) {
+        modes.set(req, "console");
+        res.setHeader("Access-Control-Allow-Origin", origin);
+        res.setHeader("Access-Control-Allow-Credentials", "true");
+        res.setHeader("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+        return true;
+      }
+      if (!PUBLIC_WIDGET_PATH.test((req.url ?? "").split("?")[0] ?? "")) return false;
+      modes.set(req, "widget");
       res.setHeader("Access-Control-Allow-Origin", origin);
-      res.setHeader("Access-Control-Allow-Credentials", "true");
-      res.setHeader("Access-Control-Expose-Headers", EXPOSED_HEADERS);
+      res.setHeader("Access-Control-Expose-Headers", WIDGET_EXPOSED_HEADERS);
       return true;
     },
     isPreflight(req: IncomingMessage): boolean {
       return req.method === "OPTIONS" && typeof req.headers["access-control-request-method"] === "string";
     },
     /** Answers a preflight; for a refused origin the 204 carries no CORS headers. */
-    answerPreflight(res: ServerResponse, originAllowed: boolean): void {
+    answerPreflight(req: IncomingMessage, res: ServerResponse, originAllowed: boolean): void {
       if (originAllowed) {
-        res.setHeader("Access-Control-Allow-Methods", ALLOWED_METHODS);
-        res.setHeader("Access-Control-Allow-Headers", ALLOWED_HEADERS);
+        const widget = modes.get(req) === "widget";
+        res.setHeader("Access-Control-Allow-Methods", widget ? "GET, POST" : ALLOWED_METHODS);
+        res.setHeader("Access-Control-Allow-Headers", widget ? WIDGET_HEADERS : ALLOWED_HEADERS);
         res.setHeader("Access-Control-Max-Age", PREFLIGHT_MAX_AGE_SECONDS);
       }
       res.statusCode = 204;

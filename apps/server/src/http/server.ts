@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
-import { AppError, appRouter, describeError, type Runtime } from "@kyro/api";
+import { AppError, appRouter, depsOf, describeError, limitOutcomeOf, type Runtime } from "@kyro/api";
 import { createHttpMetrics, type HttpMetrics, type Logger } from "@kyro/platform";
 import { docsRoute } from "./docs";
-import { routeNotFound, sendError } from "./envelope";
+import { routeNotFound, sendError, setRateLimitHeaders } from "./envelope";
 import { type ReadinessChecks, sendLiveness, sendReadiness } from "./health";
 import { createOpenApiRoute, OPENAPI_PATH } from "./openapi-route";
 import { procedureRoutes } from "./procedure-routes";
@@ -69,7 +69,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     "/health": sendLiveness,
     "/health/ready": (res) => sendReadiness(res, options.readiness),
     "/metrics": async (res) => {
-      const text = await metrics.registry.metrics();
+      // Limit refusals are counted by the deps (procedures run there), in their own registry.
+      const limitMetrics = depsOf(options.runtime).requestLimits.metrics.registry;
+      const text = (await metrics.registry.metrics()) + (await limitMetrics.metrics());
       res.setHeader("Content-Type", metrics.registry.contentType);
       res.end(text);
     },
@@ -83,7 +85,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const path = url.pathname;
     if (cors.isPreflight(req)) {
       state.route = "preflight";
-      cors.answerPreflight(res, corsOk);
+      cors.answerPreflight(req, res, corsOk);
       return;
     }
     if (path.startsWith(TRPC_PREFIX)) {
@@ -138,7 +140,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       logger.error({ err: error, requestId: state.request.requestId, route: state.route }, "request failed");
     }
     if (res.headersSent) res.destroy();
-    else sendError(res, state.request.requestId, described);
+    else {
+      const refusal = limitOutcomeOf(error);
+      setRateLimitHeaders(res, refusal ?? state.trace.limits, refusal !== undefined);
+      sendError(res, state.request.requestId, described);
+    }
   }
 
   const server = createServer((req, res) => {

@@ -1,5 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { appRouter, createContext, describeError, type Runtime } from "@kyro/api";
+import {
+  appRouter,
+  createContext,
+  describeError,
+  limitOutcomeOf,
+  type Runtime,
+  rateLimitHeaders,
+} from "@kyro/api";
 import type { Logger } from "@kyro/platform";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { MAX_BODY_BYTES } from "./body";
@@ -24,7 +31,16 @@ export function createTrpcHandler(options: { runtime: Runtime; logger: Logger })
     basePath: TRPC_PREFIX,
     maxBodySize: MAX_BODY_BYTES,
     // tRPC replaces the Vary header the server set; add Origin back since CORS answers differ by it.
-    responseMeta: () => ({ headers: new Headers([["vary", "Origin"]]) }),
+    // The limits the call was counted against go out as RateLimit headers, on success and on 429.
+    responseMeta: ({ ctx, errors }) => {
+      const headers = new Headers([["vary", "Origin"]]);
+      const refusal = errors.map(limitOutcomeOf).find((outcome) => outcome !== undefined);
+      const limits = refusal ?? ctx?.trace.limits;
+      if (limits) {
+        for (const [name, value] of rateLimitHeaders(limits, refusal !== undefined)) headers.set(name, value);
+      }
+      return { headers };
+    },
     createContext: ({ req }) => {
       const state = states.get(req);
       if (!state) throw new Error("tRPC request without server state");

@@ -1,4 +1,5 @@
 import { domainEvents, type Executor } from "@kyro/db";
+import { fanOutEvent } from "../domains/webhooks/fanout";
 import { EVENT_CATALOGUE, type EventData, type EventType } from "./catalogue";
 
 export interface EmitEvent<Type extends EventType> {
@@ -8,9 +9,10 @@ export interface EmitEvent<Type extends EventType> {
 }
 
 /**
- * Records a domain event. Call it with the transaction that makes the change, next to `recordAudit`:
- * the event commits or rolls back with the change, so it is never lost and never sent for a change
- * that did not happen. Returns the event id (the stable `webhook-id` of its deliveries).
+ * Records a domain event and queues its webhook deliveries. Call it with the transaction that makes the
+ * change, next to `recordAudit`: the event and its deliveries commit or roll back with the change, so
+ * an event is never lost and never sent for a change that did not happen. Returns the event id (the
+ * stable `webhook-id` of its deliveries).
  */
 export async function emitEvent<Type extends EventType>(
   tx: Executor,
@@ -24,5 +26,6 @@ export async function emitEvent<Type extends EventType>(
     .values({ orgId: event.orgId, type: event.type, version: definition.version, data })
     .returning({ id: domainEvents.id });
   if (!row) throw new Error("domain event insert returned no row");
+  await fanOutEvent(tx, { id: row.id, orgId: event.orgId, type: event.type });
   return row.id;
 }

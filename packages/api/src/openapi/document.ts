@@ -9,6 +9,7 @@ import {
   type ZodOpenApiResponsesObject,
 } from "zod-openapi";
 import { API_KEY_PREFIX } from "../authenticate";
+import { eventPayloadComponents } from "../events/json-schema";
 import { API_KEY_SCOPES, type ApiKeyScope, type Requirement, scopesGranting } from "../policy";
 import type { RestStreamMeta } from "../rest-meta";
 import { ERROR_RESPONSES, errorEnvelopeSchema, type StatusCode } from "./error-envelope";
@@ -89,6 +90,13 @@ function responsesOf(entry: RestProcedure): ZodOpenApiResponsesObject {
   return responses;
 }
 
+/** A raw-body route's body is the sender's own payload, verified byte for byte rather than parsed. */
+const RAW_BODY = {
+  required: true,
+  description: "The sender's payload exactly as signed (usually JSON).",
+  content: { "*/*": { schema: z.string().meta({ description: "Raw bytes" }) } },
+};
+
 const ORG_ID_DESCRIPTION =
   "The organization. Optional with an API key (it defaults to the key's own organization); required with an access token.";
 
@@ -122,6 +130,7 @@ function operationOf(entry: RestProcedure): ZodOpenApiOperationObject {
     ...(Object.keys(body).length
       ? { requestBody: { required: bodyRequired, content: { "application/json": { schema: bodySchema } } } }
       : {}),
+    ...(rest.rawBody ? { requestBody: RAW_BODY } : {}),
     responses: responsesOf(entry),
   };
 }
@@ -160,6 +169,8 @@ export async function createOpenApiDocument(
       tags: tags.map((name) => ({ name })),
       paths,
       components: {
+        // Webhook payloads are not REST responses; listed so clients can generate types for them.
+        schemas: eventPayloadComponents(),
         securitySchemes: {
           [BEARER_SCHEME]: {
             type: "http",

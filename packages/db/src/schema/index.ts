@@ -4,5 +4,8 @@ export * from "./bots";
 export * from "./columns";
 export * from "./conversations";
 export * from "./events";
+export * from "./integrations";
+export * from "./limits";
 export * from "./organizations";
 export * from "./users";
+export * from "./webhooks";

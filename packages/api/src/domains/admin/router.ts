@@ -1,3 +1,53 @@
-import { router } from "../../trpc";
+import { platformAdminProcedure, router } from "../../trpc";
+import {
+  adminOrgOutput,
+  getOrgInput,
+  listOrgsInput,
+  listOrgsOutput,
+  setBotLimitsInput,
+  setBotLimitsOutput,
+  setOrgLimitsInput,
+} from "./schemas";
+import { getOrg, listOrgs, setBotLimits, setOrgLimits } from "./service";
 
-export const adminRouter = router({});
+/** Platform operators only (KYRO_PLATFORM_ADMINS); anyone else gets NOT_FOUND. Not on REST. */
+export const adminRouter = router({
+  orgs: router({
+    list: platformAdminProcedure
+      .meta({ requires: "platform:admin" })
+      .input(listOrgsInput)
+      .output(listOrgsOutput)
+      .query(({ ctx, input }) => listOrgs(ctx.deps, input)),
+
+    get: platformAdminProcedure
+      .meta({ requires: "platform:admin" })
+      .input(getOrgInput)
+      .output(adminOrgOutput)
+      .query(({ ctx, input }) => getOrg(ctx.deps, input.orgId)),
+
+    setLimits: platformAdminProcedure
+      .meta({ requires: "platform:admin" })
+      .input(setOrgLimitsInput)
+      .output(adminOrgOutput)
+      .mutation(({ ctx, input }) =>
+        setOrgLimits(
+          { deps: ctx.deps, audit: ctx.audit, userId: ctx.principal.userId },
+          input.orgId,
+          input.limits,
+        ),
+      ),
+  }),
+  bots: router({
+    setLimits: platformAdminProcedure
+      .meta({ requires: "platform:admin" })
+      .input(setBotLimitsInput)
+      .output(setBotLimitsOutput)
+      .mutation(({ ctx, input }) =>
+        setBotLimits(
+          { deps: ctx.deps, audit: ctx.audit, userId: ctx.principal.userId },
+          { orgId: input.orgId, botId: input.botId },
+          input.limits,
+        ),
+      ),
+  }),
+});

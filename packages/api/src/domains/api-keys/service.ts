@@ -4,6 +4,7 @@ import { type AuditScope, recordAudit } from "../../audit-log";
 import { API_KEY_PREFIX, type UserPrincipal } from "../../authenticate";
 import type { AppDeps } from "../../deps";
 import { AppError, notFound } from "../../errors";
+import { emitEvent } from "../../events/emit";
 import type { OrgScope, UserOrgScope } from "../../trpc";
 import { mintApiKey } from "./key-format";
 import type {
@@ -118,6 +119,17 @@ export async function createApiKey(ctx: ApiKeysContext, input: CreateApiKeyInput
       resourceId: created.id,
       after: { name: input.name, scopes: input.scopes, botId, expiresAt, last4: minted.last4 },
     });
+    await emitEvent(tx, {
+      orgId,
+      type: "api_key.created",
+      data: {
+        keyId: created.id,
+        name: input.name,
+        scopes: input.scopes,
+        botId,
+        expiresAt: expiresAt?.toISOString() ?? null,
+      },
+    });
     return {
       apiKey: {
         id: created.id,
@@ -209,6 +221,7 @@ export async function revokeApiKey(
       resourceId: current.id,
       after: { name: current.name, last4: current.last4, revokedAt },
     });
+    await emitEvent(tx, { orgId, type: "api_key.revoked", data: { keyId: current.id, name: current.name } });
     return viewOf(tx, orgId, current.id);
   });
   await ctx.deps.apiKeys.invalidate(input.keyId);

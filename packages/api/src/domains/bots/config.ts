@@ -43,43 +43,61 @@ export const escalationRulesSchema = z
   .meta({ id: "EscalationRules" });
 
 /**
- * A bot's editable configuration, stored as `bots.config` and snapshotted by `publish`. Every field has
- * a default so older stored configs parse after new fields are added.
+ * The fields of a bot's configuration, without defaults: the full schema requires them all and the patch
+ * schema makes them optional. (Zod 4 applies a field's default inside `.partial()`, so a patch built from
+ * a schema with defaults would reset every field it does not mention.)
  */
-export const botConfigSchema = z
-  .object({
-    persona: z.string().max(20_000).default(""),
-    welcomeMessage: z.string().max(2_000).default("Hi! How can I help you today?"),
-    fallbackMessage: z
-      .string()
-      .min(1)
-      .max(2_000)
-      .default(
-        "Sorry, I don't have an answer to that yet. Could you rephrase, or leave your email so we can follow up?",
-      ),
-    /** BCP 47 tag, e.g. `en` or `pt-BR`. */
-    language: z
-      .string()
-      .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "Use a BCP 47 language tag such as en or pt-BR")
-      .default("en"),
-    /** Null: always open. */
-    businessHours: businessHoursSchema.nullable().default(null),
-    outOfHoursMessage: z
-      .string()
-      .min(1)
-      .max(2_000)
-      .default("We're away right now. Leave a message and we'll get back to you."),
-    allowedActionIds: z.array(z.uuid()).max(100).default([]),
-    escalation: escalationRulesSchema.default({ keywords: [], fallbacksBeforeHandoff: 3 }),
-    /** When true, widget sessions must carry a valid `userId` + `userHash`. */
-    requireIdentity: z.boolean().default(false),
-  })
-  .meta({ id: "BotConfig" });
+const configFields = {
+  /** System prompt: who the bot is and how it answers. */
+  persona: z.string().max(20_000),
+  welcomeMessage: z.string().max(2_000),
+  fallbackMessage: z.string().min(1).max(2_000),
+  /** BCP 47 tag, e.g. `en` or `pt-BR`. */
+  language: z
+    .string()
+    .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "Use a BCP 47 language tag such as en or pt-BR"),
+  /** Null: always open. */
+  businessHours: businessHoursSchema.nullable(),
+  outOfHoursMessage: z.string().min(1).max(2_000),
+  allowedActionIds: z.array(z.uuid()).max(100),
+  escalation: escalationRulesSchema,
+  /** When true, widget sessions must carry a valid `userId` + `userHash`. */
+  requireIdentity: z.boolean(),
+};
+
+/** A bot's configuration as stored in `bots.config` and snapshotted by `publish`. */
+export const botConfigSchema = z.object(configFields).meta({ id: "BotConfig" });
+
+/** The fields to change; the others keep their value (or the default, on creation). */
+export const botConfigPatchSchema = z.object(configFields).partial().meta({ id: "BotConfigPatch" });
 
 export type BotConfig = z.output<typeof botConfigSchema>;
-export type BotConfigInput = z.input<typeof botConfigSchema>;
+export type BotConfigPatch = z.input<typeof botConfigPatchSchema>;
 
-/** Reads a stored config; a stored value always passed this schema when written. */
+export const DEFAULT_BOT_CONFIG: BotConfig = {
+  persona: "",
+  welcomeMessage: "Hi! How can I help you today?",
+  fallbackMessage:
+    "Sorry, I don't have an answer to that yet. Could you rephrase, or leave your email so we can follow up?",
+  language: "en",
+  businessHours: null,
+  outOfHoursMessage: "We're away right now. Leave a message and we'll get back to you.",
+  allowedActionIds: [],
+  escalation: { keywords: [], fallbacksBeforeHandoff: 3 },
+  requireIdentity: false,
+};
+
+/**
+ * Reads a stored config. Fields added after it was written take their default, so older configs and
+ * version snapshots keep parsing.
+ */
 export function parseBotConfig(stored: unknown): BotConfig {
-  return botConfigSchema.parse(stored);
+  const fields = stored && typeof stored === "object" ? stored : {};
+  return botConfigSchema.parse({ ...DEFAULT_BOT_CONFIG, ...fields });
+}
+
+/** Applies a validated patch: top-level fields replace, nested objects (hours, escalation) as a whole. */
+export function applyConfigPatch(base: BotConfig, patch: z.output<typeof botConfigPatchSchema>): BotConfig {
+  const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+  return botConfigSchema.parse({ ...base, ...defined });
 }

@@ -1,3 +1,20 @@
-import { router } from "../../trpc";
+import { orgProcedure, router } from "../../trpc";
+import { limitsReportOutput } from "./schemas";
+import { limitsReport } from "./service";
 
-export const limitsRouter = router({});
+export const limitsRouter = router({
+  get: orgProcedure("limits:read")
+    .meta({
+      requires: "limits:read",
+      rest: {
+        method: "GET",
+        path: "/limits",
+        summary: "Get limits and current use",
+        description:
+          "The organization's limits and quotas with today's use (quotas reset at 00:00 UTC), the caller's own per-minute limit, and each bot's limits and use.",
+        tags: ["limits"],
+      },
+    })
+    .output(limitsReportOutput)
+    .query(({ ctx }) => limitsReport(ctx.deps, ctx.org.orgId, ctx.principal)),
+});

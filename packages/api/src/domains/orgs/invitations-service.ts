@@ -4,6 +4,7 @@ import { and, eq, gt, isNull } from "drizzle-orm";
 import { recordAudit } from "../../audit-log";
 import type { AppDeps } from "../../deps";
 import { AppError, forbidden, notFound } from "../../errors";
+import { emitEvent } from "../../events/emit";
 import { canAssignRole } from "../../policy";
 import type { AcceptInviteInput, AcceptInviteOutput, InviteInput, InviteOutput } from "./members-schemas";
 import type { OrgServiceContext, UserServiceContext } from "./service";
@@ -104,6 +105,16 @@ export async function inviteMember(ctx: OrgServiceContext, input: InviteInput): 
         replacedInvitationIds: replaced.map((row) => row.id),
       },
     });
+    await emitEvent(tx, {
+      orgId,
+      type: "member.invited",
+      data: {
+        invitationId: created.id,
+        email: created.email,
+        role: created.role,
+        expiresAt: created.expiresAt.toISOString(),
+      },
+    });
     return { invitation: { ...created, status: "pending" as const }, orgName: org.name };
   });
 
@@ -192,6 +203,11 @@ export async function acceptInvitation(
       resourceType: "member",
       resourceId: principal.userId,
       after: { email: invitation.email, role: invitation.role, invitationId: invitation.id },
+    });
+    await emitEvent(tx, {
+      orgId: invitation.orgId,
+      type: "member.added",
+      data: { userId: principal.userId, email: invitation.email, role: invitation.role },
     });
     return { orgId: invitation.orgId, role: invitation.role };
   });

@@ -2,6 +2,7 @@ import { invitations, memberships, type Role, refreshTokenFamilies, type Transac
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { recordAudit } from "../../audit-log";
 import { AppError, forbidden, notFound } from "../../errors";
+import { emitEvent } from "../../events/emit";
 import { canAssignRole, roleHasPermission } from "../../policy";
 import type {
   LeaveOutput,
@@ -131,6 +132,11 @@ export async function updateMemberRole(ctx: OrgServiceContext, input: UpdateRole
       before: { email: target.email, role: target.role },
       after: { email: target.email, role: input.role },
     });
+    await emitEvent(tx, {
+      orgId,
+      type: "member.role_changed",
+      data: { userId: input.userId, email: target.email, previousRole: target.role, role: input.role },
+    });
     return { ...target, role: input.role };
   });
 }
@@ -162,6 +168,11 @@ export async function removeMember(
       resourceId: input.userId,
       before: { email: target.email, role: target.role },
     });
+    await emitEvent(tx, {
+      orgId,
+      type: "member.removed",
+      data: { userId: input.userId, email: target.email, role: target.role },
+    });
     return { orgId, userId: input.userId };
   });
 }
@@ -184,6 +195,11 @@ export async function leaveOrg(ctx: OrgServiceContext): Promise<LeaveOutput> {
       resourceType: "member",
       resourceId: userId,
       before: { email: self.email, role: self.role },
+    });
+    await emitEvent(tx, {
+      orgId,
+      type: "member.removed",
+      data: { userId, email: self.email, role: self.role },
     });
     return { orgId };
   });

@@ -5,6 +5,7 @@ import { type AuditScope, recordAudit } from "../../audit-log";
 import type { UserPrincipal } from "../../authenticate";
 import type { AppDeps } from "../../deps";
 import { AppError, notFound } from "../../errors";
+import { emitEvent } from "../../events/emit";
 import type { OrgScope, UserOrgScope } from "../../trpc";
 import type { CreateOrgInput, Org, UpdateOrgInput } from "./schemas";
 
@@ -167,6 +168,11 @@ export async function updateOrg(ctx: OrgCallerContext, input: UpdateOrgInput): P
         resourceId: orgId,
         before,
         after,
+      });
+      await emitEvent(tx, {
+        orgId,
+        type: "org.updated",
+        data: { orgId, name: after.name ?? current.name, changedFields: Object.keys(after) },
       });
       return { ...current, ...after, role: ctx.org.role };
     });

@@ -1,3 +1,26 @@
-import { router } from "../../trpc";
+import { describeEventTypes } from "../../events/json-schema";
+import { principalProcedure, router } from "../../trpc";
+import { webhookDeliveriesRouter } from "./deliveries-router";
+import { webhookEndpointsRouter } from "./endpoints-router";
+import { eventTypesInput, eventTypesOutput } from "./schemas";
 
-export const webhooksRouter = router({});
+export const webhooksRouter = router({
+  endpoints: webhookEndpointsRouter,
+  deliveries: webhookDeliveriesRouter,
+
+  /** The catalogue is the same for every org: any signed-in caller or key may read it. */
+  eventTypes: principalProcedure
+    .meta({
+      requires: "authenticated",
+      rest: {
+        method: "GET",
+        path: "/webhooks/event-types",
+        summary: "List webhook event types",
+        description: "Every event an endpoint can subscribe to, with its payload version and JSON Schema.",
+        tags: ["webhooks"],
+      },
+    })
+    .input(eventTypesInput)
+    .output(eventTypesOutput)
+    .query(() => ({ items: describeEventTypes() })),
+});

@@ -1,0 +1,102 @@
+/**
+ * The process under load for the widget benchmark: the real Kyro HTTP server over a bot with 10,000
+ * knowledge entries and a pool of open widget sessions. Limits stay on (their Redis or in-process
+ * counting is part of a message's cost) with ceilings the load cannot reach. Prints one JSON line with
+ * what the driver needs.
+ */
+
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { appRouter, buildDeps, createCallerFactory, createContext, createRuntime } from "@kyro/api";
+import { bots, migrate, openDatabase, widgetSettings } from "@kyro/db";
+import { createLogger, createMailer, createRedis } from "@kyro/platform";
+import { sql } from "drizzle-orm";
+import { pino } from "pino";
+import { loadConfig } from "../apps/server/src/config";
+import { createHttpServer } from "../apps/server/src/http/server";
+import { parseBotConfig } from "../packages/api/src/domains/bots/config";
+import { knowledgeSet, SESSIONS } from "./widget-data";
+
+const ORIGIN = "https://bench.example";
+const UNREACHABLE = 1_000_000_000;
+
+const config = loadConfig();
+const database = config.databaseUrl
+  ? await openDatabase({ kind: "postgres", url: config.databaseUrl })
+  : await openDatabase({ kind: "pglite", dataDir: mkdtempSync(join(tmpdir(), "kyro-bench-widget-")) });
+await migrate(database);
+const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
+const logger = createLogger({
+  level: "info",
+  destination: pino.destination({ dest: "/dev/null", sync: false }),
+});
+const deps = buildDeps({
+  db: database.db,
+  redis,
+  logger,
+  mailer: createMailer({ from: "bench@kyro.local", logger }),
+  secret: "bench-secret-bench-secret-bench-secret-0123",
+  redisKeyPrefix: `kyro-bench-widget:${process.pid}`,
+  settings: {
+    limits: {
+      ...config.limits,
+      requestLimitsEnabled: true,
+      ipRequestsPerMinute: UNREACHABLE,
+      conversationMessagesPerMinute: UNREACHABLE,
+      defaults: { ...config.limits.defaults, messagesPerDay: UNREACHABLE, botMessagesPerDay: UNREACHABLE },
+    },
+  },
+});
+const runtime = createRuntime(deps);
+const caller = (token?: string, origin: string | null = null) =>
+  createCallerFactory(appRouter)(
+    createContext({
+      runtime,
+      request: { requestId: "seed", ip: "127.0.0.1", userAgent: "bench", origin },
+      authorization: token ? `Bearer ${token}` : null,
+    }),
+  );
+
+const email = `bench-widget-${process.pid}-${Date.now()}@example.test`;
+const { accessToken } = await caller().auth.signup({ email, password: "bench-passphrase-not-common-42" });
+const org = await caller(accessToken).orgs.create({ name: `Widget bench ${process.pid}` });
+const [bot] = await deps.db
+  .insert(bots)
+  .values({
+    orgId: org.id,
+    name: "Bench bot",
+    status: "active",
+    config: parseBotConfig({ escalation: { keywords: ["human"], fallbacksBeforeHandoff: 0 } }),
+    identitySecret: "bench-identity-secret",
+  })
+  .returning({ id: bots.id });
+if (!bot) throw new Error("bench bot insert failed");
+await deps.db
+  .insert(widgetSettings)
+  .values({ orgId: org.id, botId: bot.id, settings: { allowedDomains: [ORIGIN] } });
+const entries = knowledgeSet();
+await caller(accessToken).knowledge.entries.replace({ orgId: org.id, botId: bot.id, entries });
+// Measure the steady state: autovacuum analyzes a freshly loaded table within a minute, and until it
+// does the planner may scan the bot's rows instead of using the full-text index.
+await deps.db.execute(sql`analyze knowledge_entries`);
+
+const sessions: { token: string; conversationId: string }[] = [];
+for (let i = 0; i < SESSIONS; i++) {
+  const session = await caller(undefined, ORIGIN).widget.sessions.create({ botId: bot.id });
+  sessions.push({ token: session.token, conversationId: session.conversationId });
+}
+
+const http = createHttpServer({ runtime, logger, readiness: { database: () => database.ping() } });
+const url = await http.listen(0, "127.0.0.1");
+process.stdout.write(
+  `${JSON.stringify({ url, origin: ORIGIN, sessions, entries: entries.length, database: database.kind })}\n`,
+);
+process.on("SIGTERM", () => {
+  void http
+    .close(1_000)
+    .then(() => deps.dispose())
+    .then(() => redis?.disconnect())
+    .then(() => database.close())
+    .finally(() => process.exit(0));
+});

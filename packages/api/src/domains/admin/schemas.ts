@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { botLimitsSchema, limitsReportOutput, orgLimitsSchema } from "../limits/schemas";
+
+const amount = z.int().min(1).max(1_000_000_000);
+/** A number overrides the default; null returns to it; a field left out is unchanged. */
+const override = amount.nullable().optional();
+
+export const orgLimitOverridesInput = z
+  .strictObject({
+    keyRequestsPerMinute: override,
+    userRequestsPerMinute: override,
+    orgRequestsPerMinute: override,
+    requestsPerDay: override,
+    messagesPerDay: override,
+    botRequestsPerMinute: override,
+    botMessagesPerDay: override,
+  })
+  .meta({ id: "OrgLimitOverridesInput" });
+
+export const botLimitOverridesInput = z
+  .strictObject({ botRequestsPerMinute: override, botMessagesPerDay: override })
+  .meta({ id: "BotLimitOverridesInput" });
+
+const nullableOverrides = <T extends z.ZodRawShape>(shape: T) =>
+  z.object(
+    Object.fromEntries(Object.keys(shape).map((key) => [key, amount.nullable()])) as {
+      [K in keyof T]: z.ZodNullable<typeof amount>;
+    },
+  );
+
+export const orgOverridesOutput = nullableOverrides(orgLimitsSchema.shape);
+export const botOverridesOutput = nullableOverrides(botLimitsSchema.shape);
+
+export const listOrgsInput = z.object({
+  /** Case-insensitive match on the name or slug. */
+  search: z.string().trim().min(1).max(200).optional(),
+  /** Opaque; pass back `nextCursor`. */
+  cursor: z.uuid().optional(),
+  limit: z.int().min(1).max(200).default(50),
+});
+
+const orgSummary = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  slug: z.string(),
+  createdAt: z.date(),
+  hasOverrides: z.boolean(),
+});
+
+export const listOrgsOutput = z.object({ items: z.array(orgSummary), nextCursor: z.uuid().nullable() });
+
+export const getOrgInput = z.object({ orgId: z.uuid() });
+
+export const adminOrgOutput = z.object({
+  org: orgSummary.omit({ hasOverrides: true }),
+  overrides: orgOverridesOutput,
+  report: limitsReportOutput.omit({ caller: true }),
+  botOverrides: z.array(z.object({ botId: z.uuid(), overrides: botOverridesOutput })),
+});
+export type AdminOrg = z.infer<typeof adminOrgOutput>;
+
+export const setOrgLimitsInput = z.object({ orgId: z.uuid(), limits: orgLimitOverridesInput });
+export const setBotLimitsInput = z.object({
+  orgId: z.uuid(),
+  botId: z.uuid(),
+  limits: botLimitOverridesInput,
+});
+
+export const setBotLimitsOutput = z.object({
+  orgId: z.uuid(),
+  botId: z.uuid(),
+  overrides: botOverridesOutput,
+  limits: botLimitsSchema,
+});

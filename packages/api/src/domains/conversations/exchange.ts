@@ -1,0 +1,119 @@
+import { conversations, type Database } from "@kyro/db";
+import { eq, sql } from "drizzle-orm";
+import { emitEvent } from "../../events/emit";
+import type { BotConfig } from "../bots/config";
+import {
+  decideEscalation,
+  type Escalation,
+  matchKeyword,
+  nextFallbackRun,
+  type ReplyKind,
+} from "./escalation";
+import { lockConversation, type StoredMessage, storeMessages } from "./message-store";
+import { outOfHoursReply, type Responder } from "./responder";
+
+export interface ExchangeInput {
+  orgId: string;
+  botId: string;
+  conversationId: string;
+  /** What the visitor talks to: the published version (null if never published) and its config. */
+  bot: { versionId: string | null; config: BotConfig };
+  /** The visitor's message, already validated and trimmed. */
+  content: string;
+  now?: Date;
+}
+
+export interface ExchangeResult {
+  message: StoredMessage;
+  reply: StoredMessage & { kind: ReplyKind };
+  conversation: { id: string; status: "open" | "escalated" | "resolved" };
+  escalation: Escalation | null;
+}
+
+/**
+ * One visitor turn: the reply is computed first (searching knowledge is read-only and the slowest
+ * part, so it stays outside the transaction), then the visitor's message, the reply, the counters,
+ * any escalation and their events commit together. A message to a resolved conversation reopens it.
+ */
+export async function converse(
+  db: Database,
+  responder: Responder,
+  input: ExchangeInput,
+): Promise<ExchangeResult> {
+  const now = input.now ?? new Date();
+  const { bot } = input;
+  const keyword = matchKeyword(bot.config.escalation.keywords, input.content);
+  const reply =
+    outOfHoursReply(bot.config, now) ??
+    (await responder.reply({
+      orgId: input.orgId,
+      botId: input.botId,
+      config: bot.config,
+      content: input.content,
+      now,
+    }));
+
+  return db.transaction(async (tx) => {
+    const conversation = await lockConversation(tx, {
+      orgId: input.orgId,
+      conversationId: input.conversationId,
+      botId: input.botId,
+    });
+    const fallbackRun = nextFallbackRun(conversation.consecutiveFallbacks, reply.kind);
+    const escalation = decideEscalation({
+      config: bot.config,
+      alreadyEscalated: conversation.status === "escalated",
+      keyword,
+      fallbackRun,
+    });
+    const [message, botMessage] = await storeMessages(
+      tx,
+      conversation,
+      [
+        { role: "visitor", content: input.content, botVersionId: bot.versionId },
+        {
+          role: "bot",
+          content: reply.content,
+          botVersionId: bot.versionId,
+          metadata: { kind: reply.kind, knowledgeEntryId: reply.knowledgeEntryId, score: reply.score },
+        },
+      ],
+      now,
+    );
+    if (!message || !botMessage) throw new Error("storing the exchange returned no rows");
+    const status = escalation
+      ? "escalated"
+      : conversation.status === "resolved"
+        ? "open"
+        : conversation.status;
+    await tx
+      .update(conversations)
+      .set({
+        status,
+        consecutiveFallbacks: fallbackRun,
+        messageCount: sql`${conversations.messageCount} + 2`,
+        lastMessageAt: now,
+        ...(escalation ? { escalatedAt: now } : {}),
+        ...(conversation.status === "resolved" ? { resolvedAt: null } : {}),
+      })
+      .where(eq(conversations.id, conversation.id));
+    if (escalation) {
+      await emitEvent(tx, {
+        orgId: input.orgId,
+        type: "conversation.escalated",
+        data: {
+          conversationId: conversation.id,
+          botId: input.botId,
+          reason: escalation.reason,
+          keyword: escalation.keyword,
+        },
+      });
+    }
+    return {
+      message,
+      reply: { ...botMessage, kind: reply.kind },
+      conversation: { id: conversation.id, status },
+      escalation,
+    };
+  });
+}

@@ -1,0 +1,157 @@
+import { CONVERSATION_STATUSES, FEEDBACK_SOURCES, MESSAGE_ROLES } from "@kyro/db";
+import { z } from "zod";
+
+/** Longest message a visitor, agent or API caller may send (characters, after trimming). */
+export const MESSAGE_MAX_CHARS = 4_000;
+export const PAGE_DEFAULT = 50;
+/** A larger `limit` is rejected rather than clamped, so a short page is never mistaken for the end. */
+export const PAGE_MAX = 200;
+export const TRANSCRIPT_PAGE_DEFAULT = 100;
+export const TRANSCRIPT_PAGE_MAX = 500;
+
+/** Postgres text cannot hold NUL; refusing it here answers 400 instead of failing the insert. */
+const noNul = (value: string) => !value.includes("\u0000");
+
+/** Trimmed, non-empty text of at most `max` characters. */
+export const plainText = (max: number, label = "Text") =>
+  z
+    .string()
+    .trim()
+    .min(1, `${label} must not be empty`)
+    .max(max, `${label} must be at most ${max.toLocaleString("en-US")} characters`)
+    .refine(noNul, { message: `${label} must not contain NUL characters` });
+
+export const messageContent = plainText(MESSAGE_MAX_CHARS, "A message");
+export const feedbackReason = plainText(1_000, "A reason");
+
+/** A Date through tRPC (superjson), or ISO 8601 text with an offset from REST query strings. */
+export const instant = z.union([z.date(), z.iso.datetime({ offset: true })]);
+export const cursorInput = z.string().min(1).max(200);
+
+export const rangeIsOrdered = (filters: { from?: Date | string; to?: Date | string }) =>
+  !filters.from || !filters.to || new Date(filters.from) <= new Date(filters.to);
+export const rangeMessage = { message: "`from` must not be after `to`", path: ["to"] };
+
+export const conversationIdInput = z.object({ conversationId: z.uuid() });
+
+export const listConversationsInput = z
+  .object({
+    botId: z.uuid().optional(),
+    status: z.enum(CONVERSATION_STATUSES).optional(),
+    /** Inclusive lower bound on `createdAt`. */
+    from: instant.optional(),
+    /** Exclusive upper bound on `createdAt`. */
+    to: instant.optional(),
+    hasFeedback: z.boolean().optional(),
+    cursor: cursorInput.optional(),
+    limit: z.int().min(1).max(PAGE_MAX).default(PAGE_DEFAULT),
+  })
+  .refine(rangeIsOrdered, rangeMessage);
+export type ListConversationsInput = z.infer<typeof listConversationsInput>;
+
+export const transcriptInput = z.object({
+  conversationId: z.uuid(),
+  /** Oldest first; pass back `nextCursor` for the following messages. */
+  cursor: cursorInput.optional(),
+  limit: z.int().min(1).max(TRANSCRIPT_PAGE_MAX).default(TRANSCRIPT_PAGE_DEFAULT),
+});
+export type TranscriptInput = z.infer<typeof transcriptInput>;
+
+export const replyInput = z.object({ conversationId: z.uuid(), content: messageContent });
+export type ReplyInput = z.infer<typeof replyInput>;
+
+export const conversationOutput = z
+  .object({
+    id: z.uuid(),
+    botId: z.uuid(),
+    status: z.enum(CONVERSATION_STATUSES),
+    /** `widget` for visitor sessions, `api` otherwise. */
+    channel: z.string(),
+    endUserId: z.string().nullable(),
+    origin: z.string().nullable(),
+    botVersionId: z.uuid().nullable(),
+    messageCount: z.int(),
+    hasFeedback: z.boolean(),
+    consecutiveFallbacks: z.int(),
+    lastMessageAt: z.date().nullable(),
+    escalatedAt: z.date().nullable(),
+    resolvedAt: z.date().nullable(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  })
+  .meta({ id: "Conversation" });
+export type ConversationOutput = z.infer<typeof conversationOutput>;
+
+export const conversationPageOutput = z
+  .object({ items: z.array(conversationOutput), nextCursor: z.string().nullable() })
+  .meta({ id: "ConversationPage" });
+
+export const feedbackOutput = z
+  .object({
+    id: z.uuid(),
+    botId: z.uuid(),
+    conversationId: z.uuid(),
+    messageId: z.uuid(),
+    source: z.enum(FEEDBACK_SOURCES),
+    /** The member who gave it; null for a visitor's. */
+    userId: z.uuid().nullable(),
+    helpful: z.boolean(),
+    reason: z.string().nullable(),
+    /** The published bot version active when the feedback was given (null: never published). */
+    botVersionId: z.uuid().nullable(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  })
+  .meta({ id: "Feedback" });
+export type FeedbackOutput = z.infer<typeof feedbackOutput>;
+
+export const messageOutput = z
+  .object({
+    id: z.uuid(),
+    conversationId: z.uuid(),
+    botId: z.uuid(),
+    role: z.enum(MESSAGE_ROLES),
+    content: z.string(),
+    /** The member who wrote an agent message. */
+    authorId: z.uuid().nullable(),
+    botVersionId: z.uuid().nullable(),
+    /** Bot replies: `{ kind: answer | fallback | out_of_hours, knowledgeEntryId, score }`. */
+    metadata: z.record(z.string(), z.unknown()),
+    createdAt: z.date(),
+  })
+  .meta({ id: "Message" });
+export type MessageOutput = z.infer<typeof messageOutput>;
+
+export const transcriptMessageOutput = messageOutput
+  .extend({ feedback: z.array(feedbackOutput) })
+  .meta({ id: "TranscriptMessage" });
+
+export const transcriptOutput = z
+  .object({ items: z.array(transcriptMessageOutput), nextCursor: z.string().nullable() })
+  .meta({ id: "Transcript" });
+export type TranscriptOutput = z.infer<typeof transcriptOutput>;
+
+export const submitMemberFeedbackInput = z.object({
+  messageId: z.uuid(),
+  helpful: z.boolean(),
+  reason: feedbackReason.optional(),
+});
+export type SubmitMemberFeedbackInput = z.infer<typeof submitMemberFeedbackInput>;
+
+export const listFeedbackInput = z
+  .object({
+    botId: z.uuid().optional(),
+    conversationId: z.uuid().optional(),
+    helpful: z.boolean().optional(),
+    source: z.enum(FEEDBACK_SOURCES).optional(),
+    from: instant.optional(),
+    to: instant.optional(),
+    cursor: cursorInput.optional(),
+    limit: z.int().min(1).max(PAGE_MAX).default(PAGE_DEFAULT),
+  })
+  .refine(rangeIsOrdered, rangeMessage);
+export type ListFeedbackInput = z.infer<typeof listFeedbackInput>;
+
+export const feedbackPageOutput = z
+  .object({ items: z.array(feedbackOutput), nextCursor: z.string().nullable() })
+  .meta({ id: "FeedbackPage" });

@@ -1,0 +1,59 @@
+import { type Executor, knowledgeEntries } from "@kyro/db";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
+
+/**
+ * Least score for the default responder to answer from an entry (see `searchKnowledge` for the scale).
+ * 0.2 means about a third of the message's words appear in the entry's question (or all of them in its
+ * tags); below it the bot sends the fallback message. Chosen with the cases in test/responder.test.ts.
+ */
+export const ANSWER_THRESHOLD = 0.2;
+
+export interface KnowledgeMatch {
+  id: string;
+  question: string;
+  answer: string;
+  tags: string[];
+  position: number;
+  score: number;
+}
+
+/** Text with no letter or digit has no lexemes; skipping the query also avoids Postgres' notice. */
+const HAS_WORD = /[\p{L}\p{N}]/u;
+
+/**
+ * Full-text search over one bot's entries (question weight A, tags B, answer C). The visitor's words
+ * are OR-ed rather than AND-ed — a question phrased differently still matches — and `ts_rank` of an
+ * OR query averages over the query's distinct lexemes, so the score reads as weighted coverage: about
+ * 0.6 when every word is in the question, 0.24 when every word is only in the tags, 0.12 in the answer.
+ * Ties go to the earlier entry.
+ */
+export async function searchKnowledge(
+  db: Executor,
+  scope: { orgId: string; botId: string },
+  text: string,
+  limit: number,
+): Promise<KnowledgeMatch[]> {
+  if (!HAS_WORD.test(text)) return [];
+  // plainto_tsquery parses and stems like the indexed column; turning its `&` into `|` makes it OR.
+  const query = sql`replace(plainto_tsquery('english', ${text})::text, ' & ', ' | ')::tsquery`;
+  const score = sql<number>`ts_rank(${knowledgeEntries.search}, ${query})`.mapWith(Number);
+  return db
+    .select({
+      id: knowledgeEntries.id,
+      question: knowledgeEntries.question,
+      answer: knowledgeEntries.answer,
+      tags: knowledgeEntries.tags,
+      position: knowledgeEntries.position,
+      score,
+    })
+    .from(knowledgeEntries)
+    .where(
+      and(
+        eq(knowledgeEntries.botId, scope.botId),
+        eq(knowledgeEntries.orgId, scope.orgId),
+        sql`${knowledgeEntries.search} @@ ${query}`,
+      ),
+    )
+    .orderBy(desc(score), asc(knowledgeEntries.position))
+    .limit(limit);
+}

@@ -1,0 +1,151 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { conversations } from "@kyro/db";
+import { bearerToken } from "../../authenticate";
+import type { RequestInfo } from "../../context";
+import type { AppDeps } from "../../deps";
+import { AppError, forbidden, notFound, unauthorized } from "../../errors";
+import { emitEvent } from "../../events/emit";
+import { findLiveBot, type LiveBot } from "../bots/live";
+import { originAllowed } from "./origins";
+import type { CreateSessionInput, EffectiveWidgetSettings, PublicWidgetSettings } from "./schemas";
+import { signWidgetSession, verifyWidgetSession, type WidgetSessionClaims } from "./session-token";
+import { effectiveWidgetSettings, publicSettings } from "./settings";
+
+/** What the public widget procedures receive from tRPC: no principal, only the request. */
+export interface WidgetRequestContext {
+  deps: AppDeps;
+  request: RequestInfo;
+  authorization: string | null;
+}
+
+/** A verified widget session: the token's claims, the live bot and its effective widget settings. */
+export interface WidgetSession extends WidgetSessionClaims {
+  bot: LiveBot;
+  settings: EffectiveWidgetSettings;
+}
+
+const refusedOrigin = () =>
+  forbidden("This page's origin is not allowed to use this bot's widget (see the widget's allowedDomains)");
+
+/** userHash = hex HMAC-SHA256(userId) keyed with the bot's identity secret; compared in constant time. */
+export function identityHash(identitySecret: string, userId: string): string {
+  return createHmac("sha256", identitySecret).update(userId, "utf8").digest("hex");
+}
+
+function identityMatches(identitySecret: string, userId: string, userHash: string): boolean {
+  const expected = Buffer.from(identityHash(identitySecret, userId), "hex");
+  const given = /^[0-9a-f]{64}$/i.test(userHash) ? Buffer.from(userHash, "hex") : null;
+  return given !== null && given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * The verified end-user id, or null for an anonymous visitor. An identity that does not verify is
+ * refused even when identity is optional: a wrong hash means a misconfigured or forged embed.
+ */
+function verifiedEndUser(
+  bot: LiveBot & { identitySecret: string },
+  input: CreateSessionInput,
+): string | null {
+  if ((input.userId === undefined) !== (input.userHash === undefined)) {
+    throw new AppError("BAD_REQUEST", "Send `userId` and `userHash` together");
+  }
+  if (input.userId === undefined || input.userHash === undefined) {
+    if (bot.config.requireIdentity)
+      throw unauthorized("This bot requires an identified visitor (userId and userHash)");
+    return null;
+  }
+  if (!identityMatches(bot.identitySecret, input.userId, input.userHash)) {
+    throw unauthorized("The visitor identity could not be verified (userHash does not match userId)");
+  }
+  return input.userId;
+}
+
+export interface CreatedWidgetSession {
+  token: string;
+  expiresAt: Date;
+  conversationId: string;
+  botId: string;
+  endUserId: string | null;
+  welcomeMessage: string;
+  settings: PublicWidgetSettings;
+}
+
+/**
+ * Opens a visitor session: checks the page origin against the effective allowlist and the optional
+ * identity, starts a widget conversation and signs a token bound to it. Visitors are not members, so
+ * no audit row is written; the `conversation.created` event records the start in the same transaction.
+ */
+export async function createWidgetSession(
+  ctx: WidgetRequestContext,
+  input: CreateSessionInput,
+): Promise<CreatedWidgetSession> {
+  const { deps } = ctx;
+  const bot = await findLiveBot(deps.db, input.botId);
+  if (!bot) throw notFound("Bot");
+  const { effective } = await effectiveWidgetSettings(deps.db, bot.orgId, bot.id);
+  const origin = ctx.request.origin;
+  if (!originAllowed(effective, origin)) throw refusedOrigin();
+  const endUserId = verifiedEndUser(bot, input);
+  const conversationId = await deps.db.transaction(async (tx) => {
+    const [created] = await tx
+      .insert(conversations)
+      .values({
+        orgId: bot.orgId,
+        botId: bot.id,
+        channel: "widget",
+        endUserId,
+        origin,
+        botVersionId: bot.currentVersionId,
+      })
+      .returning({ id: conversations.id });
+    if (!created) throw new Error("conversation insert returned no row");
+    await emitEvent(tx, {
+      orgId: bot.orgId,
+      type: "conversation.created",
+      data: { conversationId: created.id, botId: bot.id, channel: "widget", endUserId },
+    });
+    return created.id;
+  });
+  const { token, expiresAt } = await signWidgetSession(deps.hmacKeys.widgetSession, {
+    orgId: bot.orgId,
+    botId: bot.id,
+    conversationId,
+    origin,
+    endUserId,
+  });
+  return {
+    token,
+    expiresAt,
+    conversationId,
+    botId: bot.id,
+    endUserId,
+    welcomeMessage: bot.config.welcomeMessage,
+    settings: publicSettings(effective),
+  };
+}
+
+/**
+ * Authorizes a visitor's call on `conversationId` (for the widget runtime procedures): the Bearer token
+ * must be a valid widget session token for exactly that conversation (401 without or with a bad one,
+ * 404 for another conversation), the request must come from the token's origin and still pass the
+ * bot's current allowlist (403), and the bot must still be live (404 once deleted or paused).
+ */
+export async function requireWidgetSession(
+  ctx: WidgetRequestContext,
+  conversationId: string,
+): Promise<WidgetSession> {
+  const token = bearerToken(ctx.authorization);
+  if (!token) throw unauthorized("A widget session token is required");
+  const claims = await verifyWidgetSession(ctx.deps.hmacKeys.widgetSession, token);
+  if (!claims) throw unauthorized("Invalid or expired widget session");
+  if (claims.conversationId !== conversationId) throw notFound("Conversation");
+  const origin = ctx.request.origin;
+  if (claims.origin !== null && claims.origin !== origin) throw refusedOrigin();
+  const bot = await findLiveBot(ctx.deps.db, claims.botId);
+  if (!bot || bot.orgId !== claims.orgId) throw notFound("Bot");
+  const { effective } = await effectiveWidgetSettings(ctx.deps.db, bot.orgId, bot.id);
+  // Re-checked on every call, so removing a domain from the allowlist cuts off its open sessions at once.
+  if (!originAllowed(effective, origin)) throw refusedOrigin();
+  const { identitySecret: _secret, ...liveBot } = bot;
+  return { ...claims, bot: liveBot, settings: effective };
+}
