@@ -20,6 +20,7 @@ type ProcedurePath = PathsOf<ProcedureRecord>;
  */
 const streaming: Record<PathsOf<ProcedureRecord, AsyncIterable<unknown>>, true> = {
   "audit.export": true,
+  "leads.export": true,
 };
 export const STREAMING_PROCEDURES: ReadonlySet<string> = new Set(Object.keys(streaming));
 
