@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EVENT_TYPES } from "../src/events/catalogue";
-import { emitEvent } from "../src/events/emit";
+import { emitEvent, emitEvents } from "../src/events/emit";
 import { failureOf } from "./auth-helpers";
 import { createTestApp, type SeededOrg, type TestApp } from "./harness";
 import { startWebhookSink, type WebhookSink, waitUntil } from "./webhooks-sink";
@@ -123,6 +123,38 @@ describe("webhooks", () => {
     // The member.invited endpoint got nothing.
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(sink.received).toHaveLength(1);
+  });
+
+  it("fans several events of one change out by each endpoint's filter", async () => {
+    const all = await create();
+    const revocations = await create({ eventTypes: ["api_key.revoked"] });
+    const ids = await app.database.db.transaction((tx) =>
+      emitEvents(tx, [
+        { orgId: org.id, type: "api_key.revoked", data: { keyId: org.id, name: "one" } },
+        {
+          orgId: org.id,
+          type: "org.updated",
+          data: { orgId: org.id, name: "Hooks", changedFields: ["name"] },
+        },
+      ]),
+    );
+    const messagesOf = (endpointId: string) =>
+      app.database.db
+        .select({ eventId: webhookMessages.eventId, eventType: webhookMessages.eventType })
+        .from(webhookMessages)
+        .where(eq(webhookMessages.endpointId, endpointId));
+    expect(await messagesOf(revocations.endpoint.id)).toEqual([
+      { eventId: ids[0], eventType: "api_key.revoked" },
+    ]);
+    expect((await messagesOf(all.endpoint.id)).map((row) => row.eventId).sort()).toEqual([...ids].sort());
+    await expect(
+      app.database.db.transaction((tx) =>
+        emitEvents(tx, [
+          { orgId: org.id, type: "api_key.revoked", data: { keyId: org.id, name: "a" } },
+          { orgId: other.id, type: "api_key.revoked", data: { keyId: other.id, name: "b" } },
+        ]),
+      ),
+    ).rejects.toThrow("one org");
   });
 
   it("sends nothing for a change that rolled back", async () => {

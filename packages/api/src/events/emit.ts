@@ -1,5 +1,5 @@
-import { domainEvents, type Executor } from "@kyro/db";
-import { fanOutEvent } from "../domains/webhooks/fanout";
+import { domainEvents, type Executor, newId } from "@kyro/db";
+import { fanOutEvents } from "../domains/webhooks/fanout";
 import { EVENT_CATALOGUE, type EventData, type EventType } from "./catalogue";
 
 export interface EmitEvent<Type extends EventType> {
@@ -18,14 +18,30 @@ export async function emitEvent<Type extends EventType>(
   tx: Executor,
   event: EmitEvent<Type>,
 ): Promise<string> {
-  const definition = EVENT_CATALOGUE[event.type];
-  // A payload that does not match its schema is a programming error: fail the transaction, loudly.
-  const data = definition.schema.parse(event.data) as Record<string, unknown>;
-  const [row] = await tx
-    .insert(domainEvents)
-    .values({ orgId: event.orgId, type: event.type, version: definition.version, data })
-    .returning({ id: domainEvents.id });
-  if (!row) throw new Error("domain event insert returned no row");
-  await fanOutEvent(tx, { id: row.id, orgId: event.orgId, type: event.type });
-  return row.id;
+  const [id] = await emitEvents(tx, [event]);
+  if (!id) throw new Error("domain event insert returned no row");
+  return id;
+}
+
+/**
+ * Several events of one change in two round trips (one insert, one endpoint lookup) instead of two
+ * each: the widget stores a visitor message and the bot's reply together on its hot path.
+ */
+export async function emitEvents(tx: Executor, events: readonly EmitEvent<EventType>[]): Promise<string[]> {
+  if (events.length === 0) return [];
+  if (new Set(events.map((event) => event.orgId)).size > 1) {
+    throw new Error("emitEvents takes the events of one org");
+  }
+  const rows = events.map((event) => {
+    const definition = EVENT_CATALOGUE[event.type];
+    // A payload that does not match its schema is a programming error: fail the transaction, loudly.
+    const data = definition.schema.parse(event.data) as Record<string, unknown>;
+    return { id: newId(), orgId: event.orgId, type: event.type, version: definition.version, data };
+  });
+  await tx.insert(domainEvents).values(rows);
+  await fanOutEvents(
+    tx,
+    rows.map(({ id, orgId, type }) => ({ id, orgId, type })),
+  );
+  return rows.map((row) => row.id);
 }

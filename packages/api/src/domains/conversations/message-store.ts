@@ -1,7 +1,7 @@
 import { conversations, type Executor, type MessageRole, messages, newId } from "@kyro/db";
 import { and, eq } from "drizzle-orm";
 import { notFound } from "../../errors";
-import { emitEvent } from "../../events/emit";
+import { emitEvents } from "../../events/emit";
 
 export interface NewMessage {
   role: MessageRole;
@@ -79,10 +79,11 @@ export async function storeMessages(
     createdAt: now,
   }));
   await tx.insert(messages).values(rows);
-  for (const row of rows) {
-    await emitEvent(tx, {
+  await emitEvents(
+    tx,
+    rows.map((row) => ({
       orgId: conversation.orgId,
-      type: "message.created",
+      type: "message.created" as const,
       data: {
         messageId: row.id,
         conversationId: conversation.id,
@@ -91,7 +92,7 @@ export async function storeMessages(
         content: row.content,
         createdAt: now.toISOString(),
       },
-    });
-  }
+    })),
+  );
   return rows.map(({ id, role, content, createdAt }) => ({ id, role, content, createdAt }));
 }

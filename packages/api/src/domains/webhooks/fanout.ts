@@ -1,6 +1,6 @@
 import { type Executor, executorSql, webhookEndpoints, webhookMessages } from "@kyro/db";
 import { type EnqueueOptions, enqueueJobs } from "@kyro/platform";
-import { and, arrayContains, eq, isNull, or } from "drizzle-orm";
+import { and, arrayOverlaps, eq, isNull, or } from "drizzle-orm";
 
 /** The pg-boss queue of delivery attempts. */
 export const DELIVERY_QUEUE = "webhooks.deliver";
@@ -25,37 +25,40 @@ export const DELIVERY_JOB_OPTIONS: EnqueueOptions = {
 };
 
 /**
- * Turns a just-recorded event into one message per enabled endpoint subscribed to its type, and
- * enqueues their first attempts — all in the event's transaction, so a rolled-back change sends nothing
- * and a committed one is never lost.
+ * Turns just-recorded events into one message per enabled endpoint subscribed to each event's type, and
+ * enqueues their first attempts — all in the events' transaction, so a rolled-back change sends nothing
+ * and a committed one is never lost. The events of one call belong to one org.
  */
-export async function fanOutEvent(
+export async function fanOutEvents(
   tx: Executor,
-  event: { id: string; orgId: string; type: string },
+  events: readonly { id: string; orgId: string; type: string }[],
 ): Promise<void> {
+  const [first] = events;
+  if (!first) return;
+  const types = [...new Set(events.map((event) => event.type))];
   const endpoints = await tx
-    .select({ id: webhookEndpoints.id })
+    .select({ id: webhookEndpoints.id, eventTypes: webhookEndpoints.eventTypes })
     .from(webhookEndpoints)
     .where(
       and(
-        eq(webhookEndpoints.orgId, event.orgId),
+        eq(webhookEndpoints.orgId, first.orgId),
         eq(webhookEndpoints.enabled, true),
-        or(isNull(webhookEndpoints.eventTypes), arrayContains(webhookEndpoints.eventTypes, [event.type])),
+        or(isNull(webhookEndpoints.eventTypes), arrayOverlaps(webhookEndpoints.eventTypes, types)),
       ),
     );
-  if (endpoints.length === 0) return;
-  const messages = await tx
-    .insert(webhookMessages)
-    .values(
-      endpoints.map((endpoint) => ({
+  const wanted = events.flatMap((event) =>
+    endpoints
+      .filter((endpoint) => endpoint.eventTypes === null || endpoint.eventTypes.includes(event.type))
+      .map((endpoint) => ({
         orgId: event.orgId,
         endpointId: endpoint.id,
         eventId: event.id,
         eventType: event.type,
         nextAttemptAt: new Date(),
       })),
-    )
-    .returning({ id: webhookMessages.id });
+  );
+  if (wanted.length === 0) return;
+  const messages = await tx.insert(webhookMessages).values(wanted).returning({ id: webhookMessages.id });
   await enqueueDeliveries(
     tx,
     messages.map((message) => ({ messageId: message.id, attempt: 1, trigger: "scheduled" as const })),

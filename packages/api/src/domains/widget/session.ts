@@ -141,9 +141,12 @@ export async function requireWidgetSession(
   if (claims.conversationId !== conversationId) throw notFound("Conversation");
   const origin = ctx.request.origin;
   if (claims.origin !== null && claims.origin !== origin) throw refusedOrigin();
-  const bot = await findLiveBot(ctx.deps.db, claims.botId);
+  // The token names the org and bot, so both lookups run at once; the bot's org is still checked.
+  const [bot, { effective }] = await Promise.all([
+    findLiveBot(ctx.deps.db, claims.botId),
+    effectiveWidgetSettings(ctx.deps.db, claims.orgId, claims.botId),
+  ]);
   if (!bot || bot.orgId !== claims.orgId) throw notFound("Bot");
-  const { effective } = await effectiveWidgetSettings(ctx.deps.db, bot.orgId, bot.id);
   // Re-checked on every call, so removing a domain from the allowlist cuts off its open sessions at once.
   if (!originAllowed(effective, origin)) throw refusedOrigin();
   const { identitySecret: _secret, ...liveBot } = bot;
