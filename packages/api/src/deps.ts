@@ -69,7 +69,13 @@ export interface AppDeps {
   mailer: Mailer;
   accessTokens: AccessTokenIssuer;
   /** HMAC keys derived from KYRO_SECRET, one per purpose. */
-  hmacKeys: { refreshToken: Buffer; invitation: Buffer; apiKey: Buffer; widgetSession: Buffer };
+  hmacKeys: {
+    refreshToken: Buffer;
+    invitation: Buffer;
+    apiKey: Buffer;
+    widgetSession: Buffer;
+    throttleKey: Buffer;
+  };
   limiters: { loginPerAccount: Limiter; loginPerIp: Limiter };
   /** Per-request limits, daily quotas and usage counting. */
   requestLimits: RequestLimits;
@@ -115,6 +121,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     invitation: deriveKey(options.secret, "invitation"),
     apiKey: deriveKey(options.secret, "api-key"),
     widgetSession: deriveKey(options.secret, "widget-session"),
+    throttleKey: deriveKey(options.secret, "throttle-key"),
   };
   const apiKeys = createApiKeyVerifier({
     db: options.db,

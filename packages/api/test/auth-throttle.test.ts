@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { accountThrottleKey } from "../src/domains/auth/service";
 import { failureOf, STRONG_PASSWORD, uniqueEmail } from "./auth-helpers";
 import { createTestApp, type TestApp } from "./harness";
 
@@ -37,6 +38,16 @@ describe("login throttling", () => {
     // Other accounts are unaffected, even from an IP that took part.
     const other = await account();
     expect(await login(other, STRONG_PASSWORD, "10.1.0.1")).toHaveProperty("accessToken");
+  });
+
+  it("counts failures under an HMAC of the email, never the address itself", async () => {
+    const email = await account();
+    await failureOf(login(email, "wrong-password-guess", "10.4.0.1"));
+    const limiter = app.deps.limiters.loginPerAccount;
+    const key = accountThrottleKey(app.deps, email);
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect((await limiter.peek(key)).remaining).toBe(limiter.points - 1);
+    expect((await limiter.peek(email)).remaining).toBe(limiter.points);
   });
 
   it("clears the account's count on a successful login", async () => {

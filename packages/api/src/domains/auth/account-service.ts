@@ -16,7 +16,7 @@ import type {
   SwitchOrgResult,
   UserMeResult,
 } from "./schemas";
-import { throttled } from "./service";
+import { accountThrottleKey, throttled } from "./service";
 import { issueTokens, retireRefreshTokens, revokeSession, revokeUserSessions } from "./sessions";
 
 export interface UserAuthContext {
@@ -121,13 +121,14 @@ export async function changePassword(
     .where(eq(users.id, principal.userId))
     .limit(1);
   if (!user) throw unauthorized(SESSION_ENDED);
-  const state = await limiter.peek(user.email);
+  const accountKey = accountThrottleKey(deps, user.email);
+  const state = await limiter.peek(accountKey);
   if (!state.allowed) throw throttled(state);
   if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
-    await limiter.consume(user.email);
+    await limiter.consume(accountKey);
     throw new AppError("BAD_REQUEST", "Current password is incorrect", { field: "currentPassword" });
   }
-  await limiter.reset(user.email);
+  await limiter.reset(accountKey);
   assertPasswordPolicy(input.newPassword, user.email);
   const passwordHash = await hashPassword(input.newPassword);
 

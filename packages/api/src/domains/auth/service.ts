@@ -1,5 +1,5 @@
 import { refreshTokenFamilies, refreshTokens, type Transaction, users } from "@kyro/db";
-import { burnPasswordCheck, hashPassword, type LimitState, verifyPassword } from "@kyro/platform";
+import { burnPasswordCheck, hashPassword, hmacSha256, type LimitState, verifyPassword } from "@kyro/platform";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { type AuditScope, recordAudit } from "../../audit-log";
 import type { RequestInfo } from "../../context";
@@ -19,6 +19,14 @@ const INVALID_REFRESH_TOKEN = "Invalid or expired refresh token";
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
+}
+
+/**
+ * The per-account throttle's key: an HMAC of the email, so Redis (and its dumps) never hold a list of
+ * the addresses people tried to sign in with.
+ */
+export function accountThrottleKey(deps: AppDeps, email: string): string {
+  return hmacSha256(deps.hmacKeys.throttleKey, email);
 }
 
 export function throttled(...states: LimitState[]): AppError {
@@ -66,8 +74,9 @@ export async function login(ctx: PublicAuthContext, input: LoginInput): Promise<
   const { deps, request } = ctx;
   const { loginPerAccount, loginPerIp } = deps.limiters;
   const email = normalizeEmail(input.email);
+  const accountKey = accountThrottleKey(deps, email);
   const [accountState, ipState] = await Promise.all([
-    loginPerAccount.peek(email),
+    loginPerAccount.peek(accountKey),
     loginPerIp.peek(request.ip),
   ]);
   if (!accountState.allowed || !ipState.allowed) throw throttled(accountState, ipState);
@@ -81,10 +90,10 @@ export async function login(ctx: PublicAuthContext, input: LoginInput): Promise<
     ? await verifyPassword(user.passwordHash, input.password)
     : await burnPasswordCheck(input.password);
   if (!user || !valid) {
-    await Promise.all([loginPerAccount.consume(email), loginPerIp.consume(request.ip)]);
+    await Promise.all([loginPerAccount.consume(accountKey), loginPerIp.consume(request.ip)]);
     throw new AppError("UNAUTHORIZED", INVALID_CREDENTIALS);
   }
-  await loginPerAccount.reset(email);
+  await loginPerAccount.reset(accountKey);
 
   return deps.db.transaction(async (tx) => {
     const sessionId = await openSession(tx, deps, user.id, request);
