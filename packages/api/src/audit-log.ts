@@ -14,6 +14,14 @@ export interface AuditScope {
   request: RequestInfo;
 }
 
+/** The request of work the system does on its own (jobs, quota warnings): audit rows store no IP or request id for it. */
+export const NO_REQUEST: RequestInfo = Object.freeze({
+  requestId: "",
+  ip: "",
+  userAgent: null,
+  origin: null,
+});
+
 export interface AuditEntry {
   orgId: string | null;
   action: string;
@@ -61,8 +69,8 @@ export async function recordAudit(tx: Executor, scope: AuditScope, entry: AuditE
     action: entry.action,
     resourceType: entry.resourceType,
     resourceId: entry.resourceId ?? null,
-    requestId: scope.request.requestId,
-    ip: scope.request.ip,
+    requestId: scope.request.requestId || null,
+    ip: scope.request.ip || null,
     userAgent: scope.request.userAgent,
     diff,
   });

@@ -1,9 +1,7 @@
+import { NO_REQUEST } from "../../audit-log";
 import type { RequestInfo } from "../../context";
 import type { AppDeps } from "../../deps";
 import { dailySpec, minuteSpec, utcDay } from "../../request-limits";
-
-/** Stands in for the request in audit rows when the caller has none to give. */
-const UNATTRIBUTED: RequestInfo = { requestId: "", ip: "", userAgent: null, origin: null };
 
 /**
  * Counts one visitor message of a widget conversation: the per-conversation rate
@@ -15,7 +13,7 @@ const UNATTRIBUTED: RequestInfo = { requestId: "", ip: "", userAgent: null, orig
 export async function consumeWidgetMessage(
   deps: AppDeps,
   target: { orgId: string; botId: string; conversationId: string },
-  request: RequestInfo = UNATTRIBUTED,
+  request: RequestInfo = NO_REQUEST,
 ): Promise<void> {
   const limits = deps.requestLimits;
   const org = await limits.cache.org(target.orgId);

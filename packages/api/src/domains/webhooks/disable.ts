@@ -1,12 +1,12 @@
 import { type Executor, webhookEndpoints } from "@kyro/db";
 import { and, eq } from "drizzle-orm";
-import { type AuditScope, recordAudit } from "../../audit-log";
+import { type AuditScope, NO_REQUEST, recordAudit } from "../../audit-log";
 import { emitEvent } from "../../events/emit";
 
 /** The worker acts on its own here, not on a request. */
 const SYSTEM_AUDIT: AuditScope = {
   actor: { type: "system", id: null, label: "webhook delivery" },
-  request: { requestId: "webhook-delivery", ip: "", userAgent: null, origin: null },
+  request: NO_REQUEST,
 };
 
 /**
