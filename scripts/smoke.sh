@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Embedded smoke: start Kyro with no DATABASE_URL/REDIS_URL in a fresh data dir, wait for readiness,
-# sign up, create an organization, read it back, stop with SIGTERM and expect a clean exit.
+# sign up, create an organization, read it back, configure a bot and talk to it through the public
+# widget API, stop with SIGTERM and expect a clean exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +36,22 @@ org_id=$(node -e 'console.log(JSON.parse(process.argv[1]).result.data.json.id)' 
 input=$(node -e 'console.log(encodeURIComponent(JSON.stringify({json:{orgId:process.argv[1]}})))' "$org_id")
 curl -fsS "$base/trpc/orgs.get?input=$input" -H "authorization: Bearer $token" | grep -q '"Smoke Org"'
 echo "signed up $email, created and read org $org_id"
+
+json() { node -e 'const v=process.argv[2].split(".").reduce((o,k)=>o[k],JSON.parse(process.argv[1]));console.log(v)' "$1" "$2"; }
+auth=(-H "authorization: Bearer $token" -H 'content-type: application/json')
+bot=$(curl -fsS -X POST "$base/api/v1/bots" "${auth[@]}" -d "{\"orgId\":\"$org_id\",\"name\":\"Smoke bot\"}")
+bot_id=$(json "$bot" bot.id)
+curl -fsS -X POST "$base/api/v1/bots/$bot_id/widget" "${auth[@]}" \
+  -d "{\"orgId\":\"$org_id\",\"settings\":{\"allowedDomains\":[\"shop.example.test\"]}}" >/dev/null
+curl -fsS -X PUT "$base/api/v1/bots/$bot_id/knowledge" "${auth[@]}" \
+  -d "{\"orgId\":\"$org_id\",\"entries\":[{\"question\":\"How do I reset my password?\",\"answer\":\"Use the reset link on the sign-in page.\"}]}" >/dev/null
+session=$(curl -fsS -X POST "$base/api/v1/widget/$bot_id/sessions" -H 'origin: https://shop.example.test' \
+  -H 'content-type: application/json' -d '{}')
+exchange=$(curl -fsS -X POST "$base/api/v1/widget/sessions/$(json "$session" conversationId)/messages" \
+  -H 'origin: https://shop.example.test' -H "authorization: Bearer $(json "$session" token)" \
+  -H 'content-type: application/json' -d '{"content":"how can I reset my password"}')
+[ "$(json "$exchange" reply.content)" = "Use the reset link on the sign-in page." ]
+echo "bot $bot_id answered a widget visitor from its knowledge"
 
 kill -TERM "$pid"
 if wait "$pid"; then echo "clean shutdown"; else code=$?; cat "$log"; echo "exit code $code"; exit 1; fi
