@@ -3,7 +3,7 @@ import {
   MAX_RETRY_AFTER_SECONDS,
   parseRetryAfter,
   retryDelaySeconds,
-} from "../src/domains/webhooks/delivery";
+} from "../src/domains/webhooks/retry-policy";
 
 const SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000];
 

@@ -7,12 +7,14 @@ import {
   webhookEndpoints,
   webhookMessages,
 } from "@kyro/db";
-import { createLimiter, type Limiter, OutboundError } from "@kyro/platform";
+import { OutboundError } from "@kyro/platform";
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { AppDeps } from "../../deps";
 import { disableEndpoint } from "./disable";
+import { endpointRateLimiter } from "./endpoint-rate";
 import { secretContext } from "./endpoints-service";
 import { type DeliveryJobData, enqueueDeliveries } from "./fanout";
+import { parseRetryAfter, retryDelaySeconds } from "./retry-policy";
 import { signatureHeader } from "./signing";
 
 export const DELIVERY_TIMEOUT_MS = 15_000;
@@ -21,54 +23,8 @@ export const CONNECT_TIMEOUT_MS = 5_000;
 export const RESPONSE_BODY_BYTES = 20 * 1024;
 /** An endpoint failing every attempt for this long is disabled. */
 export const FAILING_DISABLE_MS = 5 * 24 * 60 * 60 * 1000;
-/** A Retry-After longer than this is not waited for. */
-export const MAX_RETRY_AFTER_SECONDS = 24 * 60 * 60;
 /** How long a worker owns a message while it sends; a crashed worker's claim lapses after it. */
 const CLAIM_SECONDS = 60;
-
-/** Delay before the next scheduled attempt, or null when the schedule is exhausted (dead letter). */
-export function retryDelaySeconds(
-  schedule: readonly number[],
-  failedAttempt: number,
-  retryAfterSeconds: number | null,
-  random: () => number = Math.random,
-): number | null {
-  const base = schedule[failedAttempt - 1];
-  if (base === undefined) return null;
-  // ±20 % jitter spreads the retries of many messages that failed together (an outage) apart.
-  const jittered = base * (0.8 + 0.4 * random());
-  // A receiver asking for more time (429/503 Retry-After) gets it, within a bound.
-  const asked = retryAfterSeconds === null ? 0 : Math.min(retryAfterSeconds, MAX_RETRY_AFTER_SECONDS);
-  return Math.max(jittered, asked);
-}
-
-/** Seconds from a Retry-After header (delta seconds or an HTTP date), or null. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | null {
-  if (!value) return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
-}
-
-const limiters = new WeakMap<AppDeps, Map<number, Limiter>>();
-
-/** One limiter per distinct rate; the key is the endpoint, so the budget is per endpoint (global with Redis). */
-function rateLimiter(deps: AppDeps, perSecond: number): Limiter {
-  let byRate = limiters.get(deps);
-  if (!byRate) {
-    byRate = new Map();
-    limiters.set(deps, byRate);
-  }
-  let limiter = byRate.get(perSecond);
-  if (!limiter) {
-    limiter = createLimiter(
-      { keyPrefix: `kyro:webhook-rate:${perSecond}`, points: perSecond, durationSeconds: 1 },
-      deps.redis,
-    );
-    byRate.set(perSecond, limiter);
-  }
-  return limiter;
-}
 
 /**
  * Claims the message for this attempt and loads what sending needs, in one statement. Nothing comes
@@ -201,7 +157,7 @@ export async function deliverMessage(deps: AppDeps, job: DeliveryJobData): Promi
     return;
   }
   if (message.rateLimitPerSecond) {
-    const state = await rateLimiter(deps, message.rateLimitPerSecond).consume(message.endpointId);
+    const state = await endpointRateLimiter(deps, message.rateLimitPerSecond).consume(message.endpointId);
     if (!state.allowed) {
       // Over the endpoint's rate: the same attempt, a little later.
       await deps.db.transaction(async (tx) => {
