@@ -6,17 +6,11 @@
  *
  * `bench/limits.ts target` is the process under load; the driver (`limitsBench`) starts it.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import autocannon from "autocannon";
-
-const round = (n: number, places = 3) => Math.round(n * 10 ** places) / 10 ** places;
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+import { compareAlternating, loadGet, round, startTarget } from "./load";
 
 interface Quantiles {
   p50Ms: number;
@@ -150,90 +144,24 @@ async function runTarget(): Promise<void> {
   });
 }
 
-/** CPU time (user + system, ms) the process has used: unlike wall time, CPU steal does not inflate it. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
-let targetPid = 0;
-
-async function load(url: string, key: string, seconds: number) {
-  const cpuBefore = cpuMs(targetPid);
-  const result = await autocannon({
-    url,
-    connections: 32,
-    duration: seconds,
-    headers: { authorization: `Bearer ${key}` },
-  });
-  if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${url}: ${result.non2xx} non-2xx and ${result.errors} errors`);
-  }
-  return {
-    requestsPerSecond: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    serverCpuMsPerRequest: (cpuMs(targetPid) - cpuBefore) / Math.max(1, result.requests.total),
-  };
-}
-
-/** Limits on and off alternate in short rounds (these VMs have heavy CPU steal); medians over rounds. */
-async function compare(onUrl: string, offUrl: string, key: string, rounds = 5) {
-  await load(onUrl, key, 2);
-  await load(offUrl, key, 2);
-  const on: Awaited<ReturnType<typeof load>>[] = [];
-  const off: Awaited<ReturnType<typeof load>>[] = [];
-  for (let i = 0; i < rounds; i++) {
-    on.push(await load(onUrl, key, 4));
-    off.push(await load(offUrl, key, 4));
-  }
-  const summary = (runs: typeof on) => ({
-    requestsPerSecond: round(median(runs.map((run) => run.requestsPerSecond)), 1),
-    p50Ms: median(runs.map((run) => run.p50Ms)),
-    p99Ms: median(runs.map((run) => run.p99Ms)),
-    serverCpuMsPerRequest: round(median(runs.map((run) => run.serverCpuMsPerRequest))),
-  });
-  return {
-    limitsOn: summary(on),
-    limitsOff: summary(off),
-    throughputRatio: round(
-      median(on.map((run, i) => run.requestsPerSecond / (off[i]?.requestsPerSecond ?? 1))),
-      2,
-    ),
-    /** CPU per request off over on: the throughput ratio a steal-free CPU-bound server would reach. */
-    cpuEfficiencyRatio: round(
-      median(off.map((run, i) => run.serverCpuMsPerRequest / (on[i]?.serverCpuMsPerRequest ?? 1))),
-      2,
-    ),
-    rounds,
-  };
-}
-
 export async function limitsBench(repoRoot: string, env: NodeJS.ProcessEnv) {
-  // Node itself (not the tsx wrapper, which forks) so the pid is the server's, for its CPU time.
-  const child = spawn(process.execPath, ["--import", "tsx", `${repoRoot}bench/limits.ts`, "target"], {
-    cwd: repoRoot,
-    env,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  targetPid = child.pid ?? 0;
+  const {
+    child,
+    pid,
+    report: target,
+  } = await startTarget<TargetReport>(repoRoot, ["bench/limits.ts", "target"], env);
   try {
-    const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout }).once("line", resolve);
-      child.once("exit", (code) => reject(new Error(`limits bench target exited with ${code}`)));
-    });
-    const target = JSON.parse(line) as TargetReport;
+    const { measured, baseline, ...ratios } = await compareAlternating(
+      (seconds) => loadGet(`${target.onUrl}/api/v1/me`, target.apiKey, seconds, pid),
+      (seconds) => loadGet(`${target.offUrl}/api/v1/me`, target.apiKey, seconds, pid),
+    );
     return {
       database: target.database,
       checkOverheadFourDimensions: {
         redis: target.overhead.redis ?? "skipped: REDIS_URL unset",
         inProcess: target.overhead.inProcess,
       },
-      restMeLimitsOnVsOff: await compare(
-        `${target.onUrl}/api/v1/me`,
-        `${target.offUrl}/api/v1/me`,
-        target.apiKey,
-      ),
+      restMeLimitsOnVsOff: { limitsOn: measured, limitsOff: baseline, ...ratios },
       targets: { overheadP50Ms: 0.3, overheadP99Ms: 1, throughputRatio: 0.9 },
     };
   } finally {

@@ -3,10 +3,8 @@
  * message, search 10,000 knowledge entries, store the reply — at concurrency 20. Target: p99 ≤ 50 ms.
  * Runs on Postgres + Redis when DATABASE_URL and REDIS_URL are set (bench/widget-target.ts).
  */
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { createInterface } from "node:readline";
 import autocannon from "autocannon";
+import { cpuMs, round, startTarget, summarize } from "./load";
 import { visitorMessages } from "./widget-data";
 
 interface Target {
@@ -18,15 +16,6 @@ interface Target {
 }
 
 const CONCURRENCY = 20;
-const round = (n: number) => Math.round(n * 100) / 100;
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
-
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
 async function load(target: Target, pid: number, seconds: number) {
   const texts = visitorMessages();
   let counter = 0;
@@ -68,32 +57,17 @@ async function load(target: Target, pid: number, seconds: number) {
 }
 
 export async function widgetBench(repoRoot: string, env: NodeJS.ProcessEnv, rounds = 3) {
-  const child = spawn(process.execPath, ["--import", "tsx", `${repoRoot}bench/widget-target.ts`], {
-    cwd: repoRoot,
-    env,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const { child, pid, report: target } = await startTarget<Target>(repoRoot, ["bench/widget-target.ts"], env);
   try {
-    const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout }).once("line", resolve);
-      child.once("exit", (code) => reject(new Error(`widget bench target exited with ${code}`)));
-    });
-    const target = JSON.parse(line) as Target;
-    const pid = child.pid ?? 0;
     await load(target, pid, 3);
-    // Short rounds and medians: these VMs show heavy CPU steal (see bench/api.ts).
+    // Short rounds and medians: these VMs show heavy CPU steal (see bench/load.ts).
     const runs: Awaited<ReturnType<typeof load>>[] = [];
     for (let i = 0; i < rounds; i++) runs.push(await load(target, pid, 5));
     return {
       database: target.database,
       knowledgeEntries: target.entries,
       concurrency: CONCURRENCY,
-      messageRoundTrip: {
-        requestsPerSecond: round(median(runs.map((run) => run.requestsPerSecond))),
-        p50Ms: median(runs.map((run) => run.p50Ms)),
-        p99Ms: median(runs.map((run) => run.p99Ms)),
-        serverCpuMsPerRequest: Math.round(median(runs.map((run) => run.serverCpuMsPerRequest)) * 1000) / 1000,
-      },
+      messageRoundTrip: summarize(runs),
       rounds,
       targets: { p99Ms: 50 },
     };

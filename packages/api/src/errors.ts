@@ -90,3 +90,11 @@ export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} not
 export const forbidden = (message = "You do not have permission to do this") =>
   new AppError("FORBIDDEN", message);
 export const unauthorized = (message = "Authentication required") => new AppError("UNAUTHORIZED", message);
+
+/** Postgres unique violation (23505), whether the driver error is thrown bare or wrapped by Drizzle. */
+export function isUniqueViolation(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if ((current as { code?: unknown }).code === "23505") return true;
+  }
+  return false;
+}

@@ -10,7 +10,7 @@ import {
 } from "@kyro/platform";
 import type { Principal } from "./authenticate";
 import type { RequestInfo } from "./context";
-import { createQuotaAlerts, type QuotaAlerts } from "./domains/limits/alerts";
+import { createQuotaAlerts } from "./domains/limits/alerts";
 import { createLimitsCache, type LimitsCache } from "./domains/limits/effective";
 import type { LimitSettings } from "./domains/limits/settings";
 import { createUsageRollup, type UsageRollup } from "./domains/limits/usage";
@@ -63,7 +63,6 @@ export interface RequestLimits {
   readonly cache: LimitsCache;
   readonly counters: Counters;
   readonly usage: UsageRollup;
-  readonly alerts: QuotaAlerts;
   /** Rate-limit and quota refusals by dimension, for /metrics. */
   readonly metrics: LimitMetrics;
   /** Counts one request against every dimension that applies, in one round trip; throws 429 when over. */
@@ -260,7 +259,6 @@ export function createRequestLimits(options: {
     cache,
     counters,
     usage,
-    alerts,
     metrics,
     consume,
     async checkRequest(trace, request, subject) {

@@ -3,7 +3,8 @@ import type { AnyProcedure } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuditScope, REDACTED, recordAudit } from "../src/audit-log";
 import { csvCell } from "../src/domains/audit/csv";
-import { contentTypeFor, EXPORT_PAGE_SIZE, encodeCursor } from "../src/domains/audit/service";
+import { contentTypeFor, EXPORT_PAGE_SIZE } from "../src/domains/audit/service";
+import { encodeCursor } from "../src/pagination";
 import { appRouter } from "../src/root";
 import { createTestApp, type SeededOrg, type SeededUser, type TestApp } from "./harness";
 

@@ -118,8 +118,6 @@ export interface JobRunner {
   ): Promise<void>;
   /** Sends a job to `name` on this cron (UTC) — once per slot across every process. */
   schedule(name: string, cron: string): Promise<void>;
-  /** Wakes this process's idle workers of `name` now instead of at their next poll. */
-  notify(name: string): void;
   /**
    * Stops polling; jobs running now get `graceMs` to finish, then are failed back to the queue
    * (retried by whichever process polls next).
@@ -138,7 +136,6 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5,
   });
   boss.on("error", (error) => options.logger.error({ err: error }, "job queue error"));
-  const workerIds = new Map<string, string[]>();
   let started = false;
 
   return {
@@ -157,7 +154,6 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     },
     async work(name, workOptions, handle) {
       const batchSize = workOptions.batchSize ?? 1;
-      const ids: string[] = [];
       for (let index = 0; index < (workOptions.workers ?? 1); index++) {
         let self = "";
         self = await boss.work<object>(name, { batchSize }, async (jobs) => {
@@ -175,15 +171,10 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
           // A full batch means more are probably waiting: poll again at once rather than sleeping.
           if (jobs.length === batchSize) boss.notifyWorker(self);
         });
-        ids.push(self);
       }
-      workerIds.set(name, [...(workerIds.get(name) ?? []), ...ids]);
     },
     async schedule(name, cron) {
       await boss.schedule(name, cron, {}, { tz: "UTC" });
-    },
-    notify(name) {
-      for (const id of workerIds.get(name) ?? []) boss.notifyWorker(id);
     },
     async stop(graceMs = 20_000) {
       if (!started) return;

@@ -14,19 +14,16 @@ import { getOrg, listOrgs, setBotLimits, setOrgLimits } from "./service";
 export const adminRouter = router({
   orgs: router({
     list: platformAdminProcedure
-      .meta({ requires: "platform:admin" })
       .input(listOrgsInput)
       .output(listOrgsOutput)
       .query(({ ctx, input }) => listOrgs(ctx.deps, input)),
 
     get: platformAdminProcedure
-      .meta({ requires: "platform:admin" })
       .input(getOrgInput)
       .output(adminOrgOutput)
       .query(({ ctx, input }) => getOrg(ctx.deps, input.orgId)),
 
     setLimits: platformAdminProcedure
-      .meta({ requires: "platform:admin" })
       .input(setOrgLimitsInput)
       .output(adminOrgOutput)
       .mutation(({ ctx, input }) =>
@@ -39,7 +36,6 @@ export const adminRouter = router({
   }),
   bots: router({
     setLimits: platformAdminProcedure
-      .meta({ requires: "platform:admin" })
       .input(setBotLimitsInput)
       .output(setBotLimitsOutput)
       .mutation(({ ctx, input }) =>

@@ -1,8 +1,7 @@
 import { auditEvents, type Executor } from "@kyro/db";
 import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
-import { z } from "zod";
 import type { AppDeps } from "../../deps";
-import { AppError } from "../../errors";
+import { decodeCursor, pageOf } from "../../pagination";
 import type { OrgScope } from "../../trpc";
 import { csvRecord } from "./csv";
 import type {
@@ -21,18 +20,6 @@ export interface AuditServiceContext {
 
 /** Rows per query while exporting: memory stays flat however many events the org has. */
 export const EXPORT_PAGE_SIZE = 500;
-
-const cursorId = z.uuid();
-
-export function encodeCursor(lastId: string): string {
-  return Buffer.from(lastId, "utf8").toString("base64url");
-}
-
-function decodeCursor(cursor: string): string {
-  const parsed = cursorId.safeParse(Buffer.from(cursor, "base64url").toString("utf8"));
-  if (!parsed.success) throw new AppError("BAD_REQUEST", "Invalid cursor", { field: "cursor" });
-  return parsed.data;
-}
 
 function conditions(orgId: string, filters: AuditFilters, beforeId: string | null): SQL[] {
   const where: SQL[] = [eq(auditEvents.orgId, orgId)];
@@ -95,10 +82,7 @@ export async function listAuditEvents(
 ): Promise<AuditPageOutput> {
   const { cursor, limit, ...filters } = input;
   const beforeId = cursor ? decodeCursor(cursor) : null;
-  const rows = await selectPage(ctx.deps.db, ctx.org.orgId, filters, beforeId, limit + 1);
-  const items = rows.slice(0, limit);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
+  return pageOf(await selectPage(ctx.deps.db, ctx.org.orgId, filters, beforeId, limit + 1), limit);
 }
 
 const CSV_COLUMNS = [

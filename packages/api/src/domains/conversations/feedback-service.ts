@@ -5,9 +5,9 @@ import type { Principal } from "../../authenticate";
 import type { AppDeps } from "../../deps";
 import { notFound } from "../../errors";
 import { emitEvent } from "../../events/emit";
+import { decodeCursor, pageOf } from "../../pagination";
 import type { OrgScope } from "../../trpc";
 import { assertOrgBot, currentVersionOf, restrictedBotOf } from "./bot-config";
-import { decodeCursor, pageOf } from "./pagination";
 import type { FeedbackOutput, ListFeedbackInput, SubmitMemberFeedbackInput } from "./schemas";
 
 export const feedbackColumns = {

@@ -6,11 +6,11 @@ import type { Principal } from "../../authenticate";
 import type { AppDeps } from "../../deps";
 import { notFound } from "../../errors";
 import { emitEvent } from "../../events/emit";
+import { decodeCursor, pageOf } from "../../pagination";
 import type { OrgScope } from "../../trpc";
 import { assertOrgBot, restrictedBotOf } from "./bot-config";
 import { feedbackColumns } from "./feedback-service";
 import { lockConversation, storeMessages } from "./message-store";
-import { decodeCursor, pageOf } from "./pagination";
 import type {
   ConversationOutput,
   ListConversationsInput,

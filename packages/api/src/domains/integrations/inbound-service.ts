@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { type Executor, inboundEndpoints, inboundEvents, newId } from "@kyro/db";
 import { and, desc, eq, lt } from "drizzle-orm";
 import { recordAudit } from "../../audit-log";
-import { AppError, notFound } from "../../errors";
+import { AppError, isUniqueViolation, notFound } from "../../errors";
+import { decodeCursor, pageOf } from "../../pagination";
 import type {
   CreateInboundInput,
   InboundEndpointView,
@@ -11,7 +12,7 @@ import type {
   ListInboundEventsInput,
   RotateInboundSecretInput,
 } from "./inbound-schemas";
-import { decodeCursor, encodeCursor, type IntegrationsContext, isUniqueViolation } from "./shared";
+import type { IntegrationsContext } from "./shared";
 
 const RESOURCE = "inbound_endpoint";
 export const HOOKS_PATH = "/api/v1/hooks";
@@ -169,7 +170,5 @@ export async function listInboundEvents(
     )
     .orderBy(desc(inboundEvents.id))
     .limit(input.limit + 1);
-  const items = rows.slice(0, input.limit);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > input.limit && last ? encodeCursor(last.id) : null };
+  return pageOf(rows, input.limit);
 }

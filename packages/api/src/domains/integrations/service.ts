@@ -3,7 +3,7 @@ import { checkOutboundUrl } from "@kyro/platform";
 import { and, asc, eq } from "drizzle-orm";
 import { recordAudit } from "../../audit-log";
 import type { AppDeps } from "../../deps";
-import { AppError, notFound } from "../../errors";
+import { AppError, isUniqueViolation, notFound } from "../../errors";
 import type {
   CreateIntegrationInput,
   IntegrationAuthInput,
@@ -11,7 +11,7 @@ import type {
   IntegrationView,
   UpdateIntegrationInput,
 } from "./schemas";
-import { type IntegrationsContext, isUniqueViolation, last4 } from "./shared";
+import { type IntegrationsContext, last4 } from "./shared";
 
 const RESOURCE = "integration";
 

@@ -22,8 +22,6 @@ const entryInput = z
   })
   .meta({ id: "KnowledgeEntryInput" });
 
-export const botIdInput = z.object({ botId: z.uuid() });
-
 export const replaceKnowledgeInput = z.object({
   botId: z.uuid(),
   /** The bot's whole knowledge, in order (an empty list clears it). Request bodies are capped at 1 MiB. */

@@ -5,10 +5,10 @@ import type { Principal } from "../../authenticate";
 import type { AppDeps } from "../../deps";
 import { notFound } from "../../errors";
 import { emitEvent } from "../../events/emit";
+import { decodeCursor, pageOf } from "../../pagination";
 import type { OrgScope } from "../../trpc";
 import { csvRecord } from "../audit/csv";
 import { assertOrgBot, restrictedBotOf } from "../conversations/bot-config";
-import { decodeCursor, pageOf } from "../conversations/pagination";
 import type {
   CreateLeadInput,
   ExportLeadsInput,

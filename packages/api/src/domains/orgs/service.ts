@@ -4,7 +4,7 @@ import { and, asc, eq, ne } from "drizzle-orm";
 import { type AuditScope, recordAudit } from "../../audit-log";
 import type { UserPrincipal } from "../../authenticate";
 import type { AppDeps } from "../../deps";
-import { AppError, notFound } from "../../errors";
+import { AppError, isUniqueViolation, notFound } from "../../errors";
 import { emitEvent } from "../../events/emit";
 import type { OrgScope, UserOrgScope } from "../../trpc";
 import type { CreateOrgInput, Org, UpdateOrgInput } from "./schemas";
@@ -46,14 +46,6 @@ export function slugify(name: string): string {
 
 function slugConflict(slug: string): AppError {
   return new AppError("CONFLICT", `The slug "${slug}" is already taken`, { field: "slug" });
-}
-
-/** Postgres unique violation (23505), whether the driver error is thrown bare or wrapped by Drizzle. */
-function isUniqueViolation(error: unknown): boolean {
-  for (let current = error; current instanceof Error; current = current.cause) {
-    if ((current as { code?: unknown }).code === "23505") return true;
-  }
-  return false;
 }
 
 export async function createOrg(ctx: UserServiceContext, input: CreateOrgInput): Promise<Org> {

@@ -1,10 +1,11 @@
-import { bots, type Executor, widgetSettings } from "@kyro/db";
+import { type Executor, widgetSettings } from "@kyro/db";
 import { and, eq, isNull } from "drizzle-orm";
 import { type AuditScope, recordAudit } from "../../audit-log";
 import type { Principal } from "../../authenticate";
 import type { AppDeps } from "../../deps";
-import { forbidden, notFound } from "../../errors";
-import { assertBotAccess, type OrgScope } from "../../trpc";
+import { forbidden } from "../../errors";
+import type { OrgScope } from "../../trpc";
+import { assertOrgBot } from "../conversations/bot-config";
 import type { SetBotWidgetInput, SetOrgWidgetInput } from "./schemas";
 import { effectiveWidgetSettings, loadWidgetLevels, mergeWidgetSettings } from "./settings";
 
@@ -16,17 +17,6 @@ export interface WidgetContext {
 }
 
 const RESOURCE = "widget_settings";
-
-/** A live bot of the org the caller may touch; anything else answers NOT_FOUND. */
-async function assertLiveBot(ctx: Omit<WidgetContext, "audit">, db: Executor, botId: string): Promise<void> {
-  assertBotAccess(ctx.principal, botId);
-  const [bot] = await db
-    .select({ id: bots.id })
-    .from(bots)
-    .where(and(eq(bots.id, botId), eq(bots.orgId, ctx.org.orgId), isNull(bots.deletedAt)))
-    .limit(1);
-  if (!bot) throw notFound("Bot");
-}
 
 /**
  * Applies a patch to one level (null bot: org defaults) and returns the stored fields before and after.
@@ -104,7 +94,7 @@ export async function setOrgDefaults(ctx: WidgetContext, input: SetOrgWidgetInpu
 }
 
 export async function getBotWidget(ctx: Omit<WidgetContext, "audit">, input: { botId: string }) {
-  await assertLiveBot(ctx, ctx.deps.db, input.botId);
+  await assertOrgBot(ctx.deps.db, ctx.principal, ctx.org.orgId, input.botId);
   const levels = await loadWidgetLevels(ctx.deps.db, ctx.org.orgId, input.botId);
   return { botId: input.botId, overrides: levels.bot, ...mergeWidgetSettings(levels) };
 }
@@ -112,7 +102,7 @@ export async function getBotWidget(ctx: Omit<WidgetContext, "audit">, input: { b
 export async function setBotWidget(ctx: WidgetContext, input: SetBotWidgetInput) {
   const { orgId } = ctx.org;
   await ctx.deps.db.transaction(async (tx) => {
-    await assertLiveBot(ctx, tx, input.botId);
+    await assertOrgBot(tx, ctx.principal, ctx.org.orgId, input.botId);
     const { before, after } = await patchLevel(tx, ctx, input.botId, input.settings);
     const diff = changedFields(before, after);
     if (!diff) return;
@@ -132,7 +122,7 @@ const escapeAttribute = (value: string) =>
 
 /** The effective settings and the snippet to paste on an allowed page. */
 export async function previewWidget(ctx: Omit<WidgetContext, "audit">, input: { botId: string }) {
-  await assertLiveBot(ctx, ctx.deps.db, input.botId);
+  await assertOrgBot(ctx.deps.db, ctx.principal, ctx.org.orgId, input.botId);
   const merged = await effectiveWidgetSettings(ctx.deps.db, ctx.org.orgId, input.botId);
   const base = ctx.deps.settings.publicUrl.replace(/\/+$/, "");
   const scriptUrl = `${base}/widget.js`;

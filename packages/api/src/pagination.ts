@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AppError } from "../../errors";
+import { AppError } from "./errors";
 
 /**
  * Keyset cursors over UUIDv7 ids (time-ordered): a page continues strictly after (or before) the last
