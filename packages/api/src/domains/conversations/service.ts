@@ -137,11 +137,11 @@ export async function listTranscript(
           .from(feedback)
           .where(and(eq(feedback.orgId, ctx.org.orgId), inArray(feedback.messageId, ids)))
           .orderBy(asc(feedback.id));
+  const byMessage = new Map<string, typeof given>();
+  for (const entry of given)
+    byMessage.set(entry.messageId, [...(byMessage.get(entry.messageId) ?? []), entry]);
   return {
-    items: page.items.map((message) => ({
-      ...message,
-      feedback: given.filter((entry) => entry.messageId === message.id),
-    })),
+    items: page.items.map((message) => ({ ...message, feedback: byMessage.get(message.id) ?? [] })),
     nextCursor: page.nextCursor,
   };
 }

@@ -1,6 +1,10 @@
 import { INBOUND_EVENT_STATUSES, INBOUND_PROFILES } from "@kyro/db";
 import { z } from "zod";
 
+/** A sender-supplied Standard Webhooks secret: `whsec_` and base64 of at least 16 bytes. */
+export const STANDARD_WEBHOOKS_SECRET = /^whsec_[A-Za-z0-9+/]{22,}={0,2}$/;
+export const STANDARD_WEBHOOKS_SECRET_MESSAGE = "A Standard Webhooks secret is `whsec_` followed by base64";
+
 export const INBOUND_MAX_BODY_BYTES = 512 * 1024;
 export const INBOUND_PAGE_DEFAULT = 50;
 export const INBOUND_PAGE_MAX = 200;
@@ -67,8 +71,8 @@ export const createInboundInput = z
     (input) =>
       input.profile !== "standard-webhooks" ||
       input.secret === undefined ||
-      /^whsec_[A-Za-z0-9+/]{22,}={0,2}$/.test(input.secret),
-    { message: "A Standard Webhooks secret is `whsec_` followed by base64", path: ["secret"] },
+      STANDARD_WEBHOOKS_SECRET.test(input.secret),
+    { message: STANDARD_WEBHOOKS_SECRET_MESSAGE, path: ["secret"] },
   );
 export type CreateInboundInput = z.infer<typeof createInboundInput>;
 

@@ -4,13 +4,15 @@ import { and, desc, eq, lt } from "drizzle-orm";
 import { recordAudit } from "../../audit-log";
 import { AppError, isUniqueViolation, notFound } from "../../errors";
 import { decodeCursor, pageOf } from "../../pagination";
-import type {
-  CreateInboundInput,
-  InboundEndpointView,
-  InboundEndpointWithSecret,
-  InboundEventView,
-  ListInboundEventsInput,
-  RotateInboundSecretInput,
+import {
+  type CreateInboundInput,
+  type InboundEndpointView,
+  type InboundEndpointWithSecret,
+  type InboundEventView,
+  type ListInboundEventsInput,
+  type RotateInboundSecretInput,
+  STANDARD_WEBHOOKS_SECRET,
+  STANDARD_WEBHOOKS_SECRET_MESSAGE,
 } from "./inbound-schemas";
 import type { IntegrationsContext } from "./shared";
 
@@ -109,8 +111,8 @@ export async function rotateInboundSecret(
       .select({ profile: inboundEndpoints.profile })
       .from(inboundEndpoints)
       .where(and(eq(inboundEndpoints.orgId, orgId), eq(inboundEndpoints.id, input.endpointId)));
-    if (current?.profile === "standard-webhooks" && !/^whsec_[A-Za-z0-9+/]{22,}={0,2}$/.test(input.secret)) {
-      throw new AppError("BAD_REQUEST", "A Standard Webhooks secret is `whsec_` followed by base64", {
+    if (current?.profile === "standard-webhooks" && !STANDARD_WEBHOOKS_SECRET.test(input.secret)) {
+      throw new AppError("BAD_REQUEST", STANDARD_WEBHOOKS_SECRET_MESSAGE, {
         field: "secret",
       });
     }

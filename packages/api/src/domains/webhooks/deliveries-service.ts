@@ -132,7 +132,7 @@ export async function replayDelivery(
     await tx
       .update(webhookMessages)
       .set({ status: "pending", nextAttemptAt: new Date() })
-      .where(eq(webhookMessages.id, message.id));
+      .where(and(eq(webhookMessages.id, message.id), eq(webhookMessages.orgId, orgId)));
     await enqueueDeliveries(tx, [
       { messageId: message.id, attempt: message.attempts + 1, trigger: "replay" },
     ]);

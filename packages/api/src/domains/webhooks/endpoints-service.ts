@@ -204,7 +204,7 @@ export async function rotateEndpointSecret(
         previousSecret: current.secret,
         previousSecretExpiresAt,
       })
-      .where(eq(webhookEndpoints.id, current.id))
+      .where(and(eq(webhookEndpoints.id, current.id), eq(webhookEndpoints.orgId, ctx.org.orgId)))
       .returning(endpointColumns);
     if (!endpoint) throw notFound("Webhook endpoint");
     await recordAudit(tx, ctx.audit, {

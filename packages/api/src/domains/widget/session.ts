@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { conversations } from "@kyro/db";
+import { hmacSha256, safeEqual } from "@kyro/platform";
 import { bearerToken } from "../../authenticate";
 import type { RequestInfo } from "../../context";
 import type { AppDeps } from "../../deps";
@@ -28,14 +28,9 @@ const refusedOrigin = () =>
   forbidden("This page's origin is not allowed to use this bot's widget (see the widget's allowedDomains)");
 
 /** userHash = hex HMAC-SHA256(userId) keyed with the bot's identity secret; compared in constant time. */
-export function identityHash(identitySecret: string, userId: string): string {
-  return createHmac("sha256", identitySecret).update(userId, "utf8").digest("hex");
-}
-
 function identityMatches(identitySecret: string, userId: string, userHash: string): boolean {
-  const expected = Buffer.from(identityHash(identitySecret, userId), "hex");
-  const given = /^[0-9a-f]{64}$/i.test(userHash) ? Buffer.from(userHash, "hex") : null;
-  return given !== null && given.length === expected.length && timingSafeEqual(given, expected);
+  if (!/^[0-9a-f]{64}$/i.test(userHash)) return false;
+  return safeEqual(hmacSha256(Buffer.from(identitySecret, "utf8"), userId), userHash.toLowerCase());
 }
 
 /**
