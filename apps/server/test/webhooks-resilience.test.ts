@@ -11,7 +11,6 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { startWebhookSink, type WebhookSink } from "../../../packages/api/test/webhooks-sink";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const TSX = join(ROOT, "node_modules/.bin/tsx");
 const MAIN = "apps/server/src/main.ts";
 
 interface Started {
@@ -21,7 +20,9 @@ interface Started {
 }
 
 function startProcess(role: "all" | "worker", env: Record<string, string>): Started {
-  const child = spawn(TSX, [MAIN, role], {
+  // Node itself with the tsx loader, not the tsx wrapper: SIGTERM then reaches the server directly
+  // instead of being relayed through a second process.
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN, role], {
     cwd: ROOT,
     env: { PATH: dirname(process.execPath), ...env },
     stdio: ["ignore", "pipe", "pipe"],
