@@ -18,6 +18,7 @@ import {
 import type { ApiKeyPrincipal } from "./authenticate";
 import { createApiKeyVerifier } from "./domains/api-keys/verifier";
 import { DEFAULT_LIMIT_SETTINGS, type LimitSettings } from "./domains/limits/settings";
+import { createLiveWidgetCache, type LiveWidgetCache } from "./domains/widget/live-widgets";
 import { createRequestLimits, type RequestLimits } from "./request-limits";
 
 export interface Settings {
@@ -80,6 +81,8 @@ export interface AppDeps {
   /** Per-request limits, daily quotas and usage counting. */
   requestLimits: RequestLimits;
   apiKeys: ApiKeyVerifier;
+  /** Live bots and their widget settings for the public widget runtime (cached, dropped on change). */
+  liveWidgets: LiveWidgetCache;
   jobs: JobQueue;
   /** Encrypts credentials and signing secrets at rest (AES-256-GCM, keys derived from KYRO_SECRET). */
   encryption: Keyring;
@@ -130,6 +133,11 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     hmacKey: hmacKeys.apiKey,
     invalidationChannel: `${prefix}:api-keys:invalidate`,
   });
+  const liveWidgets = createLiveWidgetCache({
+    logger: options.logger,
+    redis: options.redis,
+    invalidationChannel: `${prefix}:live-widgets:invalidate`,
+  });
   const outbound = createOutboundClient({ allowCidrs: settings.outboundAllowCidrs });
   const requestLimits = createRequestLimits({
     db: options.db,
@@ -160,6 +168,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
       ),
     },
     apiKeys,
+    liveWidgets,
     requestLimits,
     jobs: {
       enqueue: (executor, name, data, enqueueOptions) =>
@@ -173,6 +182,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     outbound,
     settings,
     dispose: async () => {
+      liveWidgets.dispose();
       await Promise.all([apiKeys.dispose(), requestLimits.dispose(), outbound.close()]);
     },
   };

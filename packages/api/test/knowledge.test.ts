@@ -148,7 +148,7 @@ describe("knowledge.entries.replace and list", () => {
     expect(stored).toHaveLength(10_000);
     // The replace merged the search index's pending list: there is nothing left to merge.
     const merged = await app.database.db.execute(
-      sql`select gin_clean_pending_list('knowledge_entries_search_idx'::regclass)::int as pages`,
+      sql`select gin_clean_pending_list('knowledge_entries_bot_search_idx'::regclass)::int as pages`,
     );
     const rows = (Array.isArray(merged) ? merged : (merged as { rows: unknown[] }).rows) as {
       pages: number;

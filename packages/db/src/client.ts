@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -33,6 +34,9 @@ export type DatabaseOptions =
   /** `dataDir` undefined keeps the database in memory (tests). */
   | { kind: "pglite"; dataDir?: string; client?: PGlite };
 
+/** The contrib extensions the migrations create (Postgres ships them; PGlite loads them on demand). */
+const PGLITE_EXTENSIONS = { btree_gin };
+
 const drizzleConfig = { schema, casing: "snake_case" } as const;
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
@@ -42,7 +46,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       onnotice: () => {},
       connection: { application_name: "kyro" },
     });
-    const db = drizzlePostgres({ client, ...drizzleConfig }) as unknown as Database;
+    const db = drizzlePostgres({
+      client: preparingEveryStatement(client),
+      ...drizzleConfig,
+    }) as unknown as Database;
     return {
       db,
       kind: "postgres",
@@ -74,9 +81,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     if (options.dataDir) {
       const dir = join(options.dataDir, "pgdata");
       mkdirSync(dir, { recursive: true });
-      client = await PGlite.create(dir);
+      client = await PGlite.create(dir, { extensions: PGLITE_EXTENSIONS });
     } else {
-      client = await PGlite.create();
+      client = await PGlite.create({ extensions: PGLITE_EXTENSIONS });
     }
   }
   const pglite = client;
@@ -97,6 +104,38 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     },
     close: () => pglite.close(),
   };
+}
+
+type PostgresSql = postgres.Sql<Record<string, never>>;
+
+/**
+ * Drizzle sends a statement unprepared unless the query is given a name, and postgres.js then needs two
+ * round trips for every statement with parameters (describe, then execute) while Postgres plans it
+ * again each time. Kyro's statements are a fixed set of texts, so all of them are prepared instead —
+ * postgres.js's own default: one prepared statement per text per connection, one round trip, the plan
+ * kept. Transactions and savepoints hand Drizzle a scoped client, which is wrapped the same way.
+ * (Behind PgBouncer this needs session pooling, or transaction pooling with prepared-statement support.)
+ */
+function preparingEveryStatement(sql: PostgresSql): PostgresSql {
+  const scoped =
+    (open: (...args: unknown[]) => Promise<unknown>) =>
+    (...args: unknown[]) => {
+      const body = args.pop() as (scopedSql: PostgresSql) => unknown;
+      return open(...args, (scopedSql: PostgresSql) => body(preparingEveryStatement(scopedSql)));
+    };
+  return new Proxy(sql, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property === "unsafe") {
+        return (text: string, params?: unknown[], options?: object) =>
+          target.unsafe(text, params as postgres.ParameterOrJSON<never>[], { ...options, prepare: true });
+      }
+      if ((property === "begin" || property === "savepoint") && typeof value === "function") {
+        return scoped(value.bind(target));
+      }
+      return value;
+    },
+  });
 }
 
 /** Objects (job payloads) go as JSON text and `undefined` as NULL: both drivers then agree on them. */

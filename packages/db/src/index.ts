@@ -1,3 +1,4 @@
 export * from "./client";
+export * from "./compiled";
 export * from "./migrate";
 export * from "./schema/index";

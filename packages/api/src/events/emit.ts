@@ -1,5 +1,5 @@
-import { domainEvents, type Executor, newId } from "@kyro/db";
-import { fanOutEvents } from "../domains/webhooks/fanout";
+import { compiledInsert, domainEvents, type Executor, newId } from "@kyro/db";
+import { fanOutEvents, subscribedEndpoints } from "../domains/webhooks/fanout";
 import { EVENT_CATALOGUE, type EventData, type EventType } from "./catalogue";
 
 export interface EmitEvent<Type extends EventType> {
@@ -23,25 +23,40 @@ export async function emitEvent<Type extends EventType>(
   return id;
 }
 
+const insertEvents = compiledInsert(domainEvents, ["id", "orgId", "type", "version", "data", "createdAt"]);
+
 /**
- * Several events of one change in two round trips (one insert, one endpoint lookup) instead of two
- * each: the widget stores a visitor message and the bot's reply together on its hot path.
+ * Several events of one change. The event insert and the endpoint lookup are issued together (one
+ * round trip on Postgres); deliveries are queued only when some endpoint is subscribed.
  */
 export async function emitEvents(tx: Executor, events: readonly EmitEvent<EventType>[]): Promise<string[]> {
-  if (events.length === 0) return [];
-  if (new Set(events.map((event) => event.orgId)).size > 1) {
+  const [first] = events;
+  if (!first) return [];
+  if (events.some((event) => event.orgId !== first.orgId)) {
     throw new Error("emitEvents takes the events of one org");
   }
+  const createdAt = new Date();
   const rows = events.map((event) => {
     const definition = EVENT_CATALOGUE[event.type];
     // A payload that does not match its schema is a programming error: fail the transaction, loudly.
     const data = definition.schema.parse(event.data) as Record<string, unknown>;
-    return { id: newId(), orgId: event.orgId, type: event.type, version: definition.version, data };
+    return {
+      id: newId(),
+      orgId: event.orgId,
+      type: event.type,
+      version: definition.version,
+      data,
+      createdAt,
+    };
   });
-  await tx.insert(domainEvents).values(rows);
-  await fanOutEvents(
-    tx,
-    rows.map(({ id, orgId, type }) => ({ id, orgId, type })),
-  );
+  const [, endpoints] = await Promise.all([
+    insertEvents(tx, rows),
+    subscribedEndpoints(
+      tx,
+      first.orgId,
+      rows.map((row) => row.type),
+    ),
+  ]);
+  await fanOutEvents(tx, rows, endpoints);
   return rows.map((row) => row.id);
 }

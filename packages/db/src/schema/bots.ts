@@ -127,6 +127,8 @@ export const knowledgeEntries = pgTable(
   },
   (t) => [
     index("knowledge_entries_bot_idx").on(t.botId, t.position),
-    index("knowledge_entries_search_idx").using("gin", t.search),
+    // btree_gin puts the bot in the full-text index, so a search reads only its own bot's postings
+    // instead of every tenant's matches for the same words.
+    index("knowledge_entries_bot_search_idx").using("gin", t.botId, t.search),
   ],
 );

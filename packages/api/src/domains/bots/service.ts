@@ -7,6 +7,7 @@ import type { AppDeps } from "../../deps";
 import { AppError, forbidden, notFound } from "../../errors";
 import { roleHasPermission, scopesHavePermission } from "../../policy";
 import { assertBotAccess, type OrgScope } from "../../trpc";
+import { changingLiveWidgets } from "../widget/live-widgets";
 import { applyConfigPatch, type BotConfig, DEFAULT_BOT_CONFIG, parseBotConfig } from "./config";
 import {
   BOT_RETENTION_DAYS,
@@ -135,31 +136,33 @@ export async function createBot(ctx: BotsContext, input: CreateBotInput): Promis
   if (!name) throw new AppError("BAD_REQUEST", "Name is required (or start from a template)");
   const config = applyConfigPatch(template?.config ?? DEFAULT_BOT_CONFIG, input.config ?? {});
   const { orgId } = ctx.org;
-  return ctx.deps.db.transaction(async (tx) => {
-    const [created] = await tx
-      .insert(bots)
-      .values({
+  return changingLiveWidgets(ctx.deps, orgId, () =>
+    ctx.deps.db.transaction(async (tx) => {
+      const [created] = await tx
+        .insert(bots)
+        .values({
+          orgId,
+          name,
+          description: input.description ?? template?.description ?? "",
+          status: input.status ?? "draft",
+          config,
+          templateId: template?.id ?? null,
+          identitySecret: randomToken(IDENTITY_SECRET_PREFIX),
+          createdBy: creatorOf(ctx.principal),
+        })
+        .returning({ id: bots.id });
+      if (!created) throw new Error("bot insert returned no row");
+      const bot = await viewOf(tx, orgId, created.id);
+      await recordAudit(tx, ctx.audit, {
         orgId,
-        name,
-        description: input.description ?? template?.description ?? "",
-        status: input.status ?? "draft",
-        config,
-        templateId: template?.id ?? null,
-        identitySecret: randomToken(IDENTITY_SECRET_PREFIX),
-        createdBy: creatorOf(ctx.principal),
-      })
-      .returning({ id: bots.id });
-    if (!created) throw new Error("bot insert returned no row");
-    const bot = await viewOf(tx, orgId, created.id);
-    await recordAudit(tx, ctx.audit, {
-      orgId,
-      action: "bot.created",
-      resourceType: BOT_RESOURCE,
-      resourceId: created.id,
-      after: { ...auditSnapshot(bot), templateId: bot.templateId },
-    });
-    return { bot };
-  });
+        action: "bot.created",
+        resourceType: BOT_RESOURCE,
+        resourceId: created.id,
+        after: { ...auditSnapshot(bot), templateId: bot.templateId },
+      });
+      return { bot };
+    }),
+  );
 }
 
 /** Whether the caller could write bots: listing deleted bots is for those who can restore them. */
@@ -208,32 +211,34 @@ export async function getBot(
 /** Changes only what is given; a call that changes nothing is not audited. */
 export async function updateBot(ctx: BotsContext, input: UpdateBotInput): Promise<{ bot: BotView }> {
   const { orgId } = ctx.org;
-  return ctx.deps.db.transaction(async (tx) => {
-    const current = await lockLiveBot(tx, ctx, input.botId);
-    const next = {
-      name: input.name ?? current.name,
-      description: input.description ?? current.description,
-      status: input.status ?? current.status,
-      config: input.config ? applyConfigPatch(current.config, input.config) : current.config,
-    };
-    const before = auditSnapshot(current);
-    const after = auditSnapshot(next);
-    const changed = (Object.keys(after) as (keyof typeof after)[]).filter(
-      (field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]),
-    );
-    if (changed.length === 0) return { bot: await viewOf(tx, orgId, current.id) };
-    await tx
-      .update(bots)
-      .set({ ...next, updatedAt: new Date() })
-      .where(and(eq(bots.id, current.id), eq(bots.orgId, orgId)));
-    await recordAudit(tx, ctx.audit, {
-      orgId,
-      action: "bot.updated",
-      resourceType: BOT_RESOURCE,
-      resourceId: current.id,
-      before: Object.fromEntries(changed.map((field) => [field, before[field]])),
-      after: Object.fromEntries(changed.map((field) => [field, after[field]])),
-    });
-    return { bot: await viewOf(tx, orgId, current.id) };
-  });
+  return changingLiveWidgets(ctx.deps, orgId, () =>
+    ctx.deps.db.transaction(async (tx) => {
+      const current = await lockLiveBot(tx, ctx, input.botId);
+      const next = {
+        name: input.name ?? current.name,
+        description: input.description ?? current.description,
+        status: input.status ?? current.status,
+        config: input.config ? applyConfigPatch(current.config, input.config) : current.config,
+      };
+      const before = auditSnapshot(current);
+      const after = auditSnapshot(next);
+      const changed = (Object.keys(after) as (keyof typeof after)[]).filter(
+        (field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]),
+      );
+      if (changed.length === 0) return { bot: await viewOf(tx, orgId, current.id) };
+      await tx
+        .update(bots)
+        .set({ ...next, updatedAt: new Date() })
+        .where(and(eq(bots.id, current.id), eq(bots.orgId, orgId)));
+      await recordAudit(tx, ctx.audit, {
+        orgId,
+        action: "bot.updated",
+        resourceType: BOT_RESOURCE,
+        resourceId: current.id,
+        before: Object.fromEntries(changed.map((field) => [field, before[field]])),
+        after: Object.fromEntries(changed.map((field) => [field, after[field]])),
+      });
+      return { bot: await viewOf(tx, orgId, current.id) };
+    }),
+  );
 }

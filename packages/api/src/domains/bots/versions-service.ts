@@ -3,6 +3,7 @@ import { and, desc, eq, lt, max } from "drizzle-orm";
 import { recordAudit } from "../../audit-log";
 import { notFound } from "../../errors";
 import { assertBotAccess } from "../../trpc";
+import { changingLiveWidgets } from "../widget/live-widgets";
 import { parseBotConfig } from "./config";
 import type {
   BotTargetInput,
@@ -50,41 +51,43 @@ export async function publishBot(
   input: BotTargetInput,
 ): Promise<{ bot: BotView; version: BotVersionView }> {
   const { orgId } = ctx.org;
-  return ctx.deps.db.transaction(async (tx) => {
-    const bot = await lockLiveBot(tx, ctx, input.botId);
-    const [latest] = await tx
-      .select({ version: max(botVersions.version) })
-      .from(botVersions)
-      .where(and(eq(botVersions.botId, bot.id), eq(botVersions.orgId, orgId)));
-    const number = (latest?.version ?? 0) + 1;
-    const [created] = await tx
-      .insert(botVersions)
-      .values({
+  return changingLiveWidgets(ctx.deps, orgId, () =>
+    ctx.deps.db.transaction(async (tx) => {
+      const bot = await lockLiveBot(tx, ctx, input.botId);
+      const [latest] = await tx
+        .select({ version: max(botVersions.version) })
+        .from(botVersions)
+        .where(and(eq(botVersions.botId, bot.id), eq(botVersions.orgId, orgId)));
+      const number = (latest?.version ?? 0) + 1;
+      const [created] = await tx
+        .insert(botVersions)
+        .values({
+          orgId,
+          botId: bot.id,
+          version: number,
+          name: bot.name,
+          config: bot.config,
+          createdBy: ctx.principal.kind === "user" ? ctx.principal.userId : null,
+        })
+        .returning({ id: botVersions.id });
+      if (!created) throw new Error("bot version insert returned no row");
+      await tx
+        .update(bots)
+        .set({ currentVersionId: created.id, updatedAt: new Date() })
+        .where(and(eq(bots.id, bot.id), eq(bots.orgId, orgId)));
+      await recordAudit(tx, ctx.audit, {
         orgId,
-        botId: bot.id,
-        version: number,
-        name: bot.name,
-        config: bot.config,
-        createdBy: ctx.principal.kind === "user" ? ctx.principal.userId : null,
-      })
-      .returning({ id: botVersions.id });
-    if (!created) throw new Error("bot version insert returned no row");
-    await tx
-      .update(bots)
-      .set({ currentVersionId: created.id, updatedAt: new Date() })
-      .where(and(eq(bots.id, bot.id), eq(bots.orgId, orgId)));
-    await recordAudit(tx, ctx.audit, {
-      orgId,
-      action: "bot.published",
-      resourceType: BOT_RESOURCE,
-      resourceId: bot.id,
-      before: { currentVersionId: bot.currentVersionId },
-      after: { currentVersionId: created.id, version: number, config: bot.config },
-    });
-    const [row] = await selectVersions(tx).where(eq(botVersions.id, created.id));
-    if (!row) throw new Error("published version not found");
-    return { bot: await viewOf(tx, orgId, bot.id), version: toVersionView(row, created.id) };
-  });
+        action: "bot.published",
+        resourceType: BOT_RESOURCE,
+        resourceId: bot.id,
+        before: { currentVersionId: bot.currentVersionId },
+        after: { currentVersionId: created.id, version: number, config: bot.config },
+      });
+      const [row] = await selectVersions(tx).where(eq(botVersions.id, created.id));
+      if (!row) throw new Error("published version not found");
+      return { bot: await viewOf(tx, orgId, bot.id), version: toVersionView(row, created.id) };
+    }),
+  );
 }
 
 /** Newest first. */
@@ -122,28 +125,34 @@ export async function restoreVersion(
   input: RestoreVersionInput,
 ): Promise<{ bot: BotView }> {
   const { orgId } = ctx.org;
-  return ctx.deps.db.transaction(async (tx) => {
-    const bot = await lockLiveBot(tx, ctx, input.botId);
-    const [version] = await tx
-      .select({ id: botVersions.id, version: botVersions.version, config: botVersions.config })
-      .from(botVersions)
-      .where(
-        and(eq(botVersions.id, input.versionId), eq(botVersions.botId, bot.id), eq(botVersions.orgId, orgId)),
-      );
-    if (!version) throw notFound("Bot version");
-    const config = parseBotConfig(version.config);
-    await tx
-      .update(bots)
-      .set({ config, currentVersionId: version.id, updatedAt: new Date() })
-      .where(and(eq(bots.id, bot.id), eq(bots.orgId, orgId)));
-    await recordAudit(tx, ctx.audit, {
-      orgId,
-      action: "bot.version_restored",
-      resourceType: BOT_RESOURCE,
-      resourceId: bot.id,
-      before: { currentVersionId: bot.currentVersionId, config: bot.config },
-      after: { currentVersionId: version.id, version: version.version, config },
-    });
-    return { bot: await viewOf(tx, orgId, bot.id) };
-  });
+  return changingLiveWidgets(ctx.deps, orgId, () =>
+    ctx.deps.db.transaction(async (tx) => {
+      const bot = await lockLiveBot(tx, ctx, input.botId);
+      const [version] = await tx
+        .select({ id: botVersions.id, version: botVersions.version, config: botVersions.config })
+        .from(botVersions)
+        .where(
+          and(
+            eq(botVersions.id, input.versionId),
+            eq(botVersions.botId, bot.id),
+            eq(botVersions.orgId, orgId),
+          ),
+        );
+      if (!version) throw notFound("Bot version");
+      const config = parseBotConfig(version.config);
+      await tx
+        .update(bots)
+        .set({ config, currentVersionId: version.id, updatedAt: new Date() })
+        .where(and(eq(bots.id, bot.id), eq(bots.orgId, orgId)));
+      await recordAudit(tx, ctx.audit, {
+        orgId,
+        action: "bot.version_restored",
+        resourceType: BOT_RESOURCE,
+        resourceId: bot.id,
+        before: { currentVersionId: bot.currentVersionId, config: bot.config },
+        after: { currentVersionId: version.id, version: version.version, config },
+      });
+      return { bot: await viewOf(tx, orgId, bot.id) };
+    }),
+  );
 }

@@ -1,6 +1,5 @@
-import { conversations, type Database } from "@kyro/db";
+import { compileStatement, conversations, type Database, type Executor } from "@kyro/db";
 import { eq, sql } from "drizzle-orm";
-import { emitEvent } from "../../events/emit";
 import type { BotConfig } from "../bots/config";
 import {
   decideEscalation,
@@ -66,49 +65,52 @@ export async function converse(
       keyword,
       fallbackRun,
     });
-    const [message, botMessage] = await storeMessages(
-      tx,
-      conversation,
-      [
-        { role: "visitor", content: input.content, botVersionId: bot.versionId },
-        {
-          role: "bot",
-          content: reply.content,
-          botVersionId: bot.versionId,
-          metadata: { kind: reply.kind, knowledgeEntryId: reply.knowledgeEntryId, score: reply.score },
-        },
-      ],
-      now,
-    );
-    if (!message || !botMessage) throw new Error("storing the exchange returned no rows");
     const status = escalation
       ? "escalated"
       : conversation.status === "resolved"
         ? "open"
         : conversation.status;
-    await tx
-      .update(conversations)
-      .set({
+    // Issued together: on Postgres the messages, their events and the counters take one round trip.
+    const [[message, botMessage]] = await Promise.all([
+      storeMessages(
+        tx,
+        conversation,
+        [
+          { role: "visitor", content: input.content, botVersionId: bot.versionId },
+          {
+            role: "bot",
+            content: reply.content,
+            botVersionId: bot.versionId,
+            metadata: { kind: reply.kind, knowledgeEntryId: reply.knowledgeEntryId, score: reply.score },
+          },
+        ],
+        now,
+        escalation
+          ? [
+              {
+                orgId: input.orgId,
+                type: "conversation.escalated",
+                data: {
+                  conversationId: conversation.id,
+                  botId: input.botId,
+                  reason: escalation.reason,
+                  keyword: escalation.keyword,
+                },
+              },
+            ]
+          : [],
+      ),
+      updateConversation(tx, {
+        id: conversation.id,
         status,
         consecutiveFallbacks: fallbackRun,
-        messageCount: sql`${conversations.messageCount} + 2`,
-        lastMessageAt: now,
-        ...(escalation ? { escalatedAt: now } : {}),
-        ...(conversation.status === "resolved" ? { resolvedAt: null } : {}),
-      })
-      .where(eq(conversations.id, conversation.id));
-    if (escalation) {
-      await emitEvent(tx, {
-        orgId: input.orgId,
-        type: "conversation.escalated",
-        data: {
-          conversationId: conversation.id,
-          botId: input.botId,
-          reason: escalation.reason,
-          keyword: escalation.keyword,
-        },
-      });
-    }
+        addedMessages: 2,
+        now,
+        escalatedAt: escalation ? now : null,
+        reopened: conversation.status === "resolved",
+      }),
+    ]);
+    if (!message || !botMessage) throw new Error("storing the exchange returned no rows");
     return {
       message,
       reply: { ...botMessage, kind: reply.kind },
@@ -116,4 +118,40 @@ export async function converse(
       escalation,
     };
   });
+}
+
+const placeholder = sql.placeholder;
+
+/** Compiled: every visitor message updates its conversation (see `compileStatement`). */
+const updateConversationStatement = compileStatement<
+  "id" | "status" | "consecutiveFallbacks" | "addedMessages" | "now" | "escalatedAt" | "reopened"
+>((db) =>
+  db
+    .update(conversations)
+    .set({
+      status: sql`${placeholder("status")}`,
+      consecutiveFallbacks: sql`${placeholder("consecutiveFallbacks")}`,
+      messageCount: sql`${conversations.messageCount} + ${placeholder("addedMessages")}::int`,
+      lastMessageAt: sql`${placeholder("now")}`,
+      updatedAt: sql`${placeholder("now")}`,
+      escalatedAt: sql`coalesce(${placeholder("escalatedAt")}::timestamptz, ${conversations.escalatedAt})`,
+      resolvedAt: sql`case when ${placeholder("reopened")}::boolean then null else ${conversations.resolvedAt} end`,
+    })
+    .where(eq(conversations.id, placeholder("id"))),
+);
+
+/** The conversation after an exchange: counters, status, and the escalation or reopening time. */
+async function updateConversation(
+  tx: Executor,
+  values: {
+    id: string;
+    status: ExchangeResult["conversation"]["status"];
+    consecutiveFallbacks: number;
+    addedMessages: number;
+    now: Date;
+    escalatedAt: Date | null;
+    reopened: boolean;
+  },
+): Promise<void> {
+  await updateConversationStatement(tx, values);
 }

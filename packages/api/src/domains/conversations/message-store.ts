@@ -1,7 +1,16 @@
-import { conversations, type Executor, type MessageRole, messages, newId } from "@kyro/db";
-import { and, eq } from "drizzle-orm";
+import {
+  compiledInsert,
+  compileStatement,
+  conversations,
+  type Executor,
+  type MessageRole,
+  messages,
+  newId,
+} from "@kyro/db";
+import { and, eq, sql } from "drizzle-orm";
 import { notFound } from "../../errors";
-import { emitEvents } from "../../events/emit";
+import type { EventType } from "../../events/catalogue";
+import { type EmitEvent, emitEvents } from "../../events/emit";
 
 export interface NewMessage {
   role: MessageRole;
@@ -26,15 +35,11 @@ export interface LockedConversation {
   consecutiveFallbacks: number;
 }
 
-/**
- * Reads the conversation and holds its row until the transaction ends, so two messages sent at once
- * serialize their counter and escalation updates instead of losing one.
- */
-export async function lockConversation(
-  tx: Executor,
-  scope: { orgId: string; conversationId: string; botId?: string | null },
-): Promise<LockedConversation> {
-  const [row] = await tx
+const placeholder = sql.placeholder;
+
+/** Compiled: every visitor message locks its conversation (see `compileStatement`). */
+const selectForUpdate = compileStatement<"id" | "orgId" | "botId">((db) =>
+  db
     .select({
       id: conversations.id,
       orgId: conversations.orgId,
@@ -45,26 +50,62 @@ export async function lockConversation(
     .from(conversations)
     .where(
       and(
-        eq(conversations.id, scope.conversationId),
-        eq(conversations.orgId, scope.orgId),
-        scope.botId ? eq(conversations.botId, scope.botId) : undefined,
+        eq(conversations.id, placeholder("id")),
+        eq(conversations.orgId, placeholder("orgId")),
+        sql`(${placeholder("botId")}::uuid is null or ${conversations.botId} = ${placeholder("botId")}::uuid)`,
       ),
     )
-    .for("update")
-    .limit(1);
+    .for("update"),
+);
+
+/**
+ * Reads the conversation and holds its row until the transaction ends, so two messages sent at once
+ * serialize their counter and escalation updates instead of losing one.
+ */
+export async function lockConversation(
+  tx: Executor,
+  scope: { orgId: string; conversationId: string; botId?: string | null },
+): Promise<LockedConversation> {
+  const [row] = await selectForUpdate(tx, {
+    id: scope.conversationId,
+    orgId: scope.orgId,
+    botId: scope.botId ?? null,
+  });
   if (!row) throw notFound("Conversation");
-  return row;
+  return {
+    id: row.id as string,
+    orgId: row.org_id as string,
+    botId: row.bot_id as string,
+    status: row.status as LockedConversation["status"],
+    consecutiveFallbacks: Number(row.consecutive_fallbacks),
+  };
 }
+
+const MESSAGE_FIELDS = [
+  "id",
+  "orgId",
+  "conversationId",
+  "botId",
+  "role",
+  "content",
+  "authorId",
+  "botVersionId",
+  "metadata",
+  "createdAt",
+] as const;
+const insertMessages = compiledInsert(messages, MESSAGE_FIELDS);
 
 /**
  * Inserts messages in the given order (ids are UUIDv7 minted here, so the order survives in the ids)
- * and emits `message.created` for each, in the caller's transaction.
+ * and emits `message.created` for each, plus any `events` of the same change, in the caller's
+ * transaction. The two writes are issued together (one round trip on Postgres).
  */
 export async function storeMessages(
   tx: Executor,
   conversation: LockedConversation,
   batch: readonly NewMessage[],
   now: Date,
+  events: readonly EmitEvent<EventType>[] = [],
 ): Promise<StoredMessage[]> {
   const rows = batch.map((message) => ({
     id: newId(),
@@ -78,21 +119,23 @@ export async function storeMessages(
     metadata: message.metadata ?? {},
     createdAt: now,
   }));
-  await tx.insert(messages).values(rows);
-  await emitEvents(
-    tx,
-    rows.map((row) => ({
-      orgId: conversation.orgId,
-      type: "message.created" as const,
-      data: {
-        messageId: row.id,
-        conversationId: conversation.id,
-        botId: conversation.botId,
-        role: row.role,
-        content: row.content,
-        createdAt: now.toISOString(),
-      },
-    })),
-  );
+  await Promise.all([
+    insertMessages(tx, rows),
+    emitEvents(tx, [
+      ...rows.map((row) => ({
+        orgId: conversation.orgId,
+        type: "message.created" as const,
+        data: {
+          messageId: row.id,
+          conversationId: conversation.id,
+          botId: conversation.botId,
+          role: row.role,
+          content: row.content,
+          createdAt: now.toISOString(),
+        },
+      })),
+      ...events,
+    ]),
+  ]);
   return rows.map(({ id, role, content, createdAt }) => ({ id, role, content, createdAt }));
 }

@@ -21,6 +21,46 @@ export interface KnowledgeMatch {
 const HAS_WORD = /[\p{L}\p{N}]/u;
 
 /**
+ * The visitor's words as an OR query. plainto_tsquery parses and stems like the indexed column; turning
+ * its `&` into `|` makes it OR. It sits in a one-row subquery that `offset 0` keeps the planner from
+ * inlining, so it is computed once per search: the generic plan of the prepared statement would
+ * otherwise re-run it for every candidate row (measured: 16 ms instead of 3 ms for 1,000 candidates).
+ */
+const visitorQuery = sql`(select replace(plainto_tsquery('english', ${sql.placeholder("text")})::text, ' & ', ' | ')::tsquery as query offset 0) as visitor_query`;
+const query = sql`visitor_query.query`;
+const score = sql<number>`ts_rank(${knowledgeEntries.search}, ${query})`.mapWith(Number);
+
+function prepareSearch(db: Executor) {
+  return db
+    .select({
+      id: knowledgeEntries.id,
+      question: knowledgeEntries.question,
+      answer: knowledgeEntries.answer,
+      tags: knowledgeEntries.tags,
+      position: knowledgeEntries.position,
+      score,
+    })
+    .from(knowledgeEntries)
+    .crossJoin(visitorQuery)
+    .where(
+      and(
+        eq(knowledgeEntries.botId, sql.placeholder("botId")),
+        eq(knowledgeEntries.orgId, sql.placeholder("orgId")),
+        sql`${knowledgeEntries.search} @@ ${query}`,
+      ),
+    )
+    .orderBy(desc(score), asc(knowledgeEntries.position))
+    .limit(sql.placeholder("limit"))
+    .prepare("knowledge_search");
+}
+
+/**
+ * Every visitor message searches, so the statement is built once per database handle and prepared
+ * (Postgres plans it once per connection instead of on every message).
+ */
+const preparedSearches = new WeakMap<Executor, ReturnType<typeof prepareSearch>>();
+
+/**
  * Full-text search over one bot's entries (question weight A, tags B, answer C). The visitor's words
  * are OR-ed rather than AND-ed — a question phrased differently still matches — and `ts_rank` of an
  * OR query averages over the query's distinct lexemes, so the score reads as weighted coverage: about
@@ -34,26 +74,10 @@ export async function searchKnowledge(
   limit: number,
 ): Promise<KnowledgeMatch[]> {
   if (!HAS_WORD.test(text)) return [];
-  // plainto_tsquery parses and stems like the indexed column; turning its `&` into `|` makes it OR.
-  const query = sql`replace(plainto_tsquery('english', ${text})::text, ' & ', ' | ')::tsquery`;
-  const score = sql<number>`ts_rank(${knowledgeEntries.search}, ${query})`.mapWith(Number);
-  return db
-    .select({
-      id: knowledgeEntries.id,
-      question: knowledgeEntries.question,
-      answer: knowledgeEntries.answer,
-      tags: knowledgeEntries.tags,
-      position: knowledgeEntries.position,
-      score,
-    })
-    .from(knowledgeEntries)
-    .where(
-      and(
-        eq(knowledgeEntries.botId, scope.botId),
-        eq(knowledgeEntries.orgId, scope.orgId),
-        sql`${knowledgeEntries.search} @@ ${query}`,
-      ),
-    )
-    .orderBy(desc(score), asc(knowledgeEntries.position))
-    .limit(limit);
+  let search = preparedSearches.get(db);
+  if (!search) {
+    search = prepareSearch(db);
+    preparedSearches.set(db, search);
+  }
+  return search.execute({ text, botId: scope.botId, orgId: scope.orgId, limit });
 }

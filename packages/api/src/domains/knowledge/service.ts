@@ -118,7 +118,9 @@ export async function replaceKnowledge(
  */
 async function mergePendingIndexEntries(ctx: KnowledgeContext): Promise<void> {
   try {
-    await ctx.deps.db.execute(sql`select gin_clean_pending_list('knowledge_entries_search_idx'::regclass)`);
+    await ctx.deps.db.execute(
+      sql`select gin_clean_pending_list('knowledge_entries_bot_search_idx'::regclass)`,
+    );
   } catch (error) {
     ctx.deps.logger.warn({ err: error }, "could not merge the knowledge search index's pending entries");
   }

@@ -1,6 +1,7 @@
 import { botLimits, bots, type Executor, orgLimits } from "@kyro/db";
 import type { Logger, Redis } from "@kyro/platform";
 import { and, eq, isNull } from "drizzle-orm";
+import { createOrgCache } from "../../org-cache";
 import { BOT_LIMIT_FIELDS, type BotLimitValues, ORG_LIMIT_FIELDS, type OrgLimitValues } from "./settings";
 
 type Overrides<T> = { [K in keyof T]: number | null };
@@ -46,18 +47,12 @@ export interface LimitsCache {
   dispose(): void;
 }
 
-interface Entry<T> {
-  value: Promise<T>;
-  until: number;
-}
-
 export const LIMITS_CACHE_TTL_MS = 30_000;
 const MAX_ENTRIES = 20_000;
 
 /**
- * Effective limits are read on every request, so they are cached in process (a short TTL bounds
- * staleness) and dropped on change over Redis pub/sub, as the API-key verifier does. A miss costs one
- * indexed query; concurrent misses share it.
+ * Effective limits are read on every request, so they are cached in process (see `createOrgCache`:
+ * a short TTL bounds staleness, changes are dropped over Redis pub/sub). A miss costs one indexed query.
  */
 export function createLimitsCache(options: {
   db: Executor;
@@ -67,53 +62,16 @@ export function createLimitsCache(options: {
   invalidationChannel: string;
   now?: () => number;
 }): LimitsCache {
-  const { db, defaults, logger, redis, invalidationChannel } = options;
-  const now = options.now ?? Date.now;
-  const entries = new Map<string, Entry<unknown>>();
-  let generation = 0;
-
-  function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
-    const at = now();
-    const hit = entries.get(key);
-    if (hit && hit.until > at) return hit.value as Promise<T>;
-    const started = generation;
-    const value = load();
-    if (entries.size >= MAX_ENTRIES) {
-      const oldest = entries.keys().next();
-      if (!oldest.done) entries.delete(oldest.value);
-    }
-    entries.delete(key);
-    entries.set(key, { value, until: at + LIMITS_CACHE_TTL_MS });
-    // A failed load is not kept; nor one that an invalidation overtook.
-    value.then(
-      () => {
-        if (generation !== started && entries.get(key)?.value === value) entries.delete(key);
-      },
-      () => {
-        if (entries.get(key)?.value === value) entries.delete(key);
-      },
-    );
-    return value;
-  }
-
-  const drop = (orgId: string) => {
-    generation++;
-    for (const key of entries.keys()) if (key.startsWith(orgId)) entries.delete(key);
-  };
-
-  const subscriber = redis?.duplicate();
-  if (subscriber) {
-    subscriber.on("error", (error: unknown) => logger.warn({ err: error }, "limits invalidation subscriber"));
-    subscriber.on("message", (channel: string, orgId: string) => {
-      if (channel === invalidationChannel) drop(orgId);
-    });
-    subscriber.subscribe(invalidationChannel).catch((error: unknown) => {
-      logger.error({ err: error }, "limits invalidation subscribe failed");
-    });
-  }
+  const { db, defaults } = options;
+  const cache = createOrgCache<OrgLimitValues | BotLimitValues | null>({
+    ...options,
+    name: "limits",
+    ttlMs: LIMITS_CACHE_TTL_MS,
+    maxEntries: MAX_ENTRIES,
+  });
 
   const org = (orgId: string) =>
-    cached(orgId, async () => {
+    cache.get(orgId, "", async () => {
       const [row] = await orgOverridesQuery(db, orgId);
       return mergeLimits(defaults, row, ORG_LIMIT_FIELDS);
     });
@@ -121,7 +79,7 @@ export function createLimitsCache(options: {
   return {
     org,
     bot(orgId, botId) {
-      return cached(`${orgId}:${botId}`, async () => {
+      return cache.get(orgId, botId, async () => {
         const [row] = await db
           .select({
             botRequestsPerMinute: botLimits.botRequestsPerMinute,
@@ -143,20 +101,7 @@ export function createLimitsCache(options: {
         );
       });
     },
-    async invalidate(orgId) {
-      drop(orgId);
-      if (!redis) return;
-      try {
-        await redis.publish(invalidationChannel, orgId);
-      } catch (error) {
-        logger.error(
-          { err: error, orgId },
-          "limits invalidation publish failed; other processes catch up by TTL",
-        );
-      }
-    },
-    dispose() {
-      subscriber?.disconnect();
-    },
+    invalidate: (orgId) => cache.invalidate(orgId),
+    dispose: () => cache.dispose(),
   };
 }

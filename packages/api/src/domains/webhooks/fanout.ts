@@ -1,6 +1,6 @@
-import { type Executor, executorSql, webhookEndpoints, webhookMessages } from "@kyro/db";
+import { compileStatement, type Executor, executorSql, webhookEndpoints, webhookMessages } from "@kyro/db";
 import { type EnqueueOptions, enqueueJobs } from "@kyro/platform";
-import { and, arrayOverlaps, eq, isNull, or } from "drizzle-orm";
+import { and, arrayOverlaps, eq, isNull, or, sql } from "drizzle-orm";
 
 /** The pg-boss queue of delivery attempts. */
 export const DELIVERY_QUEUE = "webhooks.deliver";
@@ -24,28 +24,49 @@ export const DELIVERY_JOB_OPTIONS: EnqueueOptions = {
   expireInSeconds: 120,
 };
 
-/**
- * Turns just-recorded events into one message per enabled endpoint subscribed to each event's type, and
- * enqueues their first attempts — all in the events' transaction, so a rolled-back change sends nothing
- * and a committed one is never lost. The events of one call belong to one org.
- */
-export async function fanOutEvents(
-  tx: Executor,
-  events: readonly { id: string; orgId: string; type: string }[],
-): Promise<void> {
-  const [first] = events;
-  if (!first) return;
-  const types = [...new Set(events.map((event) => event.type))];
-  const endpoints = await tx
+/** Compiled: every event of every change looks its org's endpoints up (see `compileStatement`). */
+const selectSubscribedEndpoints = compileStatement<"orgId" | "types">((db) =>
+  db
     .select({ id: webhookEndpoints.id, eventTypes: webhookEndpoints.eventTypes })
     .from(webhookEndpoints)
     .where(
       and(
-        eq(webhookEndpoints.orgId, first.orgId),
-        eq(webhookEndpoints.enabled, true),
-        or(isNull(webhookEndpoints.eventTypes), arrayOverlaps(webhookEndpoints.eventTypes, types)),
+        eq(webhookEndpoints.orgId, sql.placeholder("orgId")),
+        sql`${webhookEndpoints.enabled}`,
+        or(
+          isNull(webhookEndpoints.eventTypes),
+          arrayOverlaps(webhookEndpoints.eventTypes, sql`${sql.placeholder("types")}::text[]`),
+        ),
       ),
-    );
+    ),
+);
+
+export interface SubscribedEndpoint {
+  id: string;
+  /** null: every event type. */
+  eventTypes: string[] | null;
+}
+
+/** The org's enabled endpoints subscribed to any of `types`. */
+export async function subscribedEndpoints(
+  tx: Executor,
+  orgId: string,
+  types: readonly string[],
+): Promise<SubscribedEndpoint[]> {
+  const rows = await selectSubscribedEndpoints(tx, { orgId, types: [...new Set(types)] });
+  return rows.map((row) => ({ id: row.id as string, eventTypes: row.event_types as string[] | null }));
+}
+
+/**
+ * Turns just-recorded events into one message per endpoint subscribed to each event's type, and
+ * enqueues their first attempts — all in the events' transaction, so a rolled-back change sends nothing
+ * and a committed one is never lost.
+ */
+export async function fanOutEvents(
+  tx: Executor,
+  events: readonly { id: string; orgId: string; type: string }[],
+  endpoints: readonly SubscribedEndpoint[],
+): Promise<void> {
   const wanted = events.flatMap((event) =>
     endpoints
       .filter((endpoint) => endpoint.eventTypes === null || endpoint.eventTypes.includes(event.type))

@@ -6,6 +6,7 @@ import type { AppDeps } from "../../deps";
 import { forbidden } from "../../errors";
 import type { OrgScope } from "../../trpc";
 import { assertOrgBot } from "../conversations/bot-config";
+import { changingLiveWidgets } from "./live-widgets";
 import type { SetBotWidgetInput, SetOrgWidgetInput } from "./schemas";
 import { effectiveWidgetSettings, loadWidgetLevels, mergeWidgetSettings } from "./settings";
 
@@ -78,18 +79,20 @@ export async function setOrgDefaults(ctx: WidgetContext, input: SetOrgWidgetInpu
     throw forbidden("This API key is restricted to one bot and cannot change the org's widget defaults");
   }
   const { orgId } = ctx.org;
-  await ctx.deps.db.transaction(async (tx) => {
-    const { before, after } = await patchLevel(tx, ctx, null, input.settings);
-    const diff = changedFields(before, after);
-    if (!diff) return;
-    await recordAudit(tx, ctx.audit, {
-      orgId,
-      action: "widget.org_defaults_updated",
-      resourceType: RESOURCE,
-      resourceId: orgId,
-      ...diff,
-    });
-  });
+  await changingLiveWidgets(ctx.deps, orgId, () =>
+    ctx.deps.db.transaction(async (tx) => {
+      const { before, after } = await patchLevel(tx, ctx, null, input.settings);
+      const diff = changedFields(before, after);
+      if (!diff) return;
+      await recordAudit(tx, ctx.audit, {
+        orgId,
+        action: "widget.org_defaults_updated",
+        resourceType: RESOURCE,
+        resourceId: orgId,
+        ...diff,
+      });
+    }),
+  );
   return getOrgDefaults(ctx);
 }
 
@@ -101,19 +104,21 @@ export async function getBotWidget(ctx: Omit<WidgetContext, "audit">, input: { b
 
 export async function setBotWidget(ctx: WidgetContext, input: SetBotWidgetInput) {
   const { orgId } = ctx.org;
-  await ctx.deps.db.transaction(async (tx) => {
-    await assertOrgBot(tx, ctx.principal, ctx.org.orgId, input.botId);
-    const { before, after } = await patchLevel(tx, ctx, input.botId, input.settings);
-    const diff = changedFields(before, after);
-    if (!diff) return;
-    await recordAudit(tx, ctx.audit, {
-      orgId,
-      action: "widget.bot_settings_updated",
-      resourceType: RESOURCE,
-      resourceId: input.botId,
-      ...diff,
-    });
-  });
+  await changingLiveWidgets(ctx.deps, orgId, () =>
+    ctx.deps.db.transaction(async (tx) => {
+      await assertOrgBot(tx, ctx.principal, ctx.org.orgId, input.botId);
+      const { before, after } = await patchLevel(tx, ctx, input.botId, input.settings);
+      const diff = changedFields(before, after);
+      if (!diff) return;
+      await recordAudit(tx, ctx.audit, {
+        orgId,
+        action: "widget.bot_settings_updated",
+        resourceType: RESOURCE,
+        resourceId: input.botId,
+        ...diff,
+      });
+    }),
+  );
   return getBotWidget(ctx, input);
 }
 

@@ -6,6 +6,7 @@ import type { AppDeps } from "../../deps";
 import { AppError, forbidden, notFound, unauthorized } from "../../errors";
 import { emitEvent } from "../../events/emit";
 import { findLiveBot, type LiveBot } from "../bots/live";
+import { liveWidget } from "./live-widgets";
 import { originAllowed } from "./origins";
 import type { CreateSessionInput, EffectiveWidgetSettings, PublicWidgetSettings } from "./schemas";
 import { signWidgetSession, verifyWidgetSession, type WidgetSessionClaims } from "./session-token";
@@ -136,14 +137,9 @@ export async function requireWidgetSession(
   if (claims.conversationId !== conversationId) throw notFound("Conversation");
   const origin = ctx.request.origin;
   if (claims.origin !== null && claims.origin !== origin) throw refusedOrigin();
-  // The token names the org and bot, so both lookups run at once; the bot's org is still checked.
-  const [bot, { effective }] = await Promise.all([
-    findLiveBot(ctx.deps.db, claims.botId),
-    effectiveWidgetSettings(ctx.deps.db, claims.orgId, claims.botId),
-  ]);
-  if (!bot || bot.orgId !== claims.orgId) throw notFound("Bot");
+  const widget = await liveWidget(ctx.deps, claims.orgId, claims.botId);
+  if (!widget) throw notFound("Bot");
   // Re-checked on every call, so removing a domain from the allowlist cuts off its open sessions at once.
-  if (!originAllowed(effective, origin)) throw refusedOrigin();
-  const { identitySecret: _secret, ...liveBot } = bot;
-  return { ...claims, bot: liveBot, settings: effective };
+  if (!originAllowed(widget.settings, origin)) throw refusedOrigin();
+  return { ...claims, ...widget };
 }

@@ -1,0 +1,68 @@
+import type { Executor } from "@kyro/db";
+import type { Logger, Redis } from "@kyro/platform";
+import { createOrgCache, type OrgCache } from "../../org-cache";
+import { findLiveBot, type LiveBot } from "../bots/live";
+import type { EffectiveWidgetSettings } from "./schemas";
+import { effectiveWidgetSettings } from "./settings";
+
+/** What every widget runtime call checks: the bot is live, and the request's origin passes its settings. */
+export interface LiveWidget {
+  bot: LiveBot;
+  settings: EffectiveWidgetSettings;
+}
+
+export type LiveWidgetCache = OrgCache<LiveWidget | null>;
+
+/**
+ * Short, because the allowlist is a security decision: when Redis is down and an invalidation cannot
+ * reach another process, that process applies a removed domain within this time.
+ */
+export const LIVE_WIDGET_TTL_MS = 10_000;
+
+export function createLiveWidgetCache(options: {
+  logger: Logger;
+  redis?: Redis;
+  invalidationChannel: string;
+  now?: () => number;
+}): LiveWidgetCache {
+  return createOrgCache({ ...options, name: "live-widgets", ttlMs: LIVE_WIDGET_TTL_MS, maxEntries: 20_000 });
+}
+
+/** The org's live bot and its effective widget settings; null for a deleted, paused, unknown or foreign bot. */
+async function loadLiveWidget(db: Executor, orgId: string, botId: string): Promise<LiveWidget | null> {
+  const [bot, { effective }] = await Promise.all([
+    findLiveBot(db, botId),
+    effectiveWidgetSettings(db, orgId, botId),
+  ]);
+  if (!bot || bot.orgId !== orgId) return null;
+  const { identitySecret: _secret, ...liveBot } = bot;
+  return { bot: liveBot, settings: effective };
+}
+
+/**
+ * Every visitor message needs the bot and its widget settings; they change rarely, so they come from
+ * the cache, which each change to a bot or to widget settings drops (`changingLiveWidgets`).
+ */
+export function liveWidget(
+  deps: { db: Executor; liveWidgets: LiveWidgetCache },
+  orgId: string,
+  botId: string,
+): Promise<LiveWidget | null> {
+  return deps.liveWidgets.get(orgId, botId, () => loadLiveWidget(deps.db, orgId, botId));
+}
+
+/**
+ * Runs a change to the org's bots or widget settings, then drops the org's cached live widgets here and
+ * on every other process. After the change, not before: a visitor call in between would cache the old state.
+ */
+export async function changingLiveWidgets<T>(
+  deps: { liveWidgets: LiveWidgetCache },
+  orgId: string,
+  change: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await change();
+  } finally {
+    await deps.liveWidgets.invalidate(orgId);
+  }
+}
