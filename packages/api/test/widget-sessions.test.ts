@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { auditEvents, conversations, domainEvents } from "@kyro/db";
 import { and, eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { createContext, depsOf } from "../src/context";
 import { requireWidgetSession } from "../src/domains/widget/session";
 import { signWidgetSession, verifyWidgetSession } from "../src/domains/widget/session-token";
@@ -253,13 +253,13 @@ describe("widget.sessions.create: identity", () => {
 });
 
 describe("requireWidgetSession", () => {
-  const contextFor = (authorization: string | null, origin: string | null) => ({
+  const contextFor = (authorization: string | null, origin: string | null, runtime = app.runtime) => ({
     ...createContext({
-      runtime: app.runtime,
+      runtime,
       request: { requestId: "req", ip: "127.0.0.1", userAgent: null, origin },
       authorization,
     }),
-    deps: depsOf(app.runtime),
+    deps: depsOf(runtime),
   });
 
   it("accepts the session's own conversation from its origin", async () => {
@@ -330,4 +330,73 @@ describe("requireWidgetSession", () => {
     await owner().bots.delete({ orgId: org.id, botId: bot.id });
     expect((await failureOf(check())).code).toBe("NOT_FOUND");
   });
+
+  it("sees a publish and a restored version at once (the cached bot is dropped on change)", async () => {
+    const bot = await newBot({ fallbackMessage: "First" });
+    const session = await visitor(SHOP).sessions.create({ botId: bot.id });
+    const check = () =>
+      requireWidgetSession(contextFor(`Bearer ${session.token}`, SHOP), session.conversationId);
+    expect((await check()).bot.config.fallbackMessage).toBe("First");
+    const first = await owner().bots.publish({ orgId: org.id, botId: bot.id });
+    expect((await check()).bot.currentVersionId).toBe(first.version.id);
+    await owner().bots.update({ orgId: org.id, botId: bot.id, config: { fallbackMessage: "Second" } });
+    await owner().bots.publish({ orgId: org.id, botId: bot.id });
+    expect((await check()).bot.config.fallbackMessage).toBe("Second");
+    await owner().bots.restoreVersion({ orgId: org.id, botId: bot.id, versionId: first.version.id });
+    const restored = await check();
+    expect(restored.bot.currentVersionId).toBe(first.version.id);
+    expect(restored.bot.config.fallbackMessage).toBe("First");
+  });
+
+  it("refuses a token it verified before once that token expires", async () => {
+    const bot = await newBot();
+    const session = await visitor(SHOP).sessions.create({ botId: bot.id });
+    const shortLived = await signWidgetSession(
+      app.deps.hmacKeys.widgetSession,
+      { orgId: org.id, botId: bot.id, conversationId: session.conversationId, origin: SHOP, endUserId: null },
+      60,
+    );
+    const check = () =>
+      requireWidgetSession(contextFor(`Bearer ${shortLived.token}`, SHOP), session.conversationId);
+    await check();
+    vi.useFakeTimers({ now: Date.now() + 61_000, toFake: ["Date"] });
+    try {
+      expect((await failureOf(check())).code).toBe("UNAUTHORIZED");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it.skipIf(!inject("redisUrl"))(
+    "cuts off a session served by another process at once (invalidation over Redis)",
+    async () => {
+      const peer = await app.peer();
+      const bot = await newBot();
+      await owner().widget.set({
+        orgId: org.id,
+        botId: bot.id,
+        settings: { allowedDomains: ["shop.example.com"] },
+      });
+      const session = await visitor(SHOP).sessions.create({ botId: bot.id });
+      const checkOnPeer = () =>
+        requireWidgetSession(
+          contextFor(`Bearer ${session.token}`, SHOP, peer.runtime),
+          session.conversationId,
+        );
+      // The peer caches the live bot and its allowlist; the change is made on the other process.
+      await checkOnPeer();
+      await owner().widget.set({
+        orgId: org.id,
+        botId: bot.id,
+        settings: { allowedDomains: ["other.example.com"] },
+      });
+      await vi.waitFor(async () => expect((await failureOf(checkOnPeer())).code).toBe("FORBIDDEN"), {
+        timeout: 1_000,
+      });
+      await owner().bots.delete({ orgId: org.id, botId: bot.id });
+      await vi.waitFor(async () => expect((await failureOf(checkOnPeer())).code).toBe("NOT_FOUND"), {
+        timeout: 1_000,
+      });
+    },
+  );
 });

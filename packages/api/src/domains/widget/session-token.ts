@@ -43,8 +43,40 @@ export async function signWidgetSession(
 
 const stringOrNull = (value: unknown): string | null => (typeof value === "string" ? value : null);
 
+interface VerifiedToken {
+  claims: WidgetSessionClaims;
+  expiresAtMs: number;
+}
+
+/**
+ * A visitor sends many messages with one token, and checking its signature is the costliest step left
+ * in the message path (WebCrypto HMAC through the thread pool). A token whose signature was verified is
+ * kept by its exact text, per signing key, until it expires; expiry is still checked on every use.
+ */
+const verifiedTokens = new WeakMap<Buffer, Map<string, VerifiedToken>>();
+const MAX_VERIFIED_TOKENS = 10_000;
+
+function rememberVerified(key: Buffer, token: string, verified: VerifiedToken): void {
+  let tokens = verifiedTokens.get(key);
+  if (!tokens) {
+    tokens = new Map();
+    verifiedTokens.set(key, tokens);
+  }
+  if (tokens.size >= MAX_VERIFIED_TOKENS) {
+    const oldest = tokens.keys().next();
+    if (!oldest.done) tokens.delete(oldest.value);
+  }
+  tokens.set(token, verified);
+}
+
 /** Returns null for any invalid, expired or foreign token. */
 export async function verifyWidgetSession(key: Buffer, token: string): Promise<WidgetSessionClaims | null> {
+  const known = verifiedTokens.get(key)?.get(token);
+  if (known) {
+    if (known.expiresAtMs > Date.now()) return known.claims;
+    verifiedTokens.get(key)?.delete(token);
+    return null;
+  }
   try {
     const { payload } = await jwtVerify(token, key, {
       issuer: ISSUER,
@@ -54,17 +86,20 @@ export async function verifyWidgetSession(key: Buffer, token: string): Promise<W
     if (
       typeof payload.sub !== "string" ||
       typeof payload.org !== "string" ||
-      typeof payload.bot !== "string"
+      typeof payload.bot !== "string" ||
+      typeof payload.exp !== "number"
     ) {
       return null;
     }
-    return {
+    const claims = {
       orgId: payload.org,
       botId: payload.bot,
       conversationId: payload.sub,
       origin: stringOrNull(payload.origin),
       endUserId: stringOrNull(payload.eu),
     };
+    rememberVerified(key, token, { claims, expiresAtMs: payload.exp * 1000 });
+    return claims;
   } catch (error) {
     if (error instanceof errors.JOSEError) return null;
     throw error;
