@@ -7,7 +7,6 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const TSX = join(ROOT, "node_modules/.bin/tsx");
 const MAIN = "apps/server/src/main.ts";
 const START_TIMEOUT_MS = 90_000;
 
@@ -18,9 +17,12 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-/** The process with only the variables given: no DATABASE_URL/REDIS_URL leak in from the test run. */
+/**
+ * The process with only the variables given: no DATABASE_URL/REDIS_URL leak in from the test run.
+ * Run under `node --import tsx` rather than the tsx binary, whose wrapper relays SIGTERM and raced it under load.
+ */
 function startProcess(env: Record<string, string>): Started {
-  const child = spawn(TSX, [MAIN], {
+  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
     cwd: ROOT,
     env: { PATH: dirname(process.execPath), ...env },
     stdio: ["ignore", "pipe", "pipe"],

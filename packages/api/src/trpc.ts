@@ -85,7 +85,7 @@ export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
   const { principal } = caller;
   await caller.deps.requestLimits.checkRequest(ctx.trace, ctx.request, { principal });
   if (principal.kind !== "user") throw forbidden("This operation requires a user session, not an API key");
-  return next({ ctx: { ...caller, principal } });
+  return next({ ctx: { deps: caller.deps, audit: caller.audit, principal } });
 });
 
 /**
@@ -103,7 +103,7 @@ export const platformAdminProcedure = t.procedure
     if (!deps.settings.platformAdmins.some((admin) => admin.toLowerCase() === email)) {
       throw notFound("Procedure");
     }
-    return next({ ctx: { ...caller, principal } });
+    return next({ ctx: { deps: caller.deps, audit: caller.audit, principal } });
   });
 
 /** Authenticated but not yet counted: the org procedures count the request once they know the org. */

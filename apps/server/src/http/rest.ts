@@ -1,20 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import {
-  appRouter,
-  bearerToken,
-  createCallerFactory,
-  createContext,
-  type RequestTrace,
-  type Runtime,
-} from "@kyro/api";
+import { bearerToken, type Context, createContext, type RequestTrace, type Runtime } from "@kyro/api";
 import { parseJsonBody, readBody } from "./body";
 import { routeNotFound, sendError } from "./envelope";
 import type { RequestState } from "./request-state";
+import type { RequestTarget } from "./request-target";
 
 export const REST_PREFIX = "/api/v1";
-
-const createCaller = createCallerFactory(appRouter);
-export type Caller = ReturnType<typeof createCaller>;
 
 export type RestMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 export const BODY_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -22,7 +13,7 @@ export const BODY_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH"
 export interface RestCall {
   req: IncomingMessage;
   res: ServerResponse;
-  url: URL;
+  url: RequestTarget;
   /** Values of the `{name}` segments of the route's path. */
   params: Record<string, string>;
   /** The body exactly as received (at most 1 MiB; empty when none), for signature checks. */
@@ -32,8 +23,8 @@ export interface RestCall {
   /** `Bearer <token>` (API key or access token) as sent, or null for an anonymous call. */
   authorization: string | null;
   runtime: Runtime;
-  /** Acts as the bearer of the request's token, or anonymously without one. */
-  caller: Caller;
+  /** The procedure context: acts as the bearer of the request's token, or anonymously without one. */
+  context: Context;
   /** Filled in by the procedure chain (caller, org, the limits counted). */
   trace: RequestTrace;
 }
@@ -88,32 +79,52 @@ function decodeSegment(segment: string): string | null {
   }
 }
 
+/** What a request without a body reads as: empty, so one shared instance serves them all. */
+const NO_BODY = Buffer.alloc(0);
+
+export interface RestMatch {
+  route: RestRoute;
+  params: Record<string, string>;
+}
+
 export function createRestHandler(options: { runtime: Runtime; routes: readonly RestRoute[] }) {
   const compiled = options.routes.map(compile).sort(bySpecificity);
-
-  const find = (method: string | undefined, pathname: string) => {
-    for (const entry of compiled) {
-      if (entry.route.method !== method) continue;
-      const match = entry.pattern.exec(pathname);
-      const values = match?.slice(1).map(decodeSegment);
-      if (values?.every((value) => value !== null)) {
-        const params = Object.fromEntries(entry.names.map((name, index) => [name, values[index] ?? ""]));
-        return { route: entry.route, params };
-      }
-    }
-    return null;
-  };
+  // A path without `{param}` segments matches only itself, and it sorts before any param route that
+  // could match the same path, so an exact lookup finds what the ordered scan would.
+  const exact = new Map<string, RestRoute>();
+  for (const { route, names } of compiled) {
+    const key = `${route.method} ${route.path}`;
+    if (names.length === 0 && !exact.has(key)) exact.set(key, route);
+  }
+  const withParams = compiled.filter((entry) => entry.names.length > 0);
 
   return {
-    routeLabel(method: string | undefined, pathname: string): string {
-      return find(method, pathname)?.route.path ?? "unmatched";
+    /** The route for a request, with its decoded `{param}` values; null when none matches. */
+    match(method: string | undefined, pathname: string): RestMatch | null {
+      const route = exact.get(`${method} ${pathname}`);
+      if (route) return { route, params: {} };
+      for (const entry of withParams) {
+        if (entry.route.method !== method) continue;
+        const match = entry.pattern.exec(pathname);
+        const values = match?.slice(1).map(decodeSegment);
+        if (values?.every((value) => value !== null)) {
+          const params = Object.fromEntries(entry.names.map((name, index) => [name, values[index] ?? ""]));
+          return { route: entry.route, params };
+        }
+      }
+      return null;
     },
 
     /** Errors thrown here (AppError or not) are turned into the envelope by the server. */
-    async handle(req: IncomingMessage, res: ServerResponse, state: RequestState, url: URL): Promise<void> {
-      const found = find(req.method, url.pathname);
+    async handle(
+      req: IncomingMessage,
+      res: ServerResponse,
+      state: RequestState,
+      url: RequestTarget,
+      found: RestMatch | null,
+    ): Promise<void> {
       // The body is read (and limited) before routing so size and syntax errors answer the same everywhere.
-      const rawBody = BODY_METHODS.has(req.method ?? "") ? await readBody(req) : Buffer.alloc(0);
+      const rawBody = BODY_METHODS.has(req.method ?? "") ? await readBody(req) : NO_BODY;
       const body = found?.route.rawBody ? undefined : parseJsonBody(req, rawBody);
       if (!found) {
         sendError(res, state.request.requestId, routeNotFound);
@@ -122,16 +133,14 @@ export function createRestHandler(options: { runtime: Runtime; routes: readonly 
       // Only `Bearer <token>` is accepted; any other scheme is refused rather than treated as anonymous.
       const token = bearerToken(req.headers.authorization ?? null);
       const authorization = token ? `Bearer ${token}` : null;
-      const caller = createCaller(
-        createContext({
-          runtime: options.runtime,
-          request: state.request,
-          authorization,
-          trace: state.trace,
-          rawBody,
-          headers: req.headers,
-        }),
-      );
+      const context = createContext({
+        runtime: options.runtime,
+        request: state.request,
+        authorization,
+        trace: state.trace,
+        rawBody,
+        headers: req.headers,
+      });
       await found.route.handle({
         req,
         res,
@@ -141,7 +150,7 @@ export function createRestHandler(options: { runtime: Runtime; routes: readonly 
         body,
         authorization,
         runtime: options.runtime,
-        caller,
+        context,
         trace: state.trace,
       });
     },

@@ -16,8 +16,10 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "Cache-Control": "no-store",
 };
 
+const SECURITY_HEADER_ENTRIES = Object.entries(SECURITY_HEADERS);
+
 export function applySecurityHeaders(res: ServerResponse): void {
-  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+  for (const [name, value] of SECURITY_HEADER_ENTRIES) res.setHeader(name, value);
 }
 
 const ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE";

@@ -114,7 +114,7 @@ export async function getOrg(ctx: Pick<OrgCallerContext, "deps" | "org">): Promi
     .where(eq(organizations.id, ctx.org.orgId))
     .limit(1);
   if (!org) throw notFound("Organization");
-  return { ...org, role: ctx.org.role };
+  return { id: org.id, name: org.name, slug: org.slug, createdAt: org.createdAt, role: ctx.org.role };
 }
 
 export async function updateOrg(ctx: OrgCallerContext, input: UpdateOrgInput): Promise<Org> {

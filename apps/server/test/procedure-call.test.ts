@@ -1,0 +1,64 @@
+import type { Context } from "@kyro/api";
+import { initTRPC, TRPCError } from "@trpc/server";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { callProcedure } from "../src/http/procedure-call";
+
+const t = initTRPC.context<{ base: string }>().meta<{ tag: string }>().create();
+const seen: unknown[] = [];
+const withUser = t.procedure.use(({ ctx, next, meta }) =>
+  next({ ctx: { user: `${ctx.base}-user`, tag: meta?.tag } }),
+);
+const router = t.router({
+  echo: withUser
+    .meta({ tag: "echo" })
+    .input(z.object({ a: z.string() }))
+    .input(z.object({ b: z.number().optional() }))
+    .use(({ ctx, input, next }) => {
+      seen.push({ ctx, input });
+      return next({ ctx: { extra: true } });
+    })
+    .output(z.object({ user: z.string(), tag: z.string(), a: z.string(), extra: z.boolean() }))
+    .query(({ ctx, input }) => ({ user: ctx.user, tag: String(ctx.tag), a: input.a, extra: ctx.extra })),
+  badOutput: t.procedure.output(z.object({ n: z.number() })).query(() => ({ n: "x" }) as never),
+  refuses: withUser.query(() => {
+    throw new TRPCError({ code: "FORBIDDEN", message: "no" });
+  }),
+});
+
+const ctx = { base: "b" } as unknown as Context;
+const viaCaller = (path: "echo" | "badOutput" | "refuses", input?: unknown) =>
+  (t.createCallerFactory(router)({ base: "b" })[path] as (input: unknown) => Promise<unknown>)(input);
+const viaCall = (path: string, input?: unknown) =>
+  callProcedure(router._def.procedures[path as "echo"], { path, ctx, getRawInput: async () => input });
+
+async function outcome(run: () => Promise<unknown>) {
+  try {
+    return { ok: await run() };
+  } catch (error) {
+    const e = error as TRPCError;
+    return { code: e.code, message: e.message, cause: (e.cause as Error | undefined)?.constructor.name };
+  }
+}
+
+describe("callProcedure", () => {
+  it("runs the chain as createCaller does: merged contexts, combined inputs, meta, output", async () => {
+    seen.length = 0;
+    const input = { a: "x", b: 2 };
+    expect(await outcome(() => viaCall("echo", input))).toEqual(
+      await outcome(() => viaCaller("echo", input)),
+    );
+    expect(seen[0]).toEqual(seen[1]);
+    expect(seen[0]).toEqual({ ctx: { base: "b", user: "b-user", tag: "echo" }, input: { a: "x", b: 2 } });
+  });
+
+  it.each([
+    ["invalid input", "echo", { a: 1 }],
+    ["output that fails validation", "badOutput", undefined],
+    ["a thrown TRPCError", "refuses", undefined],
+  ] as const)("fails as createCaller does on %s", async (_, path, input) => {
+    const ours = await outcome(() => viaCall(path, input));
+    expect(ours).toEqual(await outcome(() => viaCaller(path, input)));
+    expect(ours).not.toHaveProperty("ok");
+  });
+});
