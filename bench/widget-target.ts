@@ -6,16 +6,19 @@
  */
 
 import { mkdtempSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { appRouter, buildDeps, createCallerFactory, createContext, createRuntime } from "@kyro/api";
-import { bots, migrate, openDatabase, widgetSettings } from "@kyro/db";
+import { bots, conversations, messages, migrate, openDatabase, widgetSettings } from "@kyro/db";
 import { createLogger, createMailer, createRedis } from "@kyro/platform";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { pino } from "pino";
 import { loadConfig } from "../apps/server/src/config";
 import { createHttpServer } from "../apps/server/src/http/server";
 import { parseBotConfig } from "../packages/api/src/domains/bots/config";
+import { ANSWER_THRESHOLD, searchKnowledge } from "../packages/api/src/domains/knowledge/search";
 import { knowledgeSet, SESSIONS } from "./widget-data";
 
 const ORIGIN = "https://bench.example";
@@ -72,6 +75,7 @@ const [bot] = await deps.db
   })
   .returning({ id: bots.id });
 if (!bot) throw new Error("bench bot insert failed");
+const botId = bot.id;
 await deps.db
   .insert(widgetSettings)
   .values({ orgId: org.id, botId: bot.id, settings: { allowedDomains: [ORIGIN] } });
@@ -87,12 +91,55 @@ for (let i = 0; i < SESSIONS; i++) {
   sessions.push({ token: session.token, conversationId: session.conversationId });
 }
 
+/**
+ * The baseline: the round trip the issue names and nothing else, on the same database and pool — search
+ * the bot's knowledge (the same statement the responder uses), then one transaction storing the visitor's
+ * message and the reply and counting them on the conversation. No session token, limits, events or
+ * logging: the ratio to it is what the product around those statements costs.
+ */
+async function bare(req: IncomingMessage, res: ServerResponse) {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const { content } = JSON.parse(Buffer.concat(chunks).toString()) as { content: string };
+  const conversationId = req.url?.split("/")[5] ?? "";
+  const [match] = await searchKnowledge(deps.db, { orgId: org.id, botId }, content, 1);
+  const reply = match && match.score >= ANSWER_THRESHOLD ? match.answer : "Sorry, I do not know.";
+  const stored = await deps.db.transaction(async (tx) => {
+    const rows = await tx
+      .insert(messages)
+      .values([
+        { orgId: org.id, conversationId, botId, role: "visitor", content },
+        { orgId: org.id, conversationId, botId, role: "bot", content: reply },
+      ])
+      .returning({ id: messages.id });
+    await tx
+      .update(conversations)
+      .set({ messageCount: sql`${conversations.messageCount} + 2`, lastMessageAt: new Date() })
+      .where(eq(conversations.id, conversationId));
+    return rows;
+  });
+  const text = JSON.stringify({
+    message: { id: stored[0]?.id, content },
+    reply: { id: stored[1]?.id, content: reply },
+  });
+  res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+const bareServer = createServer((req, res) => {
+  bare(req, res).catch(() => {
+    res.writeHead(500).end();
+  });
+});
+await new Promise<void>((resolve) => bareServer.listen(0, "127.0.0.1", resolve));
+const bareUrl = `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}`;
+
 const http = createHttpServer({ runtime, logger, readiness: { database: () => database.ping() } });
 const url = await http.listen(0, "127.0.0.1");
 process.stdout.write(
-  `${JSON.stringify({ url, origin: ORIGIN, sessions, entries: entries.length, database: database.kind })}\n`,
+  `${JSON.stringify({ url, bareUrl, origin: ORIGIN, sessions, entries: entries.length, database: database.kind })}\n`,
 );
 process.on("SIGTERM", () => {
+  bareServer.close();
   void http
     .close(1_000)
     .then(() => deps.dispose())

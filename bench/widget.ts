@@ -4,11 +4,12 @@
  * Runs on Postgres + Redis when DATABASE_URL and REDIS_URL are set (bench/widget-target.ts).
  */
 import autocannon from "autocannon";
-import { cpuMs, round, startTarget, summarize } from "./load";
+import { compareAlternating, cpuMs, type LoadRun, startTarget } from "./load";
 import { visitorMessages } from "./widget-data";
 
 interface Target {
   url: string;
+  bareUrl: string;
   origin: string;
   sessions: { token: string; conversationId: string }[];
   entries: number;
@@ -16,12 +17,12 @@ interface Target {
 }
 
 const CONCURRENCY = 20;
-async function load(target: Target, pid: number, seconds: number) {
+async function load(url: string, target: Target, pid: number, seconds: number): Promise<LoadRun> {
   const texts = visitorMessages();
   let counter = 0;
   const cpuBefore = cpuMs(pid);
   const result = await autocannon({
-    url: target.url,
+    url,
     connections: CONCURRENCY,
     duration: seconds,
     requests: [
@@ -49,26 +50,27 @@ async function load(target: Target, pid: number, seconds: number) {
     throw new Error(`widget bench: ${result.non2xx} non-2xx and ${result.errors} errors`);
   }
   return {
-    requestsPerSecond: round(result.requests.average),
+    requestsPerSecond: result.requests.average,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     serverCpuMsPerRequest: (cpuMs(pid) - cpuBefore) / Math.max(1, result.requests.total),
   };
 }
 
-export async function widgetBench(repoRoot: string, env: NodeJS.ProcessEnv, rounds = 3) {
+export async function widgetBench(repoRoot: string, env: NodeJS.ProcessEnv) {
   const { child, pid, report: target } = await startTarget<Target>(repoRoot, ["bench/widget-target.ts"], env);
   try {
-    await load(target, pid, 3);
-    // Short rounds and medians: these VMs show heavy CPU steal (see bench/load.ts).
-    const runs: Awaited<ReturnType<typeof load>>[] = [];
-    for (let i = 0; i < rounds; i++) runs.push(await load(target, pid, 5));
+    const { measured, baseline, ...ratios } = await compareAlternating(
+      (seconds) => load(target.url, target, pid, seconds),
+      (seconds) => load(target.bareUrl, target, pid, seconds),
+    );
     return {
       database: target.database,
       knowledgeEntries: target.entries,
       concurrency: CONCURRENCY,
-      messageRoundTrip: summarize(runs),
-      rounds,
+      messageRoundTrip: measured,
+      bareRoundTrip: baseline,
+      ...ratios,
       targets: { p99Ms: 50 },
     };
   } finally {
