@@ -11,7 +11,15 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { appRouter, buildDeps, createCallerFactory, createContext, createRuntime } from "@kyro/api";
-import { bots, conversations, messages, migrate, openDatabase, widgetSettings } from "@kyro/db";
+import {
+  bots,
+  conversations,
+  messages,
+  migrate,
+  openDatabase,
+  organizations,
+  widgetSettings,
+} from "@kyro/db";
 import { createLogger, createMailer, createRedis } from "@kyro/platform";
 import { eq, sql } from "drizzle-orm";
 import { pino } from "pino";
@@ -138,10 +146,13 @@ const url = await http.listen(0, "127.0.0.1");
 process.stdout.write(
   `${JSON.stringify({ url, bareUrl, origin: ORIGIN, sessions, entries: entries.length, database: database.kind })}\n`,
 );
+// The bench org goes when the bench does (its rows cascade): knowledge left behind by earlier runs
+// would sit in the same full-text index and slow the next run's searches.
 process.on("SIGTERM", () => {
   bareServer.close();
   void http
     .close(1_000)
+    .then(() => deps.db.delete(organizations).where(eq(organizations.id, org.id)))
     .then(() => deps.dispose())
     .then(() => redis?.disconnect())
     .then(() => database.close())
