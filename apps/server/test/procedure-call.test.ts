@@ -21,13 +21,19 @@ const router = t.router({
     .output(z.object({ user: z.string(), tag: z.string(), a: z.string(), extra: z.boolean() }))
     .query(({ ctx, input }) => ({ user: ctx.user, tag: String(ctx.tag), a: input.a, extra: ctx.extra })),
   badOutput: t.procedure.output(z.object({ n: z.number() })).query(() => ({ n: "x" }) as never),
+  // Async refinements: the parsers answer with a promise, which the chain must wait for.
+  asyncChecks: t.procedure
+    .input(z.object({ a: z.string() }).refine(async ({ a }) => a !== "refused"))
+    .output(z.object({ n: z.number() }).refine(async ({ n }) => n > 0))
+    .query(({ input }) => ({ n: input.a === "negative" ? -1 : input.a.length })),
   refuses: withUser.query(() => {
     throw new TRPCError({ code: "FORBIDDEN", message: "no" });
   }),
 });
 
 const ctx = { base: "b" } as unknown as Context;
-const viaCaller = (path: "echo" | "badOutput" | "refuses", input?: unknown) =>
+type Path = "echo" | "badOutput" | "asyncChecks" | "refuses";
+const viaCaller = (path: Path, input?: unknown) =>
   (t.createCallerFactory(router)({ base: "b" })[path] as (input: unknown) => Promise<unknown>)(input);
 const viaCall = (path: string, input?: unknown) =>
   callProcedure(router._def.procedures[path as "echo"], { path, ctx, getRawInput: async () => input });
@@ -56,9 +62,16 @@ describe("callProcedure", () => {
     ["invalid input", "echo", { a: 1 }],
     ["output that fails validation", "badOutput", undefined],
     ["a thrown TRPCError", "refuses", undefined],
+    ["input refused by an async check", "asyncChecks", { a: "refused" }],
+    ["output refused by an async check", "asyncChecks", { a: "negative" }],
   ] as const)("fails as createCaller does on %s", async (_, path, input) => {
     const ours = await outcome(() => viaCall(path, input));
     expect(ours).toEqual(await outcome(() => viaCaller(path, input)));
     expect(ours).not.toHaveProperty("ok");
+  });
+
+  it("waits for async schema checks of input and output", async () => {
+    expect(await outcome(() => viaCall("asyncChecks", { a: "four" }))).toEqual({ ok: { n: 4 } });
+    expect(await outcome(() => viaCaller("asyncChecks", { a: "four" }))).toEqual({ ok: { n: 4 } });
   });
 });

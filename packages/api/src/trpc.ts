@@ -1,6 +1,6 @@
-import { memberships, organizations, type Role } from "@kyro/db";
+import { compileStatement, memberships, organizations, type Role } from "@kyro/db";
 import { initTRPC } from "@trpc/server";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import superjson from "superjson";
 import { z } from "zod";
 import type { AuditScope } from "./audit-log";
@@ -117,6 +117,21 @@ export interface OrgScope {
 
 export const orgIdInput = z.object({ orgId: z.uuid() });
 
+/**
+ * The caller's membership, read on every org-scoped user call (so removals and role changes apply at
+ * once). Compiled, as Drizzle would render it anew on every call (see `compileStatement`); the primary
+ * key (org, user) makes it at most one row.
+ */
+const membershipStatement = compileStatement<"orgId" | "userId">((db) =>
+  db
+    .select({ role: memberships.role })
+    .from(memberships)
+    .innerJoin(organizations, eq(organizations.id, memberships.orgId))
+    .where(
+      and(eq(memberships.orgId, sql.placeholder("orgId")), eq(memberships.userId, sql.placeholder("userId"))),
+    ),
+);
+
 async function resolveOrgScope(
   deps: AppDeps,
   principal: Principal,
@@ -132,15 +147,11 @@ async function resolveOrgScope(
     }
     return { orgId, role: null };
   }
-  const [membership] = await deps.db
-    .select({ role: memberships.role })
-    .from(memberships)
-    .innerJoin(organizations, eq(organizations.id, memberships.orgId))
-    .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, principal.userId)))
-    .limit(1);
+  const [membership] = await membershipStatement(deps.db, { orgId, userId: principal.userId });
   if (!membership) throw notFound("Organization");
-  if (!roleHasPermission(membership.role, permission)) throw forbidden();
-  return { orgId, role: membership.role };
+  const role = membership.role as Role;
+  if (!roleHasPermission(role, permission)) throw forbidden();
+  return { orgId, role };
 }
 
 /**

@@ -30,6 +30,20 @@ describe("authenticating with an API key", () => {
     });
   });
 
+  it("auth.me reads the org afresh: a rename shows on the key's next call", async () => {
+    const renamed = await app.seedOrg("Key Auth Before");
+    const key = await app.seedApiKey(renamed.id, { scopes: ["read:bots"] });
+    const before = await app.caller(key.key).auth.me();
+    expect(before.kind === "apiKey" ? before.org.name : null).toBe("Key Auth Before");
+    await app.caller(renamed.owner.accessToken).orgs.update({ orgId: renamed.id, name: "Key Auth After" });
+    const after = await app.caller(key.key).auth.me();
+    expect(after.kind === "apiKey" ? after.org : null).toEqual({
+      id: renamed.id,
+      name: "Key Auth After",
+      slug: expect.stringMatching(/^key-auth-before-/),
+    });
+  });
+
   it("refuses revoked, expired, tampered, malformed and unknown keys with UNAUTHORIZED", async () => {
     const revoked = await app.seedApiKey(org.id, { scopes: ["admin:org"] });
     await app.caller(org.owner.accessToken).apiKeys.revoke({ orgId: org.id, keyId: revoked.id });

@@ -47,4 +47,29 @@ describe("org procedure", () => {
       code: "UNAUTHORIZED",
     });
   });
+
+  it("reads the membership on every call: a role change and a removal apply to the next one", async () => {
+    const org = await app.seedOrg("Membership Fresh");
+    const as = (token: string) =>
+      createCallerFactory(probe)(
+        createContext({
+          runtime: app.runtime,
+          request: { requestId: "r", ip: "1", userAgent: null, origin: null },
+          authorization: `Bearer ${token}`,
+        }),
+      );
+    const owner = app.caller(org.owner.accessToken);
+    await expect(as(org.agent.accessToken).echo({ orgId: org.id, text: "before" })).rejects.toMatchObject({
+      code: "FORBIDDEN",
+    });
+    await owner.orgs.members.updateRole({ orgId: org.id, userId: org.agent.id, role: "admin" });
+    expect(await as(org.agent.accessToken).echo({ orgId: org.id, text: "promoted" })).toEqual({
+      text: "promoted",
+      role: "admin",
+    });
+    await owner.orgs.members.remove({ orgId: org.id, userId: org.agent.id });
+    await expect(as(org.agent.accessToken).echo({ orgId: org.id, text: "removed" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+  });
 });

@@ -78,7 +78,9 @@ async function validateInput(def: ProcedureDef, index: number, options: CallOpti
   const raw = await options.getRawInput();
   let parsed: unknown;
   try {
-    parsed = await parse(raw);
+    // Parsers answer synchronously unless a schema is async; awaiting a plain value costs a microtask turn.
+    parsed = parse(raw);
+    if (parsed instanceof Promise) parsed = await parsed;
   } catch (cause) {
     throw new TRPCError({ code: "BAD_REQUEST", cause });
   }
@@ -93,7 +95,8 @@ async function validateOutput(def: ProcedureDef, index: number, options: CallOpt
   if (!result.ok) return result;
   let data: unknown;
   try {
-    data = await parse(result.data);
+    data = parse(result.data);
+    if (data instanceof Promise) data = await data;
   } catch (cause) {
     throw new TRPCError({ message: "Output validation failed", code: "INTERNAL_SERVER_ERROR", cause });
   }
