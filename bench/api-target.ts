@@ -20,10 +20,9 @@ import {
   createContext,
   createRuntime,
 } from "@kyro/api";
-import { memberships, migrate, openDatabase, organizations } from "@kyro/db";
-import { createLogger, createMailer, createRedis } from "@kyro/platform";
-import { and, eq } from "drizzle-orm";
-import { pino } from "pino";
+import { compileStatement, memberships, migrate, openDatabase, organizations } from "@kyro/db";
+import { createLogger, createMailer, createRedis, logDestination } from "@kyro/platform";
+import { and, eq, sql } from "drizzle-orm";
 import { loadConfig } from "../apps/server/src/config";
 import { createHttpServer } from "../apps/server/src/http/server";
 
@@ -36,7 +35,7 @@ const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
 // Production logs every request at info; write them to /dev/null so serialization is still paid.
 const logger = createLogger({
   level: "info",
-  destination: pino.destination({ dest: "/dev/null", sync: false }),
+  destination: logDestination("/dev/null"),
 });
 const deps = buildDeps({
   db: database.db,
@@ -89,16 +88,30 @@ function send(res: ServerResponse, status: number, body: unknown) {
   res.end(text);
 }
 
+// Run the way Kyro runs them: compiled once (as `me` and the membership check do), else through Drizzle.
+const keyOrg = compileStatement<"orgId">((db) =>
+  db
+    .select(orgColumns)
+    .from(organizations)
+    .where(eq(organizations.id, sql.placeholder("orgId"))),
+);
+const membershipOf = compileStatement<"orgId" | "userId">((db) =>
+  db
+    .select({ role: memberships.role })
+    .from(memberships)
+    .innerJoin(organizations, eq(organizations.id, memberships.orgId))
+    .where(
+      and(eq(memberships.orgId, sql.placeholder("orgId")), eq(memberships.userId, sql.placeholder("userId"))),
+    ),
+);
+
 /** Same work as GET /api/v1/me with a key and GET /trpc/orgs.get with an access token, nothing more. */
 async function bare(req: IncomingMessage, res: ServerResponse) {
   try {
     const principal = await authenticateBearer(deps, req.headers.authorization ?? null);
     if (!principal) return send(res, 401, { error: "unauthorized" });
     if (principal.kind === "apiKey") {
-      const [row] = await deps.db
-        .select(orgColumns)
-        .from(organizations)
-        .where(eq(organizations.id, principal.orgId));
+      const [row] = await keyOrg(deps.db, { orgId: principal.orgId });
       return send(res, 200, {
         kind: "apiKey",
         apiKey: { id: principal.keyId, name: principal.name },
@@ -106,12 +119,7 @@ async function bare(req: IncomingMessage, res: ServerResponse) {
       });
     }
     // The same two queries orgProcedure("org:read") and getOrg run: the membership, then the org.
-    const [membership] = await deps.db
-      .select({ role: memberships.role })
-      .from(memberships)
-      .innerJoin(organizations, eq(organizations.id, memberships.orgId))
-      .where(and(eq(memberships.orgId, org.id), eq(memberships.userId, principal.userId)))
-      .limit(1);
+    const [membership] = await membershipOf(deps.db, { orgId: org.id, userId: principal.userId });
     if (!membership) return send(res, 404, { error: "not found" });
     const [row] = await deps.db
       .select({ ...orgColumns, createdAt: organizations.createdAt })

@@ -32,8 +32,7 @@ async function runTarget(): Promise<void> {
   const { appRouter, buildDeps, createCallerFactory, createContext, createRuntime, DEFAULT_LIMIT_SETTINGS } =
     await import("@kyro/api");
   const { bots, migrate, openDatabase } = await import("@kyro/db");
-  const { createLogger, createMailer, createRedis } = await import("@kyro/platform");
-  const { pino } = await import("pino");
+  const { createLogger, createMailer, createRedis, logDestination } = await import("@kyro/platform");
   const { loadConfig } = await import("../apps/server/src/config");
   const { createHttpServer } = await import("../apps/server/src/http/server");
 
@@ -45,7 +44,7 @@ async function runTarget(): Promise<void> {
   const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
   const logger = createLogger({
     level: "info",
-    destination: pino.destination({ dest: "/dev/null", sync: false }),
+    destination: logDestination("/dev/null"),
   });
   const limits = {
     ...DEFAULT_LIMIT_SETTINGS,

@@ -20,9 +20,8 @@ import {
   organizations,
   widgetSettings,
 } from "@kyro/db";
-import { createLogger, createMailer, createRedis } from "@kyro/platform";
+import { createLogger, createMailer, createRedis, logDestination } from "@kyro/platform";
 import { eq, sql } from "drizzle-orm";
-import { pino } from "pino";
 import { loadConfig } from "../apps/server/src/config";
 import { createHttpServer } from "../apps/server/src/http/server";
 import { parseBotConfig } from "../packages/api/src/domains/bots/config";
@@ -40,7 +39,7 @@ await migrate(database);
 const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined;
 const logger = createLogger({
   level: "info",
-  destination: pino.destination({ dest: "/dev/null", sync: false }),
+  destination: logDestination("/dev/null"),
 });
 const deps = buildDeps({
   db: database.db,
