@@ -157,7 +157,10 @@ export async function acceptInvitation(
         revokedAt: invitations.revokedAt,
       })
       .from(invitations)
-      .where(eq(invitations.tokenHash, tokenHash));
+      .where(eq(invitations.tokenHash, tokenHash))
+      // Locked, so a concurrent accept waits here and then sees the invitation used (404), rather than
+      // slipping past this check and answering with whatever the first accept had committed by then.
+      .for("update");
     if (!invitation || invitation.acceptedAt || invitation.revokedAt) throw invitationNotFound();
     const now = new Date();
     if (invitation.expiresAt <= now) {
