@@ -119,10 +119,7 @@ type PostgresSql = postgres.Sql<Record<string, never>>;
 function preparingEveryStatement(sql: PostgresSql): PostgresSql {
   return new Proxy(sql, {
     get(target, property, receiver) {
-      if (property === "unsafe") {
-        return (text: string, params?: unknown[], options?: object) =>
-          target.unsafe(text, params as postgres.ParameterOrJSON<never>[], { ...options, prepare: true });
-      }
+      if (property === "unsafe") return preparedUnsafe(target);
       if (property === "begin")
         return (...args: unknown[]) => pipelinedTransaction(target, args.at(-1) as Body);
       return Reflect.get(target, property, receiver);
@@ -131,6 +128,12 @@ function preparingEveryStatement(sql: PostgresSql): PostgresSql {
 }
 
 type Body = (scoped: PostgresSql) => unknown;
+
+/** `sql.unsafe` with every statement prepared (see `preparingEveryStatement`). */
+function preparedUnsafe(sql: PostgresSql) {
+  return (text: string, params?: unknown[], options?: object) =>
+    sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { ...options, prepare: true });
+}
 
 /**
  * What Drizzle's transactions run on instead of postgres.js's `begin`, which waits for BEGIN to
@@ -144,30 +147,28 @@ async function pipelinedTransaction(sql: PostgresSql, body: Body): Promise<unkno
   let savepoints = 0;
   let failure: unknown;
   const statement = (text: string) => connection.unsafe(text, [], { prepare: true });
-  const scoped = (): PostgresSql =>
-    new Proxy(connection as unknown as PostgresSql, {
-      get(target, property, receiver) {
-        if (property === "unsafe") {
-          return (text: string, params?: unknown[], options?: object) => {
-            const query = target.unsafe(text, params as postgres.ParameterOrJSON<never>[], {
-              ...options,
-              prepare: true,
-            });
-            query.catch((error: unknown) => {
-              failure ??= error;
-            });
-            return query;
-          };
-        }
-        if (property === "savepoint") return (...args: unknown[]) => savepoint(args.at(-1) as Body);
-        return Reflect.get(target, property, receiver);
-      },
-    });
+  const unsafe = preparedUnsafe(connection as unknown as PostgresSql);
+  // What the transaction body and its savepoints run on: the reserved connection, failures noted.
+  const scoped = new Proxy(connection as unknown as PostgresSql, {
+    get(target, property, receiver) {
+      if (property === "unsafe") {
+        return (text: string, params?: unknown[], options?: object) => {
+          const query = unsafe(text, params, options);
+          query.catch((error: unknown) => {
+            failure ??= error;
+          });
+          return query;
+        };
+      }
+      if (property === "savepoint") return (...args: unknown[]) => savepoint(args.at(-1) as Body);
+      return Reflect.get(target, property, receiver);
+    },
+  });
   async function savepoint(inner: Body): Promise<unknown> {
     const name = `s${savepoints++}`;
     await statement(`savepoint ${name}`);
     try {
-      const result = await inner(scoped());
+      const result = await inner(scoped);
       await statement(`release savepoint ${name}`);
       return result;
     } catch (error) {
@@ -179,7 +180,7 @@ async function pipelinedTransaction(sql: PostgresSql, body: Body): Promise<unkno
     const begun = statement("begin").execute();
     let result: unknown;
     try {
-      result = await body(scoped());
+      result = await body(scoped);
       await begun;
     } catch (error) {
       await begun.catch(() => {});

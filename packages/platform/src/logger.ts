@@ -53,15 +53,9 @@ export function logDestination(dest: number | string = 1): pino.DestinationStrea
   // that exits at once with nowhere to write its last lines.
   const fd = typeof dest === "number" ? dest : openSync(dest, "a");
   const stream = pino.destination({ dest: fd, sync: false, minLength: 4096 });
-  let open = true;
-  const timer = setInterval(() => {
-    if (open) stream.flush();
-  }, FLUSH_EVERY_MS);
+  const timer = setInterval(() => stream.flush(), FLUSH_EVERY_MS);
   timer.unref();
-  const stop = () => {
-    open = false;
-    clearInterval(timer);
-  };
+  const stop = () => clearInterval(timer);
   stream.once("close", stop);
   stream.once("finish", stop);
   return stream;

@@ -70,8 +70,8 @@ function parsersOf(def: ProcedureDef): Map<number, Parse> {
   return parsers;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  !!value && !Array.isArray(value) && typeof value === "object";
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** tRPC's input middleware: parse the raw input and merge it over what earlier parsers produced. */
 async function validateInput(def: ProcedureDef, index: number, options: CallOptions, parse: Parse) {
@@ -85,7 +85,7 @@ async function validateInput(def: ProcedureDef, index: number, options: CallOpti
     throw new TRPCError({ code: "BAD_REQUEST", cause });
   }
   const input =
-    isObject(options.input) && isObject(parsed) ? Object.assign({}, options.input, parsed) : parsed;
+    isPlainObject(options.input) && isPlainObject(parsed) ? Object.assign({}, options.input, parsed) : parsed;
   return callNext(def, index + 1, options, { input });
 }
 

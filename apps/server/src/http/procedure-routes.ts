@@ -14,7 +14,7 @@ import {
 import type { AnyRouter } from "@trpc/server";
 import { getProcedureAtPath } from "@trpc/server/unstable-core-do-not-import";
 import { sendJson, setRateLimitHeaders } from "./envelope";
-import { callProcedure } from "./procedure-call";
+import { callProcedure, isPlainObject } from "./procedure-call";
 import { type FieldReader, fieldReaders, readQuery } from "./query";
 import { BODY_METHODS, REST_PREFIX, type RestCall, type RestRoute } from "./rest";
 
@@ -40,9 +40,6 @@ async function procedureAt(router: AnyRouter, path: string): Promise<Invoke> {
 function resolvesTo(value: unknown): () => Promise<unknown> {
   return () => Promise.resolve(value);
 }
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 function giveParameter(
   readers: ReadonlyMap<string, FieldReader>,

@@ -53,17 +53,13 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const cors = createCors(options.corsOrigins ?? []);
   const trpc = createTrpcHandler({ runtime: options.runtime, logger });
   // Built once from the router (lazy sub-routers are loaded first); listen() waits for both.
+  // Once built, the handler is taken without awaiting the promise again on every request.
+  let restHandler: ReturnType<typeof createRestHandler> | undefined;
   const rest = (options.restRoutes ? Promise.resolve(options.restRoutes) : procedureRoutes(appRouter)).then(
-    (routes) => createRestHandler({ runtime: options.runtime, routes }),
-  );
-  // Once built, taken without awaiting the promise again on every request.
-  let restHandler: Awaited<typeof rest> | undefined;
-  // A failure surfaces from listen(), like the one of `ready` below.
-  rest.then(
-    (handler) => {
-      restHandler = handler;
+    (routes) => {
+      restHandler = createRestHandler({ runtime: options.runtime, routes });
+      return restHandler;
     },
-    () => undefined,
   );
   const openApi = createOpenApiRoute(appRouter);
   const ready = Promise.all([rest, openApi]);
