@@ -88,6 +88,23 @@ describe("security headers", () => {
   });
 });
 
+describe("response headers", () => {
+  it("come once each, the handler's own replacing the server's", async () => {
+    const trpc = await fetch(`${server.url}/trpc/auth.me?input=${trpcInput({})}`, {
+      headers: { origin: CONSOLE_ORIGIN },
+    });
+    expect(trpc.headers.get("vary")).toBe("trpc-accept, accept, Origin");
+    expect(trpc.headers.get("access-control-allow-origin")).toBe(CONSOLE_ORIGIN);
+    expect(trpc.headers.get("x-frame-options")).toBe("DENY");
+    expect(trpc.headers.get("content-type")).toBe("application/json");
+    const rest = await fetch(`${server.url}/api/v1/unknown`, { headers: { "x-request-id": "once" } });
+    expect(rest.headers.get("x-request-id")).toBe("once");
+    expect(rest.headers.get("vary")).toBe("Origin");
+    expect(rest.headers.get("cache-control")).toBe("no-store");
+    expect(rest.headers.get("content-length")).toBe(String((await rest.arrayBuffer()).byteLength));
+  });
+});
+
 describe("CORS", () => {
   it("allows a configured origin with credentials, on tRPC and REST", async () => {
     for (const path of [`/trpc/auth.me?input=${trpcInput({})}`, "/health"]) {

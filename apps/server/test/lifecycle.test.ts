@@ -103,6 +103,8 @@ describe("graceful close", () => {
     const res = await inFlight;
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ done: true });
+    // Answered while draining: the client is told the connection closes.
+    expect(res.headers.get("connection")).toBe("close");
     await closing;
     expect(closed).toBe(true);
   });

@@ -29,10 +29,19 @@ const router = t.router({
   refuses: withUser.query(() => {
     throw new TRPCError({ code: "FORBIDDEN", message: "no" });
   }),
+  // Output declared before the inputs, and a plain Error from the resolver.
+  outputFirst: t.procedure
+    .output(z.object({ sum: z.number().max(10) }))
+    .input(z.object({ a: z.number() }))
+    .input(z.object({ b: z.number() }))
+    .query(({ input }) => {
+      if (input.a < 0) throw new Error("negative");
+      return { sum: input.a + input.b };
+    }),
 });
 
 const ctx = { base: "b" } as unknown as Context;
-type Path = "echo" | "badOutput" | "asyncChecks" | "refuses";
+type Path = "echo" | "badOutput" | "asyncChecks" | "refuses" | "outputFirst";
 const viaCaller = (path: Path, input?: unknown) =>
   (t.createCallerFactory(router)({ base: "b" })[path] as (input: unknown) => Promise<unknown>)(input);
 const viaCall = (path: string, input?: unknown) =>
@@ -64,10 +73,18 @@ describe("callProcedure", () => {
     ["a thrown TRPCError", "refuses", undefined],
     ["input refused by an async check", "asyncChecks", { a: "refused" }],
     ["output refused by an async check", "asyncChecks", { a: "negative" }],
+    ["the second of two inputs invalid", "outputFirst", { a: 1, b: "x" }],
+    ["an output check declared before the inputs", "outputFirst", { a: 9, b: 9 }],
+    ["a plain Error from the resolver", "outputFirst", { a: -1, b: 1 }],
   ] as const)("fails as createCaller does on %s", async (_, path, input) => {
     const ours = await outcome(() => viaCall(path, input));
     expect(ours).toEqual(await outcome(() => viaCaller(path, input)));
     expect(ours).not.toHaveProperty("ok");
+  });
+
+  it("merges inputs and checks output wherever .output() was declared", async () => {
+    expect(await outcome(() => viaCall("outputFirst", { a: 1, b: 2 }))).toEqual({ ok: { sum: 3 } });
+    expect(await outcome(() => viaCaller("outputFirst", { a: 1, b: 2 }))).toEqual({ ok: { sum: 3 } });
   });
 
   it("waits for async schema checks of input and output", async () => {

@@ -1,3 +1,4 @@
+export * from "./access-log";
 export * from "./access-tokens";
 export * from "./crypto";
 export * from "./encryption";

@@ -1,7 +1,8 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { createLogger, logDestination } from "../src/logger";
@@ -49,4 +50,28 @@ describe("the default log destination", () => {
     });
     expect(read(file)).toContain('"msg":"last words"');
   });
+
+  it("keeps every line when stdout is a pipe that fills faster than it is read", async () => {
+    const logger = fileURLToPath(new URL("../src/logger.ts", import.meta.url));
+    const script = `import { createLogger } from ${JSON.stringify(logger)};
+      const log = createLogger({ level: "info" });
+      for (let i = 0; i < 100000; i++) log.info({ i }, "piped");`;
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: fileURLToPath(new URL("../../..", import.meta.url)),
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    // Read slowly at first, so the pipe fills and the writer has to wait for it.
+    child.stdout.pause();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    let count = 0;
+    let last = -1;
+    let ordered = true;
+    for await (const line of createInterface({ input: child.stdout })) {
+      const { i } = JSON.parse(line) as { i: number };
+      if (i !== last + 1) ordered = false;
+      last = i;
+      count++;
+    }
+    expect({ count, ordered }).toEqual({ count: 100_000, ordered: true });
+  }, 30_000);
 });

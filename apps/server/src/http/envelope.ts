@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { type DescribedError, type LimitOutcome, rateLimitHeaders } from "@kyro/api";
+import { type HeaderList, NO_HEADERS } from "./response";
 
 export interface ErrorEnvelope {
   error: {
@@ -10,17 +11,26 @@ export interface ErrorEnvelope {
   };
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+const JSON_TYPE = "application/json; charset=utf-8";
+
+/** Writes `body` as JSON with `headers` besides its own; the head goes out in one writeHead call. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers = NO_HEADERS): void {
   const payload = JSON.stringify(body);
-  res.statusCode = status;
-  res.setHeader("Content-Type", "application/json; charset=utf-8");
-  res.setHeader("Content-Length", Buffer.byteLength(payload));
+  const head = ["Content-Type", JSON_TYPE, "Content-Length", String(Buffer.byteLength(payload))];
+  for (const header of headers) head.push(header);
+  res.writeHead(status, head);
   res.end(payload);
 }
 
+const UNAUTHORIZED_HEADERS: HeaderList = ["WWW-Authenticate", 'Bearer realm="kyro"'];
+
 /** The REST error shape; `described` comes from `describeError`, so no internal detail leaks. */
-export function sendError(res: ServerResponse, requestId: string, described: DescribedError): void {
-  if (described.status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="kyro"');
+export function sendError(
+  res: ServerResponse,
+  requestId: string,
+  described: DescribedError,
+  headers = NO_HEADERS,
+): void {
   const envelope: ErrorEnvelope = {
     error: {
       code: described.code,
@@ -29,17 +39,17 @@ export function sendError(res: ServerResponse, requestId: string, described: Des
       details: described.details ?? null,
     },
   };
-  sendJson(res, described.status, envelope);
+  sendJson(
+    res,
+    described.status,
+    envelope,
+    described.status === 401 ? [...UNAUTHORIZED_HEADERS, ...headers] : headers,
+  );
 }
 
 /** RateLimit headers of the limits the request was counted against (a refusal adds Retry-After). */
-export function setRateLimitHeaders(
-  res: ServerResponse,
-  limits: LimitOutcome | undefined,
-  refused: boolean,
-): void {
-  if (!limits || res.headersSent) return;
-  for (const [name, value] of rateLimitHeaders(limits, refused)) res.setHeader(name, value);
+export function rateLimitHeaderList(limits: LimitOutcome | undefined, refused: boolean): HeaderList {
+  return limits ? rateLimitHeaders(limits, refused).flat() : NO_HEADERS;
 }
 
 export const routeNotFound: DescribedError = { status: 404, code: "NOT_FOUND", message: "Route not found" };

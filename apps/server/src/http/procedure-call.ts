@@ -38,43 +38,71 @@ interface ProcedureDef {
   inputs: unknown[];
   /** The parser of `.output()`. */
   output?: unknown;
+  /** What `.query()` or `.mutation()` was given; its middleware is the chain's last. */
+  resolver?: Resolver;
 }
 
 /**
- * The parser behind each validation middleware (by its index), when they can be told apart: every
- * input middleware came from one `.input()` and there is a single `.output()`. Otherwise none, and the
- * middlewares themselves run.
+ * One step of a procedure's chain: a validation middleware whose parser is run here, or any other
+ * middleware, run as it is.
  */
-const parsersByDef = new WeakMap<ProcedureDef, Map<number, Parse>>();
+type Step =
+  | { kind: "input"; parse: Parse }
+  | { kind: "output"; parse: Parse }
+  | { kind: "middleware"; run: Middleware };
 
-function parsersOf(def: ProcedureDef): Map<number, Parse> {
-  let parsers = parsersByDef.get(def);
-  if (parsers) return parsers;
-  parsers = new Map();
-  const inputAt = def.middlewares.flatMap((middleware, index) =>
-    middleware._type === "input" ? [index] : [],
-  );
-  const outputAt = def.middlewares.flatMap((middleware, index) =>
-    middleware._type === "output" ? [index] : [],
-  );
-  if (inputAt.length === def.inputs.length) {
-    for (const [position, index] of inputAt.entries()) {
-      parsers.set(index, getParseFn(def.inputs[position] as never));
+type Resolver = (options: CallOptions & { meta: unknown }) => unknown;
+
+interface Plan {
+  steps: Step[];
+  meta: unknown;
+  /**
+   * Where the chain's tail starts: validations only, then the resolver. The tail runs as one step
+   * (`runTail`); `steps.length` when the chain has no such tail.
+   */
+  tailAt: number;
+  resolver?: Resolver;
+}
+
+/** Each procedure's steps, worked out on its first call. */
+const plans = new WeakMap<ProcedureDef, Plan>();
+
+/**
+ * A validation middleware's parser can be used directly when they can be told apart: every input
+ * middleware came from one `.input()` and there is a single `.output()`. Otherwise the middlewares
+ * themselves run.
+ */
+function planOf(def: ProcedureDef): Plan {
+  const known = plans.get(def);
+  if (known) return known;
+  const inputs = def.middlewares.filter((middleware) => middleware._type === "input").length;
+  const outputs = def.middlewares.filter((middleware) => middleware._type === "output").length;
+  let input = 0;
+  const steps = def.middlewares.map((middleware): Step => {
+    if (middleware._type === "input" && inputs === def.inputs.length) {
+      return { kind: "input", parse: getParseFn(def.inputs[input++] as never) };
     }
+    if (middleware._type === "output" && outputs === 1 && def.output) {
+      return { kind: "output", parse: getParseFn(def.output as never) };
+    }
+    return { kind: "middleware", run: middleware };
+  });
+  // tRPC appends the resolver's middleware last; the validations right before it join the tail.
+  let tailAt = steps.length;
+  if (typeof def.resolver === "function") {
+    tailAt = steps.length - 1;
+    while (tailAt > 0 && steps[tailAt - 1]?.kind !== "middleware") tailAt--;
   }
-  const [onlyOutput] = outputAt;
-  if (outputAt.length === 1 && onlyOutput !== undefined && def.output) {
-    parsers.set(onlyOutput, getParseFn(def.output as never));
-  }
-  parsersByDef.set(def, parsers);
-  return parsers;
+  const plan = { steps, meta: def.meta, tailAt, resolver: def.resolver };
+  plans.set(def, plan);
+  return plan;
 }
 
 export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** tRPC's input middleware: parse the raw input and merge it over what earlier parsers produced. */
-async function validateInput(def: ProcedureDef, index: number, options: CallOptions, parse: Parse) {
+async function parseInput(parse: Parse, options: CallOptions, earlier: unknown): Promise<unknown> {
   const raw = await options.getRawInput();
   let parsed: unknown;
   try {
@@ -84,23 +112,75 @@ async function validateInput(def: ProcedureDef, index: number, options: CallOpti
   } catch (cause) {
     throw new TRPCError({ code: "BAD_REQUEST", cause });
   }
-  const input =
-    isPlainObject(options.input) && isPlainObject(parsed) ? Object.assign({}, options.input, parsed) : parsed;
-  return callNext(def, index + 1, options, { input });
+  return isPlainObject(earlier) && isPlainObject(parsed) ? Object.assign({}, earlier, parsed) : parsed;
 }
 
-/** tRPC's output middleware: validate what the rest of the chain resolved with. */
-async function validateOutput(def: ProcedureDef, index: number, options: CallOptions, parse: Parse) {
-  const result = await callNext(def, index + 1, options);
-  if (!result.ok) return result;
-  let data: unknown;
+function outputFailed(cause: unknown): never {
+  throw new TRPCError({ message: "Output validation failed", code: "INTERNAL_SERVER_ERROR", cause });
+}
+
+/**
+ * tRPC's output middleware's check of what the rest of the chain resolved with: the checked value, or a
+ * promise of it when the schema is async (not awaited here, which would cost a microtask turn each).
+ */
+function checkOutput(parse: Parse, data: unknown): unknown {
   try {
-    data = parse(result.data);
-    if (data instanceof Promise) data = await data;
+    const checked = parse(data);
+    return checked instanceof Promise ? checked.catch(outputFailed) : checked;
   } catch (cause) {
-    throw new TRPCError({ message: "Output validation failed", code: "INTERNAL_SERVER_ERROR", cause });
+    return outputFailed(cause);
   }
-  return Object.assign({}, result, { data });
+}
+
+async function validateInput(plan: Plan, index: number, options: CallOptions, parse: Parse) {
+  const input = await parseInput(parse, options, options.input);
+  return callNext(plan, index + 1, options, { input });
+}
+
+async function validateOutput(plan: Plan, index: number, options: CallOptions, parse: Parse) {
+  const result = await callNext(plan, index + 1, options);
+  if (!result.ok) return result;
+  const checked = checkOutput(parse, result.data);
+  return Object.assign({}, result, { data: checked instanceof Promise ? await checked : checked });
+}
+
+/** What a middleware that throws resolves with in tRPC's chain. */
+function errorResult(cause: unknown): MiddlewareResult {
+  return { ok: false, error: getTRPCErrorFromUnknown(cause), marker: middlewareMarker } as MiddlewareResult;
+}
+
+/**
+ * The validations at the end of the chain and the resolver, in one async step instead of one nested
+ * step each. The outcome is theirs: inputs parsed and merged in order, the resolver's result checked
+ * by the output parsers from the innermost out, and a throw anywhere an error result.
+ */
+async function runTail(plan: Plan, options: CallOptions, resolver: Resolver): Promise<MiddlewareResult> {
+  try {
+    let input = options.input;
+    const outputChecks: Parse[] = [];
+    for (let index = plan.tailAt; index < plan.steps.length - 1; index++) {
+      const step = plan.steps[index];
+      if (step?.kind === "input") input = await parseInput(step.parse, options, input);
+      else if (step?.kind === "output") outputChecks.push(step.parse);
+    }
+    let data = await resolver({
+      path: options.path,
+      type: options.type,
+      ctx: options.ctx,
+      getRawInput: options.getRawInput,
+      input,
+      signal: options.signal,
+      batchIndex: options.batchIndex,
+      meta: plan.meta,
+    });
+    for (let index = outputChecks.length - 1; index >= 0; index--) {
+      const checked = checkOutput(outputChecks[index] as Parse, data);
+      data = checked instanceof Promise ? await checked : checked;
+    }
+    return { ok: true, data, marker: middlewareMarker } as MiddlewareResult;
+  } catch (cause) {
+    return errorResult(cause);
+  }
 }
 
 /**
@@ -111,15 +191,20 @@ async function validateOutput(def: ProcedureDef, index: number, options: CallOpt
  * REST or tRPC read in CPU profiles. The objects are built field by field and contexts merged with
  * Object.assign: V8 is as slow on a spread followed by more properties as on that helper.
  */
-async function callFrom(def: ProcedureDef, index: number, options: CallOptions): Promise<MiddlewareResult> {
+function callFrom(plan: Plan, index: number, options: CallOptions): Promise<MiddlewareResult> {
+  // The tail is its own async step, rather than one awaited inside another.
+  if (index === plan.tailAt && plan.resolver) return runTail(plan, options, plan.resolver);
+  return runStep(plan, index, options);
+}
+
+async function runStep(plan: Plan, index: number, options: CallOptions): Promise<MiddlewareResult> {
   try {
-    const middleware = def.middlewares[index];
-    if (!middleware) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "Missing middleware" });
+    const step = plan.steps[index];
+    if (!step) throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "Missing middleware" });
     // The validation middlewares' own code copies objects with the same slow helper: run their steps here.
-    const parse = middleware._type ? parsersOf(def).get(index) : undefined;
-    if (parse && middleware._type === "input") return await validateInput(def, index, options, parse);
-    if (parse && middleware._type === "output") return await validateOutput(def, index, options, parse);
-    return await middleware({
+    if (step.kind === "input") return await validateInput(plan, index, options, step.parse);
+    if (step.kind === "output") return await validateOutput(plan, index, options, step.parse);
+    return await step.run({
       path: options.path,
       type: options.type,
       ctx: options.ctx,
@@ -127,22 +212,21 @@ async function callFrom(def: ProcedureDef, index: number, options: CallOptions):
       input: options.input,
       signal: options.signal,
       batchIndex: options.batchIndex,
-      meta: def.meta,
+      meta: plan.meta,
       // Bound rather than an inline arrow: tsx would name every per-request closure at run time.
-      next: callNext.bind(null, def, index + 1, options),
+      next: callNext.bind(null, plan, index + 1, options),
     });
   } catch (cause) {
-    return { ok: false, error: getTRPCErrorFromUnknown(cause), marker: middlewareMarker } as MiddlewareResult;
+    return errorResult(cause);
   }
 }
-
 function callNext(
-  def: ProcedureDef,
+  plan: Plan,
   index: number,
   options: CallOptions,
   next?: NextOptions,
 ): Promise<MiddlewareResult> {
-  return callFrom(def, index, {
+  return callFrom(plan, index, {
     path: options.path,
     type: options.type,
     ctx: next?.ctx ? Object.assign({}, options.ctx, next.ctx) : options.ctx,
@@ -159,7 +243,7 @@ export async function callProcedure(
   options: { path: string; ctx: Context; getRawInput: () => Promise<unknown> },
 ): Promise<unknown> {
   const def = procedure._def as unknown as ProcedureDef;
-  const result = await callFrom(def, 0, {
+  const result = await callFrom(planOf(def), 0, {
     path: options.path,
     type: def.type,
     ctx: options.ctx,

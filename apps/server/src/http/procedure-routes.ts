@@ -13,9 +13,10 @@ import {
 } from "@kyro/api";
 import type { AnyRouter } from "@trpc/server";
 import { getProcedureAtPath } from "@trpc/server/unstable-core-do-not-import";
-import { sendJson, setRateLimitHeaders } from "./envelope";
+import { rateLimitHeaderList, sendJson } from "./envelope";
 import { callProcedure, isPlainObject } from "./procedure-call";
 import { type FieldReader, fieldReaders, readQuery } from "./query";
+import type { HeaderList } from "./response";
 import { BODY_METHODS, REST_PREFIX, type RestCall, type RestRoute } from "./rest";
 
 interface Issue {
@@ -136,16 +137,18 @@ async function sendStream(
   output: unknown,
   stream: RestStreamMeta,
   format: string,
+  limitHeaders: HeaderList,
 ): Promise<void> {
   if (!isTextStream(output)) throw new Error("A streaming REST procedure must resolve to an AsyncIterable");
   const iterator = output[Symbol.asyncIterator]();
   const first = await iterator.next();
-  res.statusCode = status;
-  res.setHeader("Content-Type", stream.contentTypes[format] ?? "application/octet-stream");
-  res.setHeader(
+  res.writeHead(status, [
+    "Content-Type",
+    stream.contentTypes[format] ?? "application/octet-stream",
     "Content-Disposition",
     `attachment; filename="${attachmentName(stream.filenamePrefix, format)}"`,
-  );
+    ...limitHeaders,
+  ]);
   if (first.done) {
     res.end();
     return;
@@ -170,14 +173,14 @@ function routeFor(entry: RestProcedure, invoke: Invoke): RestRoute {
       if (orgScoped) await fillKeyOrg(input, call);
       const empty = Object.keys(input).length === 0 && entry.inputOptional;
       const output = await invoke(call.context, empty ? undefined : input);
-      setRateLimitHeaders(call.res, call.trace.limits, false);
+      const limitHeaders = rateLimitHeaderList(call.trace.limits, false);
       if (entry.rest.stream) {
         const format = String(input[entry.rest.stream.formatField]);
-        await sendStream(call.res, status, output, entry.rest.stream, format);
+        await sendStream(call.res, status, output, entry.rest.stream, format, limitHeaders);
         return;
       }
       // JSON.stringify turns Dates into ISO 8601 text: plain JSON, no superjson envelope.
-      sendJson(call.res, status, output === undefined ? null : output);
+      sendJson(call.res, status, output === undefined ? null : output, limitHeaders);
     },
   };
 }

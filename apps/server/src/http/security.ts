@@ -16,11 +16,8 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "Cache-Control": "no-store",
 };
 
-const SECURITY_HEADER_ENTRIES = Object.entries(SECURITY_HEADERS);
-
-export function applySecurityHeaders(res: ServerResponse): void {
-  for (const [name, value] of SECURITY_HEADER_ENTRIES) res.setHeader(name, value);
-}
+/** The security headers in writeHead's flat form; `KyroResponse` adds them to every response. */
+export const SECURITY_HEADER_LIST: readonly string[] = Object.freeze(Object.entries(SECURITY_HEADERS).flat());
 
 const ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE";
 const ALLOWED_HEADERS = "authorization, content-type, x-request-id, trpc-accept";
@@ -42,29 +39,30 @@ type CorsMode = "console" | "widget" | null;
 /**
  * CORS for the configured console origins, with credentials, and for the public widget routes from
  * any origin, without credentials. Any other origin gets no CORS header at all, so the browser
- * refuses to hand it the response.
+ * refuses to hand it the response. Every response varies by Origin (`KyroResponse` says so).
  */
 export function createCors(origins: readonly string[]) {
   const allowed = new Set(origins);
   const modes = new WeakMap<IncomingMessage, CorsMode>();
   return {
-    /** Adds the CORS headers when the request's Origin is allowed; returns whether it was. */
-    apply(req: IncomingMessage, res: ServerResponse): boolean {
-      res.setHeader("Vary", "Origin");
+    /** The CORS headers the request's Origin earns (writeHead's flat form); none when it is not allowed. */
+    headersFor(req: IncomingMessage): readonly string[] | null {
       const origin = req.headers.origin;
-      if (!origin) return false;
+      if (!origin) return null;
       if (allowed.has(origin)) {
         modes.set(req, "console");
-        res.setHeader("Access-Control-Allow-Origin", origin);
-        res.setHeader("Access-Control-Allow-Credentials", "true");
-        res.setHeader("Access-Control-Expose-Headers", EXPOSED_HEADERS);
-        return true;
+        return [
+          "Access-Control-Allow-Origin",
+          origin,
+          "Access-Control-Allow-Credentials",
+          "true",
+          "Access-Control-Expose-Headers",
+          EXPOSED_HEADERS,
+        ];
       }
-      if (!PUBLIC_WIDGET_PATH.test((req.url ?? "").split("?")[0] ?? "")) return false;
+      if (!PUBLIC_WIDGET_PATH.test((req.url ?? "").split("?")[0] ?? "")) return null;
       modes.set(req, "widget");
-      res.setHeader("Access-Control-Allow-Origin", origin);
-      res.setHeader("Access-Control-Expose-Headers", WIDGET_EXPOSED_HEADERS);
-      return true;
+      return ["Access-Control-Allow-Origin", origin, "Access-Control-Expose-Headers", WIDGET_EXPOSED_HEADERS];
     },
     isPreflight(req: IncomingMessage): boolean {
       return req.method === "OPTIONS" && typeof req.headers["access-control-request-method"] === "string";

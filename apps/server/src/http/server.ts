@@ -2,17 +2,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { AppError, appRouter, depsOf, describeError, limitOutcomeOf, type Runtime } from "@kyro/api";
-import { createHttpMetrics, type HttpMetrics, type Logger } from "@kyro/platform";
+import { createAccessLog, createHttpMetrics, type HttpMetrics, type Logger } from "@kyro/platform";
 import { docsRoute } from "./docs";
-import { routeNotFound, sendError, setRateLimitHeaders } from "./envelope";
+import { rateLimitHeaderList, routeNotFound, sendError } from "./envelope";
 import { type ReadinessChecks, sendLiveness, sendReadiness } from "./health";
 import { createOpenApiRoute, OPENAPI_PATH } from "./openapi-route";
 import { procedureRoutes } from "./procedure-routes";
 import { resolveRequestId } from "./request-id";
 import { type RequestState, requestInfo } from "./request-state";
 import { parseRequestTarget } from "./request-target";
+import { KyroResponse, type ServerLifecycle } from "./response";
 import { createRestHandler, REST_PREFIX, type RestRoute } from "./rest";
-import { applySecurityHeaders, createCors } from "./security";
+import { createCors } from "./security";
 import { createTrpcHandler, TRPC_PREFIX, trpcRouteLabel } from "./trpc";
 
 export interface HttpServerOptions {
@@ -27,7 +28,7 @@ export interface HttpServerOptions {
 }
 
 export interface HttpServer {
-  server: Server;
+  server: Server<typeof IncomingMessage, typeof KyroResponse>;
   metrics: HttpMetrics;
   /**
    * Resolves with the base URL once listening (port 0 picks a free port). Rejects, without listening,
@@ -46,9 +47,9 @@ const DEFAULT_GRACE_MS = 10_000;
 
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const { logger } = options;
-  // The access log line is made only of the fixed fields below — ids, a route template, status — never
-  // of request data, so it skips redaction, which cost more than the rest of the line under load.
-  const accessLog = logger.child({}, { redact: [] });
+  // The access log line is made only of fixed fields — ids, a route template, status — never of request
+  // data, so it needs no redaction.
+  const accessLog = createAccessLog(logger);
   const metrics = createHttpMetrics();
   const cors = createCors(options.corsOrigins ?? []);
   const trpc = createTrpcHandler({ runtime: options.runtime, logger });
@@ -77,7 +78,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     },
     [OPENAPI_PATH]: async (res) => (await openApi)(res),
   };
-  let draining = false;
+  const lifecycle: ServerLifecycle = { draining: false };
 
   async function dispatch(req: IncomingMessage, res: ServerResponse, state: RequestState, corsOk: boolean) {
     const url = parseRequestTarget(req.url);
@@ -116,21 +117,24 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     sendError(res, state.request.requestId, routeNotFound);
   }
 
-  function finish(req: IncomingMessage, res: ServerResponse, state: RequestState, started: number) {
-    const durationMs = Math.round((performance.now() - started) * 100) / 100;
-    const method = METHODS.has(req.method ?? "") ? (req.method as string) : "OTHER";
-    metrics.observe(state.route, method, res.statusCode, durationMs / 1000);
-    const line: Record<string, unknown> = {
+  /** The response is done (sent, or cut short): one access log line and the metrics. */
+  function finish(this: KyroResponse) {
+    const { state } = this;
+    const durationMs = Math.round((performance.now() - this.started) * 100) / 100;
+    const method = METHODS.has(this.req.method ?? "") ? (this.req.method as string) : "OTHER";
+    metrics.observe(state.route, method, this.statusCode, durationMs / 1000);
+    accessLog({
       requestId: state.request.requestId,
       method,
       route: state.route,
-      status: res.statusCode,
+      status: this.statusCode,
       durationMs,
       userId: state.trace.userId,
       orgId: state.trace.orgId,
-    };
-    if (!res.writableFinished) line.aborted = true;
-    accessLog.info(line, "request");
+      aborted: !this.writableFinished,
+    });
+    // While draining, a keep-alive connection whose last request just ended is idle: let it go.
+    if (lifecycle.draining) setImmediate(() => server.closeIdleConnections());
   }
 
   function fail(error: unknown, res: ServerResponse, state: RequestState) {
@@ -141,26 +145,26 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     if (res.headersSent) res.destroy();
     else {
       const refusal = limitOutcomeOf(error);
-      setRateLimitHeaders(res, refusal ?? state.trace.limits, refusal !== undefined);
-      sendError(res, state.request.requestId, described);
+      const limitHeaders = rateLimitHeaderList(refusal ?? state.trace.limits, refusal !== undefined);
+      sendError(res, state.request.requestId, described, limitHeaders);
     }
   }
 
-  const server = createServer((req, res) => {
-    const started = performance.now();
-    const requestId = resolveRequestId(req.headers["x-request-id"]);
-    const state: RequestState = { request: requestInfo(req, requestId), route: "unmatched", trace: {} };
-    res.setHeader("X-Request-Id", requestId);
-    applySecurityHeaders(res);
-    if (draining) res.setHeader("Connection", "close");
-    const corsOk = cors.apply(req, res);
-    res.once("close", () => {
-      finish(req, res, state, started);
-      // While draining, a keep-alive connection whose last request just ended is idle: let it go.
-      if (draining) setImmediate(() => server.closeIdleConnections());
-    });
-    dispatch(req, res, state, corsOk).catch((error: unknown) => fail(error, res, state));
-  });
+  // The request's state travels on its response, so no closure is made per request.
+  const server = createServer<typeof IncomingMessage, typeof KyroResponse>(
+    { ServerResponse: KyroResponse },
+    (req, res) => {
+      res.started = performance.now();
+      const requestId = resolveRequestId(req.headers["x-request-id"]);
+      const state: RequestState = { request: requestInfo(req, requestId), route: "unmatched", trace: {} };
+      res.state = state;
+      res.lifecycle = lifecycle;
+      const corsHeaders = cors.headersFor(req);
+      if (corsHeaders) res.corsHeaders = corsHeaders;
+      res.on("close", finish);
+      dispatch(req, res, state, corsHeaders !== null).catch((error: unknown) => fail(error, res, state));
+    },
+  );
 
   return {
     server,
@@ -178,7 +182,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       });
     },
     close(graceMs = DEFAULT_GRACE_MS) {
-      draining = true;
+      lifecycle.draining = true;
       return new Promise((resolve) => {
         const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
         server.close(() => {

@@ -147,11 +147,11 @@ export function createTrpcHandler(options: { runtime: Runtime; logger: Logger })
       body = { error: getErrorShape({ config, ctx, error, input: input.value, path, type: "query" }) };
     }
     const errors = error ? [error] : [];
-    res.statusCode = getHTTPStatusCode(body, errors);
-    res.setHeader("content-type", "application/json");
+    const head = ["content-type", "application/json"];
     for (const [name, value] of extraHeaders(errors, ctx)) {
-      res.setHeader(name, name === "vary" ? `${TRPC_VARY}, ${value}` : value);
+      head.push(name, name === "vary" ? `${TRPC_VARY}, ${value}` : value);
     }
+    res.writeHead(getHTTPStatusCode(body, errors), head);
     res.end(JSON.stringify(transformTRPCResponse(config, body)));
   }
 

@@ -31,8 +31,8 @@ export interface OrgAuthContext extends UserAuthContext {
 
 const SESSION_ENDED = "Session has ended";
 
-/** The caller, for either kind of principal. */
-export async function me(ctx: { deps: AppDeps; principal: Principal }): Promise<MeResult> {
+/** The caller, for either kind of principal. Not async itself: it only picks which to run. */
+export function me(ctx: { deps: AppDeps; principal: Principal }): Promise<MeResult> {
   const { deps, principal } = ctx;
   return principal.kind === "user" ? userMe(deps, principal) : apiKeyMe(deps, principal);
 }
