@@ -48,6 +48,16 @@ const RETRY_FULL_PIPE_MS = 5;
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
+/** Bytes of `text` written in one try; 0 when the pipe is full (EAGAIN). */
+function writeText(fd: number, text: string): number {
+  try {
+    return writeSync(fd, text);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+    return 0;
+  }
+}
+
 /** Writes all of `bytes`, waiting out a full pipe (EAGAIN) rather than dropping lines. */
 function writeFully(fd: number, bytes: Buffer): void {
   let offset = 0;
@@ -88,7 +98,9 @@ class BufferedLines implements pino.DestinationStream {
     this.pending = [];
     this.size = 0;
     try {
-      writeFully(this.fd, Buffer.from(text));
+      // Written as text first (no Buffer copy); only a partial write, to a full pipe, takes the slow path.
+      const written = writeText(this.fd, text);
+      if (written < Buffer.byteLength(text)) writeFully(this.fd, Buffer.from(text).subarray(written));
     } catch (error) {
       // Nowhere left to write (a closed pipe, say): the lines are lost, but requests must not fail on it.
       process.emitWarning(`Log lines could not be written: ${(error as Error).message}`);

@@ -87,6 +87,8 @@ export interface RestMatch {
   params: Record<string, string>;
 }
 
+export type RestHandler = ReturnType<typeof createRestHandler>;
+
 export function createRestHandler(options: { runtime: Runtime; routes: readonly RestRoute[] }) {
   const compiled = options.routes.map(compile).sort(bySpecificity);
   // A path without `{param}` segments matches only itself, and it sorts before any param route that
@@ -97,6 +99,44 @@ export function createRestHandler(options: { runtime: Runtime; routes: readonly 
     if (names.length === 0 && !exact.has(key)) exact.set(key, route);
   }
   const withParams = compiled.filter((entry) => entry.names.length > 0);
+
+  function serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    state: RequestState,
+    url: RequestTarget,
+    found: RestMatch | null,
+    rawBody: Buffer,
+  ): Promise<void> | undefined {
+    const body = found?.route.rawBody ? undefined : parseJsonBody(req, rawBody);
+    if (!found) {
+      sendError(res, state.request.requestId, routeNotFound);
+      return;
+    }
+    // Only `Bearer <token>` is accepted; any other scheme is refused rather than treated as anonymous.
+    const token = bearerToken(req.headers.authorization ?? null);
+    const authorization = token ? `Bearer ${token}` : null;
+    const context = createContext({
+      runtime: options.runtime,
+      request: state.request,
+      authorization,
+      trace: state.trace,
+      rawBody,
+      headers: req.headers,
+    });
+    return found.route.handle({
+      req,
+      res,
+      url,
+      params: found.params,
+      rawBody,
+      body,
+      authorization,
+      runtime: options.runtime,
+      context,
+      trace: state.trace,
+    });
+  }
 
   return {
     /** The route for a request, with its decoded `{param}` values; null when none matches. */
@@ -115,44 +155,20 @@ export function createRestHandler(options: { runtime: Runtime; routes: readonly 
       return null;
     },
 
-    /** Errors thrown here (AppError or not) are turned into the envelope by the server. */
-    async handle(
+    /**
+     * Errors thrown here (AppError or not), or by the promise it returns, are turned into the envelope
+     * by the server. The body is read (and limited) before routing so size and syntax errors answer the
+     * same everywhere.
+     */
+    handle(
       req: IncomingMessage,
       res: ServerResponse,
       state: RequestState,
       url: RequestTarget,
       found: RestMatch | null,
-    ): Promise<void> {
-      // The body is read (and limited) before routing so size and syntax errors answer the same everywhere.
-      const rawBody = BODY_METHODS.has(req.method ?? "") ? await readBody(req) : NO_BODY;
-      const body = found?.route.rawBody ? undefined : parseJsonBody(req, rawBody);
-      if (!found) {
-        sendError(res, state.request.requestId, routeNotFound);
-        return;
-      }
-      // Only `Bearer <token>` is accepted; any other scheme is refused rather than treated as anonymous.
-      const token = bearerToken(req.headers.authorization ?? null);
-      const authorization = token ? `Bearer ${token}` : null;
-      const context = createContext({
-        runtime: options.runtime,
-        request: state.request,
-        authorization,
-        trace: state.trace,
-        rawBody,
-        headers: req.headers,
-      });
-      await found.route.handle({
-        req,
-        res,
-        url,
-        params: found.params,
-        rawBody,
-        body,
-        authorization,
-        runtime: options.runtime,
-        context,
-        trace: state.trace,
-      });
+    ): Promise<void> | undefined {
+      if (!BODY_METHODS.has(req.method ?? "")) return serve(req, res, state, url, found, NO_BODY);
+      return readBody(req).then((rawBody) => serve(req, res, state, url, found, rawBody));
     },
   };
 }

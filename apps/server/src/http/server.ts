@@ -10,9 +10,9 @@ import { createOpenApiRoute, OPENAPI_PATH } from "./openapi-route";
 import { procedureRoutes } from "./procedure-routes";
 import { resolveRequestId } from "./request-id";
 import { type RequestState, requestInfo } from "./request-state";
-import { parseRequestTarget } from "./request-target";
+import { parseRequestTarget, type RequestTarget } from "./request-target";
 import { KyroResponse, type ServerLifecycle } from "./response";
-import { createRestHandler, REST_PREFIX, type RestRoute } from "./rest";
+import { createRestHandler, REST_PREFIX, type RestHandler, type RestRoute } from "./rest";
 import { createCors } from "./security";
 import { createTrpcHandler, TRPC_PREFIX, trpcRouteLabel } from "./trpc";
 
@@ -55,7 +55,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const trpc = createTrpcHandler({ runtime: options.runtime, logger });
   // Built once from the router (lazy sub-routers are loaded first); listen() waits for both.
   // Once built, the handler is taken without awaiting the promise again on every request.
-  let restHandler: ReturnType<typeof createRestHandler> | undefined;
+  let restHandler: RestHandler | undefined;
   const rest = (options.restRoutes ? Promise.resolve(options.restRoutes) : procedureRoutes(appRouter)).then(
     (routes) => {
       restHandler = createRestHandler({ runtime: options.runtime, routes });
@@ -66,8 +66,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const ready = Promise.all([rest, openApi]);
   // Failures surface from listen(); this only keeps them from being reported as unhandled meanwhile.
   ready.catch(() => undefined);
-  const fixedRoutes: Record<string, (res: ServerResponse) => Promise<void> | void> = {
-    "/health": sendLiveness,
+  const fixedRoutes: Record<string, (res: ServerResponse) => Promise<void> | undefined> = {
+    "/health": async (res) => sendLiveness(res),
     "/health/ready": (res) => sendReadiness(res, options.readiness),
     "/metrics": async (res) => {
       // Limit refusals are counted by the deps (procedures run there), in their own registry.
@@ -80,7 +80,16 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   };
   const lifecycle: ServerLifecycle = { draining: false };
 
-  async function dispatch(req: IncomingMessage, res: ServerResponse, state: RequestState, corsOk: boolean) {
+  /**
+   * Routes the request. A handler's promise is handed back as it is rather than awaited here: each
+   * async level a request passes through costs it a promise and a microtask turn on the way back.
+   */
+  function dispatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    state: RequestState,
+    corsOk: boolean,
+  ): Promise<void> | undefined {
     const url = parseRequestTarget(req.url);
     if (!url) throw new AppError("BAD_REQUEST", "Malformed request target");
     const path = url.pathname;
@@ -91,30 +100,36 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     }
     if (path.startsWith(TRPC_PREFIX)) {
       state.route = trpcRouteLabel(path);
-      await trpc(req, res, state, url);
-      return;
+      return trpc(req, res, state, url);
     }
     if (path === REST_PREFIX || path.startsWith(`${REST_PREFIX}/`)) {
-      const handler = restHandler ?? (await rest);
-      const found = handler.match(req.method, path);
-      state.route = found?.route.path ?? "unmatched";
-      await handler.handle(req, res, state, url, found);
-      return;
+      if (restHandler) return serveRest(restHandler, req, res, state, url);
+      return rest.then((handler) => serveRest(handler, req, res, state, url));
     }
     const readOnly = req.method === "GET" || req.method === "HEAD";
     const fixed = Object.hasOwn(fixedRoutes, path) ? fixedRoutes[path] : undefined;
     if (fixed && readOnly) {
       state.route = path;
-      await fixed(res);
-      return;
+      return fixed(res);
     }
     const docs = docsRoute(path);
     if (docs && readOnly) {
       state.route = docs.label;
-      await docs.serve(res);
-      return;
+      return docs.serve(res);
     }
     sendError(res, state.request.requestId, routeNotFound);
+  }
+
+  function serveRest(
+    handler: RestHandler,
+    req: IncomingMessage,
+    res: ServerResponse,
+    state: RequestState,
+    url: RequestTarget,
+  ): Promise<void> | undefined {
+    const found = handler.match(req.method, url.pathname);
+    state.route = found?.route.path ?? "unmatched";
+    return handler.handle(req, res, state, url, found);
   }
 
   /** The response is done (sent, or cut short): one access log line and the metrics. */
@@ -162,7 +177,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       const corsHeaders = cors.headersFor(req);
       if (corsHeaders) res.corsHeaders = corsHeaders;
       res.on("close", finish);
-      dispatch(req, res, state, corsHeaders !== null).catch((error: unknown) => fail(error, res, state));
+      try {
+        dispatch(req, res, state, corsHeaders !== null)?.catch((error: unknown) => fail(error, res, state));
+      } catch (error) {
+        fail(error, res, state);
+      }
     },
   );
 

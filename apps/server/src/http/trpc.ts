@@ -155,12 +155,13 @@ export function createTrpcHandler(options: { runtime: Runtime; logger: Logger })
     res.end(JSON.stringify(transformTRPCResponse(config, body)));
   }
 
-  return async (
+  // Not async: the query's promise is handed back as it is (see `dispatch`).
+  return (
     req: IncomingMessage,
     res: ServerResponse,
     state: RequestState,
     url: RequestTarget,
-  ): Promise<void> => {
+  ): Promise<void> | undefined => {
     const query = plainQuery(req, url);
     if (query) return answerQuery(req, res, state, url, query);
     states.set(req, state);
