@@ -249,21 +249,7 @@ function callNext(
   });
 }
 
-/** Calls `procedure` as tRPC's `createCaller` and HTTP handler do, and resolves with its output. */
-export async function callProcedure(
-  procedure: AnyProcedure,
-  options: { path: string; ctx: Context; getRawInput: () => Promise<unknown> },
-): Promise<unknown> {
-  const def = procedure._def as unknown as ProcedureDef;
-  const result = await callFrom(planOf(def), 0, {
-    path: options.path,
-    type: def.type,
-    ctx: options.ctx,
-    getRawInput: options.getRawInput,
-    input: undefined,
-    signal: undefined,
-    batchIndex: 0,
-  });
+function outputOf(result: MiddlewareResult | undefined): unknown {
   if (!result) {
     throw new TRPCError({
       code: "INTERNAL_SERVER_ERROR",
@@ -272,4 +258,24 @@ export async function callProcedure(
   }
   if (!result.ok) throw result.error;
   return result.data;
+}
+
+/**
+ * Calls `procedure` as tRPC's `createCaller` and HTTP handler do, and resolves with its output. Not
+ * async: one `then` costs less than an async level of its own.
+ */
+export function callProcedure(
+  procedure: AnyProcedure,
+  options: { path: string; ctx: Context; getRawInput: () => Promise<unknown> },
+): Promise<unknown> {
+  const def = procedure._def as unknown as ProcedureDef;
+  return callFrom(planOf(def), 0, {
+    path: options.path,
+    type: def.type,
+    ctx: options.ctx,
+    getRawInput: options.getRawInput,
+    input: undefined,
+    signal: undefined,
+    batchIndex: 0,
+  }).then(outputOf);
 }

@@ -77,7 +77,7 @@ const keyOrgStatement = compileStatement<"orgId">((db) =>
 );
 
 async function apiKeyMe(deps: AppDeps, principal: ApiKeyPrincipal): Promise<ApiKeyMeResult> {
-  const [row] = await keyOrgStatement(deps.db, { orgId: principal.orgId });
+  const row = (await keyOrgStatement(deps.db, { orgId: principal.orgId }))[0];
   // Deleting an org deletes its keys; a cached key of a just-deleted org is no longer valid.
   if (!row) throw unauthorized("Invalid API key");
   const org = { id: String(row.id), name: String(row.name), slug: String(row.slug) };
