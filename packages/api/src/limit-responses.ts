@@ -41,12 +41,9 @@ export function limitDetails(state: PolicyState, at = Date.now()): Record<string
  * Response headers for an outcome: the IETF draft (draft-ietf-httpapi-ratelimit-headers-11) fields
  * `RateLimit-Policy` (every policy applied, `"name";q=<quota>;w=<window>`) and `RateLimit` (`"name";r=<remaining>;t=<seconds>`),
  * plus the widespread X-RateLimit-* trio and, when refused, Retry-After — all for the governing policy.
+ * Flat (name, value, name, value, …), the form Node's writeHead takes.
  */
-export function rateLimitHeaders(
-  outcome: LimitOutcome,
-  refused: boolean,
-  at = Date.now(),
-): [string, string][] {
+export function rateLimitHeaders(outcome: LimitOutcome, refused: boolean, at = Date.now()): string[] {
   const { governing } = outcome;
   let policy = "";
   let state = "";
@@ -55,13 +52,18 @@ export function rateLimitHeaders(
     policy += `${separator}"${p.policy}";q=${p.limit};w=${p.windowSeconds}`;
     state += `${separator}"${p.policy}";r=${p.remaining};t=${p.resetSeconds}`;
   }
-  const headers: [string, string][] = [
-    ["RateLimit-Policy", policy],
-    ["RateLimit", state],
-    ["X-RateLimit-Limit", `${governing.limit}`],
-    ["X-RateLimit-Remaining", `${governing.remaining}`],
-    ["X-RateLimit-Reset", `${Math.ceil(at / 1000) + governing.resetSeconds}`],
+  const headers = [
+    "RateLimit-Policy",
+    policy,
+    "RateLimit",
+    state,
+    "X-RateLimit-Limit",
+    `${governing.limit}`,
+    "X-RateLimit-Remaining",
+    `${governing.remaining}`,
+    "X-RateLimit-Reset",
+    `${Math.ceil(at / 1000) + governing.resetSeconds}`,
   ];
-  if (refused) headers.push(["Retry-After", String(governing.resetSeconds)]);
+  if (refused) headers.push("Retry-After", String(governing.resetSeconds));
   return headers;
 }

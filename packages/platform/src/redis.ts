@@ -7,5 +7,8 @@ export function createRedis(url: string): Redis {
     lazyConnect: false,
     maxRetriesPerRequest: 2,
     enableOfflineQueue: true,
+    // Commands issued in the same event-loop turn (the limit checks of concurrent requests, say) go out
+    // in one write: one socket write per turn instead of one per command.
+    enableAutoPipelining: true,
   });
 }

@@ -49,7 +49,7 @@ export function sendError(
 
 /** RateLimit headers of the limits the request was counted against (a refusal adds Retry-After). */
 export function rateLimitHeaderList(limits: LimitOutcome | undefined, refused: boolean): HeaderList {
-  return limits ? rateLimitHeaders(limits, refused).flat() : NO_HEADERS;
+  return limits ? rateLimitHeaders(limits, refused) : NO_HEADERS;
 }
 
 export const routeNotFound: DescribedError = { status: 404, code: "NOT_FOUND", message: "Route not found" };

@@ -44,10 +44,21 @@ export function trpcRouteLabel(pathname: string): string {
  * What tRPC's Vary misses — Origin, since CORS answers differ by it — and the RateLimit headers of the
  * limits the call was counted against (or refused by), on success and on 429.
  */
-function extraHeaders(errors: readonly unknown[], ctx: Context | undefined): [string, string][] {
+function extraHeaders(errors: readonly unknown[], ctx: Context | undefined): string[] {
   const refusal = errors.map(limitOutcomeOf).find((outcome) => outcome !== undefined);
   const limits = refusal ?? ctx?.trace.limits;
-  return [["vary", "Origin"], ...(limits ? rateLimitHeaders(limits, refusal !== undefined) : [])];
+  const headers = ["vary", "Origin"];
+  if (limits) headers.push(...rateLimitHeaders(limits, refusal !== undefined));
+  return headers;
+}
+
+/** A flat header list as Fetch headers, for the adapter's responseMeta. */
+function fetchHeaders(list: readonly string[]): Headers {
+  const headers = new Headers();
+  for (let index = 0; index < list.length; index += 2) {
+    headers.append(list[index] as string, list[index + 1] as string);
+  }
+  return headers;
 }
 
 /** The query procedure a plain `GET /trpc/<path>` (no batch, no streaming) calls, or null for any other request. */
@@ -111,7 +122,7 @@ export function createTrpcHandler(options: { runtime: Runtime; logger: Logger })
     basePath: TRPC_PREFIX,
     maxBodySize: MAX_BODY_BYTES,
     // tRPC replaces the Vary header the server set and appends these to its own.
-    responseMeta: ({ ctx, errors }) => ({ headers: new Headers(extraHeaders(errors, ctx)) }),
+    responseMeta: ({ ctx, errors }) => ({ headers: fetchHeaders(extraHeaders(errors, ctx)) }),
     createContext: ({ req }) => {
       const state = states.get(req);
       if (!state) throw new Error("tRPC request without server state");
@@ -147,8 +158,11 @@ export function createTrpcHandler(options: { runtime: Runtime; logger: Logger })
       body = { error: getErrorShape({ config, ctx, error, input: input.value, path, type: "query" }) };
     }
     const errors = error ? [error] : [];
+    const extra = extraHeaders(errors, ctx);
     const head = ["content-type", "application/json"];
-    for (const [name, value] of extraHeaders(errors, ctx)) {
+    for (let index = 0; index < extra.length; index += 2) {
+      const name = extra[index] as string;
+      const value = extra[index + 1] as string;
       head.push(name, name === "vary" ? `${TRPC_VARY}, ${value}` : value);
     }
     res.writeHead(getHTTPStatusCode(body, errors), head);
