@@ -150,9 +150,11 @@ export async function limitsBench(repoRoot: string, env: NodeJS.ProcessEnv) {
     report: target,
   } = await startTarget<TargetReport>(repoRoot, ["bench/limits.ts", "target"], env);
   try {
+    // Nine rounds, as the API bench: single rounds scatter widely on these VMs.
     const { measured, baseline, ...ratios } = await compareAlternating(
       (seconds) => loadGet(`${target.onUrl}/api/v1/me`, target.apiKey, seconds, pid),
       (seconds) => loadGet(`${target.offUrl}/api/v1/me`, target.apiKey, seconds, pid),
+      9,
     );
     return {
       database: target.database,
