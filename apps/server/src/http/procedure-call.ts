@@ -134,7 +134,7 @@ function checkOutput(parse: Parse, data: unknown): unknown {
 
 async function validateInput(plan: Plan, index: number, options: CallOptions, parse: Parse) {
   const input = await parseInput(parse, options, options.input);
-  return callNext(plan, index + 1, options, { input });
+  return await callNext(plan, index + 1, options, { input });
 }
 
 async function validateOutput(plan: Plan, index: number, options: CallOptions, parse: Parse) {
