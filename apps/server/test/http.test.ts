@@ -103,6 +103,20 @@ describe("response headers", () => {
     expect(rest.headers.get("cache-control")).toBe("no-store");
     expect(rest.headers.get("content-length")).toBe(String((await rest.arrayBuffer()).byteLength));
   });
+
+  it("are added to answers whose handler set its headers one by one (tRPC's own adapter)", async () => {
+    const res = await fetch(`${server.url}/trpc/auth.login`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: CONSOLE_ORIGIN, "x-request-id": "adapter" },
+      body: JSON.stringify({ json: { email: "not-an-email" } }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("x-request-id")).toBe("adapter");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.headers.get("access-control-allow-origin")).toBe(CONSOLE_ORIGIN);
+    expect(res.headers.get("vary")).toBe("trpc-accept, accept, Origin");
+  });
 });
 
 describe("CORS", () => {
