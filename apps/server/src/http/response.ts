@@ -44,6 +44,9 @@ export interface ServerLifecycle {
   draining: boolean;
 }
 
+const VARY_ORIGIN: HeaderList = ["Vary", "Origin"];
+const CONNECTION_CLOSE: HeaderList = ["Connection", "close"];
+
 const RUNNING: ServerLifecycle = Object.freeze({ draining: false });
 
 type GivenHeaders = OutgoingHttpHeaders | OutgoingHttpHeader[];
@@ -65,11 +68,14 @@ export class KyroResponse extends ServerResponse<IncomingMessage> {
   /** The server's state, shared by its responses: once it drains, each answer closes its connection. */
   lifecycle: ServerLifecycle = RUNNING;
 
-  /** What the server adds to every response, in writeHead's flat form. */
-  private serverHeaders(): string[] {
-    const head = ["X-Request-Id", this.state.request.requestId, ...SECURITY_HEADER_LIST, "Vary", "Origin"];
-    append(head, this.corsHeaders, null);
-    if (this.lifecycle.draining) head.push("Connection", "close");
+  /** What the server adds to every response, in writeHead's flat form, leaving out the names in `skip`. */
+  private serverHeaders(skip: ReadonlySet<string> | null): string[] {
+    const head: string[] = [];
+    append(head, ["X-Request-Id", this.state.request.requestId], skip);
+    append(head, SECURITY_HEADER_LIST, skip);
+    append(head, VARY_ORIGIN, skip);
+    append(head, this.corsHeaders, skip);
+    if (this.lifecycle.draining) append(head, CONNECTION_CLOSE, skip);
     return head;
   }
 
@@ -84,18 +90,12 @@ export class KyroResponse extends ServerResponse<IncomingMessage> {
     const list = given === undefined || (Array.isArray(given) && typeof given[0] !== "object");
     if (list && this.getHeaderNames().length === 0) {
       const own = (given ?? NO_HEADERS) as HeaderList;
-      const overridden = overriddenBy(own);
-      let head = this.serverHeaders();
-      if (overridden) {
-        const kept: string[] = [];
-        append(kept, head, overridden);
-        head = kept;
-      }
+      const head = this.serverHeaders(overriddenBy(own));
       append(head, own, null);
       return super.writeHead(statusCode, reason, head);
     }
     // Headers were set one by one (or come in another form): add the server's where the handler set none.
-    const server = this.serverHeaders();
+    const server = this.serverHeaders(null);
     for (let index = 0; index < server.length; index += 2) {
       const name = server[index] as string;
       if (!this.hasHeader(name)) this.setHeader(name, server[index + 1] as string);
