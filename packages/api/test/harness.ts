@@ -184,7 +184,12 @@ export async function createTestApp(
     const email = seed.email ?? `user-${randomBytes(5).toString("hex")}@example.test`;
     const [user] = await database.db
       .insert(users)
-      .values({ email, name: email.split("@")[0] ?? "", passwordHash: await passwordHash })
+      .values({
+        email,
+        name: email.split("@")[0] ?? "",
+        passwordHash: await passwordHash,
+        emailVerifiedAt: new Date(),
+      })
       .returning({ id: users.id });
     if (!user) throw new Error("seed user failed");
     if (seed.orgId) {

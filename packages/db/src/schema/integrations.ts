@@ -110,6 +110,12 @@ export const inboundEvents = pgTable(
       .notNull()
       .references(() => inboundEndpoints.id, { onDelete: "cascade" }),
     deliveryId: text().notNull(),
+    /**
+     * SHA-256 of what the profile's signature covers (the body, with the signed timestamp where the
+     * profile signs one). Unique per endpoint, so a valid delivery resent under another unsigned
+     * delivery-id header is still recognised as a replay. Null on rows stored before it existed.
+     */
+    signedDigest: text(),
     eventType: text(),
     headers: jsonb().$type<Record<string, string>>().notNull(),
     body: text().notNull(),
@@ -120,6 +126,7 @@ export const inboundEvents = pgTable(
   },
   (t) => [
     uniqueIndex("inbound_events_delivery_key").on(t.endpointId, t.deliveryId),
+    uniqueIndex("inbound_events_signed_digest_key").on(t.endpointId, t.signedDigest),
     index("inbound_events_org_endpoint_idx").on(t.orgId, t.endpointId, t.id),
     check("inbound_events_status_check", sql`${t.status} in ('received', 'processed', 'failed')`),
   ],
