@@ -99,6 +99,31 @@ const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
   ]),
 };
 
+/**
+ * How far each scope reaches. A `bot` scope's permissions can be confined to one bot, so a key
+ * restricted to a bot may hold it; an `org` scope concerns the whole organization (its members, audit
+ * trail, webhooks, integrations), which no single-bot confinement can filter, so a restricted key may not.
+ */
+export const SCOPE_REACH: Record<ApiKeyScope, "bot" | "org"> = {
+  "read:bots": "bot",
+  "write:bots": "bot",
+  "run:actions": "bot",
+  "read:analytics": "bot",
+  "admin:org": "org",
+};
+
+/** The scopes a key restricted to one bot may not hold (refused at creation, ignored if stored). */
+export const orgWideScopesIn = (scopes: readonly ApiKeyScope[]): ApiKeyScope[] =>
+  scopes.filter((scope) => SCOPE_REACH[scope] === "org");
+
+/**
+ * The scopes a key acts with. A bot-restricted key loses its org-wide scopes: keys stored before
+ * creation refused them must not keep reaching the whole organization.
+ */
+export function effectiveScopes(scopes: readonly ApiKeyScope[], botId: string | null): ApiKeyScope[] {
+  return botId === null ? [...scopes] : scopes.filter((scope) => SCOPE_REACH[scope] === "bot");
+}
+
 export function scopesHavePermission(scopes: readonly ApiKeyScope[], permission: Permission): boolean {
   return scopes.some((scope) => SCOPE_PERMISSIONS[scope].has(permission));
 }

@@ -4,7 +4,7 @@ import { and, eq, sql } from "drizzle-orm";
 import superjson from "superjson";
 import { z } from "zod";
 import type { AuditScope } from "./audit-log";
-import { actorOf, authenticateBearer, type Principal } from "./authenticate";
+import { type ApiKeyPrincipal, actorOf, authenticateBearer, type Principal } from "./authenticate";
 import { type Context, depsOf } from "./context";
 import type { AppDeps } from "./deps";
 import { AppError, describeError, forbidden, notFound, unauthorized } from "./errors";
@@ -17,9 +17,25 @@ import {
 } from "./policy";
 import type { RestMeta } from "./rest-meta";
 
+/**
+ * How an org procedure treats an API key restricted to one bot (docs/authorization.md):
+ * - `input`: its input names the bot (`botId`); any other bot answers NOT_FOUND.
+ * - `filtered`: it answers only about the key's bot: lists leave other bots' rows out, and another
+ *   bot's resource answers NOT_FOUND.
+ * - `shared`: it holds no bot's data (a built-in catalogue, the org defaults every bot inherits).
+ * - `org-wide`: it reaches the whole org or adds bots, so a restricted key gets FORBIDDEN.
+ */
+export const BOT_SCOPES = ["input", "filtered", "shared", "org-wide"] as const;
+export type BotScope = (typeof BOT_SCOPES)[number];
+
 export interface ProcedureMeta {
   /** Every procedure declares what it requires; a test fails on any that does not. */
   requires: Requirement;
+  /**
+   * For org procedures: how a bot-restricted key is confined. Unset means `org-wide` (refused), so a
+   * procedure nobody classified fails closed; a test requires it wherever a bot-scopable scope reaches.
+   */
+  botScope?: BotScope;
   /** Present on procedures reachable over REST (and so in the OpenAPI document). */
   rest?: RestMeta;
 }
@@ -137,14 +153,20 @@ const membershipStatement = compileStatement<"orgId" | "userId">((db) =>
     ),
 );
 
-async function resolveOrgScope(
-  deps: AppDeps,
-  principal: Principal,
-  orgId: string,
-  permission: Permission,
-): Promise<OrgScope> {
+/** What the org check looks at besides the org: the permission and how the procedure confines a key. */
+interface OrgAccess {
+  orgId: string;
+  permission: Permission;
+  botScope: BotScope;
+  /** The bot the raw input names, if any (read before validation, like the org). */
+  targetBotId: string | undefined;
+}
+
+async function resolveOrgScope(deps: AppDeps, principal: Principal, access: OrgAccess): Promise<OrgScope> {
+  const { orgId, permission } = access;
   if (principal.kind === "apiKey") {
     if (principal.orgId !== orgId) throw notFound("Organization");
+    if (principal.botId !== null) confineToBot(principal, access);
     if (!scopesHavePermission(principal.scopes, permission)) {
       throw new AppError("FORBIDDEN", "This API key's scopes do not allow this operation", {
         requiredScopes: scopesGranting(permission),
@@ -160,38 +182,56 @@ async function resolveOrgScope(
 }
 
 /**
+ * A bot-restricted key, structurally: an `org-wide` procedure is refused whatever the key's scopes, and
+ * a `botId` in the input naming another bot answers NOT_FOUND before any service runs. What a
+ * procedure returns without naming a bot is confined by the procedure itself (`filtered`).
+ */
+function confineToBot(principal: ApiKeyPrincipal, access: OrgAccess): void {
+  if (access.botScope === "org-wide") {
+    throw forbidden("An API key restricted to one bot cannot call this operation");
+  }
+  if (access.targetBotId !== undefined) assertBotAccess(principal, access.targetBotId);
+}
+
+/**
  * Org-scoped procedure. For a user it resolves the membership on every request (so removals and role
  * changes apply at once); for an API key the org is the key's own and its scopes must grant the
- * permission. Non-members and other orgs' ids answer NOT_FOUND — ids cannot be probed — and a missing
- * permission FORBIDDEN. It runs before the rest of the input is validated, so a foreign org is always a 404.
+ * permission, and a bot-restricted key is confined by the procedure's `botScope`. Non-members and other
+ * orgs' ids answer NOT_FOUND — ids cannot be probed — and a missing permission FORBIDDEN. It runs before
+ * the rest of the input is validated, so a foreign org is always a 404.
  */
 export function orgProcedure(permission: Permission) {
   return verifiedProcedure
     .meta({ requires: permission })
     .input(orgIdInput)
-    .use(async ({ ctx, input, next, getRawInput }) => {
+    .use(async ({ ctx, input, meta, next, getRawInput }) => {
       const { deps, principal } = ctx;
+      const botId = targetBotId(await getRawInput());
       let org: OrgScope;
       try {
-        org = await resolveOrgScope(deps, principal, input.orgId, permission);
+        org = await resolveOrgScope(deps, principal, {
+          orgId: input.orgId,
+          permission,
+          botScope: meta?.botScope ?? "org-wide",
+          targetBotId: botId,
+        });
       } catch (error) {
         // Refused calls still count against the caller (never against an org it cannot act in).
         await deps.requestLimits.checkRequest(ctx.trace, ctx.request, { principal });
         throw error;
       }
       ctx.trace.orgId = org.orgId;
-      await deps.requestLimits.checkRequest(ctx.trace, ctx.request, {
-        principal,
-        orgId: org.orgId,
-        botId: targetBotId(await getRawInput()),
-      });
+      await deps.requestLimits.checkRequest(ctx.trace, ctx.request, { principal, orgId: org.orgId, botId });
       return await next({ ctx: { org } });
     });
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The bot a call targets (its `botId` input), for the per-bot limit; the procedure validates it later. */
+/**
+ * The bot a call targets (its `botId` input), for the per-bot limit and a restricted key's confinement;
+ * the procedure validates it later.
+ */
 function targetBotId(raw: unknown): string | undefined {
   const botId = typeof raw === "object" && raw !== null ? (raw as { botId?: unknown }).botId : undefined;
   return typeof botId === "string" && UUID.test(botId) ? botId.toLowerCase() : undefined;

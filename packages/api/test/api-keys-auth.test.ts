@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createContext } from "../src/context";
 import { generateApiKey } from "../src/domains/api-keys/key-format";
-import { assertBotAccess, createCallerFactory, orgProcedure, router } from "../src/trpc";
+import { createCallerFactory, orgProcedure, router } from "../src/trpc";
 import { failureOf } from "./auth-helpers";
 import { createTestApp, type SeededOrg, type TestApp } from "./harness";
 
@@ -135,13 +135,12 @@ describe("authenticating with an API key", () => {
 describe("bot-restricted keys", () => {
   const botA = "0190a0b0-0000-7000-8000-0000000000a1";
   const botB = "0190a0b0-0000-7000-8000-0000000000b2";
+  // The probe checks nothing itself: declaring `botScope: "input"` is what confines a restricted key.
   const probe = router({
-    touchBot: orgProcedure("org:read")
+    touchBot: orgProcedure("bots:read")
+      .meta({ requires: "bots:read", botScope: "input" })
       .input(z.object({ botId: z.uuid() }))
-      .query(({ ctx, input }) => {
-        assertBotAccess(ctx.principal, input.botId);
-        return { botId: input.botId };
-      }),
+      .query(({ input }) => ({ botId: input.botId })),
   });
   const probeCaller = (token: string) =>
     createCallerFactory(probe)(
@@ -153,7 +152,7 @@ describe("bot-restricted keys", () => {
     );
 
   it("reach only their own bot; another bot answers NOT_FOUND", async () => {
-    const restricted = await app.seedApiKey(org.id, { scopes: ["admin:org"], botId: botA });
+    const restricted = await app.seedApiKey(org.id, { scopes: ["read:bots"], botId: botA });
     expect(await probeCaller(restricted.key).touchBot({ orgId: org.id, botId: botA })).toEqual({
       botId: botA,
     });
@@ -166,7 +165,7 @@ describe("bot-restricted keys", () => {
   });
 
   it("leave unrestricted keys and users alone", async () => {
-    const unrestricted = await app.seedApiKey(org.id, { scopes: ["admin:org"] });
+    const unrestricted = await app.seedApiKey(org.id, { scopes: ["read:bots"] });
     for (const token of [unrestricted.key, org.viewer.accessToken]) {
       expect(await probeCaller(token).touchBot({ orgId: org.id, botId: botB })).toEqual({ botId: botB });
     }

@@ -126,10 +126,14 @@ describe("apiKeys.create", () => {
   });
 
   it("restricts a key to a bot when asked, and the owner may create keys too", async () => {
-    const botId = "0190a0b0-0000-7000-8000-000000000001";
-    const created = await app
-      .caller(org.owner.accessToken)
-      .apiKeys.create({ orgId: org.id, name: "widget", scopes: ["read:bots"], botId });
+    const owner = app.caller(org.owner.accessToken);
+    const botId = (await owner.bots.create({ orgId: org.id, name: "Keyed" })).bot.id;
+    const created = await owner.apiKeys.create({
+      orgId: org.id,
+      name: "widget",
+      scopes: ["read:bots"],
+      botId,
+    });
     expect(created.apiKey).toMatchObject({ botId, createdBy: { id: org.owner.id } });
     const me = await app.caller(created.key).auth.me();
     expect(me).toMatchObject({ kind: "apiKey", apiKey: { botId, scopes: ["read:bots"] } });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { API_KEY_PREFIX } from "../../authenticate";
-import { API_KEY_SCOPES } from "../../policy";
+import { API_KEY_SCOPES, orgWideScopesIn } from "../../policy";
 
 export const API_KEY_STATUSES = ["active", "expired", "revoked"] as const;
 export type ApiKeyStatus = (typeof API_KEY_STATUSES)[number];
@@ -20,7 +20,7 @@ const keyNameSchema = z
   .max(100)
   .regex(/^[^\p{Cc}]+$/u, "Name cannot contain control characters");
 
-export const createApiKeyInput = z.object({
+const createApiKeyFields = z.object({
   name: keyNameSchema,
   scopes: z
     .array(apiKeyScopeSchema)
@@ -31,6 +31,18 @@ export const createApiKeyInput = z.object({
   expiresAt: instant
     .refine((at) => new Date(at).getTime() > Date.now(), "Expiry must be in the future")
     .optional(),
+});
+
+/** A bot cannot filter what an org-wide scope reaches (members, audit, webhooks): see policy.ts. */
+export const createApiKeyInput = createApiKeyFields.superRefine((input, issues) => {
+  const orgWide = input.botId === undefined ? [] : orgWideScopesIn(input.scopes);
+  if (orgWide.length > 0) {
+    issues.addIssue({
+      code: "custom",
+      path: ["scopes"],
+      message: `A key restricted to one bot cannot hold org-wide scopes: ${orgWide.join(", ")}`,
+    });
+  }
 });
 export type CreateApiKeyInput = z.infer<typeof createApiKeyInput>;
 

@@ -1,5 +1,5 @@
-import { apiKeys, type Executor, users } from "@kyro/db";
-import { and, desc, eq } from "drizzle-orm";
+import { apiKeys, bots, type Executor, users } from "@kyro/db";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import { type AuditScope, recordAudit } from "../../audit-log";
 import { API_KEY_PREFIX, type UserPrincipal } from "../../authenticate";
 import type { AppDeps } from "../../deps";
@@ -15,7 +15,7 @@ import type {
   KeyTargetInput,
   RotateApiKeyInput,
 } from "./schemas";
-import { knownScopes } from "./verifier";
+import { scopesOfKey } from "./verifier";
 
 /** Keys are managed by people only: no API key scope grants `keys:manage`. */
 export interface ApiKeysContext {
@@ -62,7 +62,7 @@ function toView(row: ListedRow, now = Date.now()): ApiKeyView {
   return {
     ...key,
     prefix: API_KEY_PREFIX,
-    scopes: knownScopes(key.scopes),
+    scopes: scopesOfKey(key.scopes, key.botId),
     createdBy: creatorId && creatorEmail ? { id: creatorId, email: creatorEmail } : null,
     status: statusOf(key, now),
   };
@@ -92,12 +92,26 @@ async function lockKey(tx: Executor, orgId: string, keyId: string) {
   return key;
 }
 
+/**
+ * A key may be restricted only to a live bot of its own org: another org's bot, an unknown id and a
+ * deleted bot answer NOT_FOUND alike, so bot ids cannot be probed.
+ */
+async function assertLiveOrgBot(tx: Executor, orgId: string, botId: string): Promise<void> {
+  const [bot] = await tx
+    .select({ id: bots.id })
+    .from(bots)
+    .where(and(eq(bots.id, botId), eq(bots.orgId, orgId), isNull(bots.deletedAt)))
+    .limit(1);
+  if (!bot) throw notFound("Bot");
+}
+
 export async function createApiKey(ctx: ApiKeysContext, input: CreateApiKeyInput): Promise<ApiKeyWithSecret> {
   const { orgId } = ctx.org;
   const minted = mintApiKey(ctx.deps.hmacKeys.apiKey);
   const expiresAt = input.expiresAt === undefined ? null : new Date(input.expiresAt);
   const botId = input.botId ?? null;
   return ctx.deps.db.transaction(async (tx) => {
+    if (botId !== null) await assertLiveOrgBot(tx, orgId, botId);
     const [created] = await tx
       .insert(apiKeys)
       .values({

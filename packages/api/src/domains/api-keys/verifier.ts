@@ -4,7 +4,7 @@ import { eq, or } from "drizzle-orm";
 import type { ApiKeyPrincipal } from "../../authenticate";
 import type { ApiKeyVerifier } from "../../deps";
 import { unauthorized } from "../../errors";
-import { API_KEY_SCOPES, type ApiKeyScope } from "../../policy";
+import { API_KEY_SCOPES, type ApiKeyScope, effectiveScopes } from "../../policy";
 import { hashApiKey, isWellFormedApiKey } from "./key-format";
 import { createUsageRecorder } from "./usage";
 
@@ -64,8 +64,15 @@ export function keyLookupQuery(db: Executor, hash: string) {
 type KeyRow = Awaited<ReturnType<typeof keyLookupQuery>>[number];
 
 /** Drops scopes the policy no longer knows, so a retired scope grants nothing. */
-export const knownScopes = (scopes: readonly string[]): ApiKeyScope[] =>
+const knownScopes = (scopes: readonly string[]): ApiKeyScope[] =>
   scopes.filter((scope): scope is ApiKeyScope => API_KEY_SCOPES.includes(scope as ApiKeyScope));
+
+/**
+ * The scopes a stored key acts with: known ones only, and for a bot-restricted key only those that can
+ * be confined to its bot (an `admin:org` stored before creation refused it grants nothing).
+ */
+export const scopesOfKey = (scopes: readonly string[], botId: string | null): ApiKeyScope[] =>
+  effectiveScopes(knownScopes(scopes), botId);
 
 function toRecord(row: KeyRow, hash: string): KeyRecord {
   const rotated = row.keyHash !== hash;
@@ -80,7 +87,7 @@ function toRecord(row: KeyRow, hash: string): KeyRecord {
       keyId: row.id,
       name: row.name,
       orgId: row.orgId,
-      scopes: knownScopes(row.scopes),
+      scopes: scopesOfKey(row.scopes, row.botId),
       botId: row.botId,
     },
     revokedAt: row.revokedAt?.getTime() ?? null,

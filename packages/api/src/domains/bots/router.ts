@@ -27,6 +27,7 @@ export const botsRouter = router({
   templates: read()
     .meta({
       requires: "bots:read",
+      botScope: "shared",
       rest: { method: "GET", path: "/bot-templates", summary: "List built-in bot templates", tags: TAGS },
     })
     .output(templateListOutput)
@@ -35,6 +36,7 @@ export const botsRouter = router({
   create: write()
     .meta({
       requires: "bots:write",
+      botScope: "org-wide",
       rest: {
         method: "POST",
         path: "/bots",
@@ -52,6 +54,7 @@ export const botsRouter = router({
   list: read()
     .meta({
       requires: "bots:read",
+      botScope: "filtered",
       rest: {
         method: "GET",
         path: "/bots",
@@ -68,6 +71,7 @@ export const botsRouter = router({
   get: read()
     .meta({
       requires: "bots:read",
+      botScope: "input",
       rest: { method: "GET", path: "/bots/{botId}", summary: "Get a bot", tags: TAGS },
     })
     .input(botTargetInput)
@@ -77,6 +81,7 @@ export const botsRouter = router({
   update: write()
     .meta({
       requires: "bots:write",
+      botScope: "input",
       rest: {
         method: "POST",
         path: "/bots/{botId}",
@@ -92,6 +97,7 @@ export const botsRouter = router({
   delete: write()
     .meta({
       requires: "bots:write",
+      botScope: "input",
       rest: {
         method: "POST",
         path: "/bots/{botId}/delete",
@@ -107,6 +113,7 @@ export const botsRouter = router({
   restore: write()
     .meta({
       requires: "bots:write",
+      botScope: "input",
       rest: { method: "POST", path: "/bots/{botId}/restore", summary: "Restore a deleted bot", tags: TAGS },
     })
     .input(botTargetInput)
@@ -116,6 +123,7 @@ export const botsRouter = router({
   clone: write()
     .meta({
       requires: "bots:write",
+      botScope: "org-wide",
       rest: {
         method: "POST",
         path: "/bots/{botId}/clone",
@@ -132,6 +140,7 @@ export const botsRouter = router({
   publish: write()
     .meta({
       requires: "bots:write",
+      botScope: "input",
       rest: {
         method: "POST",
         path: "/bots/{botId}/publish",
@@ -147,6 +156,7 @@ export const botsRouter = router({
   versions: read()
     .meta({
       requires: "bots:read",
+      botScope: "input",
       rest: {
         method: "GET",
         path: "/bots/{botId}/versions",
@@ -161,6 +171,7 @@ export const botsRouter = router({
   restoreVersion: write()
     .meta({
       requires: "bots:write",
+      botScope: "input",
       rest: {
         method: "POST",
         path: "/bots/{botId}/versions/{versionId}/restore",
@@ -176,6 +187,7 @@ export const botsRouter = router({
   identitySecret: write()
     .meta({
       requires: "bots:write",
+      botScope: "input",
       rest: {
         method: "GET",
         path: "/bots/{botId}/identity-secret",
@@ -191,6 +203,7 @@ export const botsRouter = router({
   rotateIdentitySecret: write()
     .meta({
       requires: "bots:write",
+      botScope: "input",
       rest: {
         method: "POST",
         path: "/bots/{botId}/identity-secret/rotate",

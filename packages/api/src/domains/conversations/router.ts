@@ -46,6 +46,7 @@ const feedbackRouter = router({
   list: orgProcedure("conversations:read")
     .meta({
       requires: "conversations:read",
+      botScope: "filtered",
       rest: {
         method: "GET",
         path: "/feedback",
@@ -64,6 +65,7 @@ export const conversationsRouter = router({
   list: orgProcedure("conversations:read")
     .meta({
       requires: "conversations:read",
+      botScope: "filtered",
       rest: {
         method: "GET",
         path: "/conversations",
@@ -80,6 +82,7 @@ export const conversationsRouter = router({
   get: orgProcedure("conversations:read")
     .meta({
       requires: "conversations:read",
+      botScope: "filtered",
       rest: {
         method: "GET",
         path: "/conversations/{conversationId}",
@@ -94,6 +97,7 @@ export const conversationsRouter = router({
   messages: orgProcedure("conversations:read")
     .meta({
       requires: "conversations:read",
+      botScope: "filtered",
       rest: {
         method: "GET",
         path: "/conversations/{conversationId}/messages",
@@ -109,6 +113,7 @@ export const conversationsRouter = router({
   reply: orgProcedure("conversations:reply")
     .meta({
       requires: "conversations:reply",
+      botScope: "filtered",
       rest: {
         method: "POST",
         path: "/conversations/{conversationId}/messages",
@@ -125,6 +130,7 @@ export const conversationsRouter = router({
   resolve: orgProcedure("conversations:reply")
     .meta({
       requires: "conversations:reply",
+      botScope: "filtered",
       rest: {
         method: "POST",
         path: "/conversations/{conversationId}/resolve",
@@ -140,6 +146,7 @@ export const conversationsRouter = router({
   reopen: orgProcedure("conversations:reply")
     .meta({
       requires: "conversations:reply",
+      botScope: "filtered",
       rest: {
         method: "POST",
         path: "/conversations/{conversationId}/reopen",

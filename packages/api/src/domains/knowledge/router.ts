@@ -15,6 +15,7 @@ const entriesRouter = router({
   list: orgProcedure("bots:read")
     .meta({
       requires: "bots:read",
+      botScope: "input",
       rest: {
         method: "GET",
         path: "/bots/{botId}/knowledge",
@@ -30,6 +31,7 @@ const entriesRouter = router({
   replace: orgProcedure("bots:write")
     .meta({
       requires: "bots:write",
+      botScope: "input",
       rest: {
         method: "PUT",
         path: "/bots/{botId}/knowledge",
@@ -46,6 +48,7 @@ const entriesRouter = router({
   search: orgProcedure("bots:read")
     .meta({
       requires: "bots:read",
+      botScope: "input",
       rest: {
         method: "GET",
         path: "/bots/{botId}/knowledge/search",

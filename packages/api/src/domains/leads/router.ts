@@ -19,6 +19,7 @@ export const leadsRouter = router({
   create: orgProcedure("leads:write")
     .meta({
       requires: "leads:write",
+      botScope: "input",
       rest: {
         method: "POST",
         path: "/leads",
@@ -35,6 +36,7 @@ export const leadsRouter = router({
   list: orgProcedure("leads:read")
     .meta({
       requires: "leads:read",
+      botScope: "filtered",
       rest: {
         method: "GET",
         path: "/leads",
@@ -51,6 +53,7 @@ export const leadsRouter = router({
   get: orgProcedure("leads:read")
     .meta({
       requires: "leads:read",
+      botScope: "filtered",
       rest: { method: "GET", path: "/leads/{leadId}", summary: "Get a lead", tags: TAGS },
     })
     .input(leadIdInput)

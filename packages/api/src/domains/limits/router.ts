@@ -6,6 +6,7 @@ export const limitsRouter = router({
   get: orgProcedure("limits:read")
     .meta({
       requires: "limits:read",
+      botScope: "filtered",
       rest: {
         method: "GET",
         path: "/limits",

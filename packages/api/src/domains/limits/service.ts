@@ -10,7 +10,8 @@ import { BOT_LIMIT_FIELDS } from "./settings";
 /** Bots listed in a report; an org with more shows the oldest this many. */
 export const REPORT_MAX_BOTS = 200;
 
-export function orgBotsQuery(db: Database, orgId: string) {
+/** The org's live bots, or with `onlyBot` (a bot-restricted key's) that bot alone. */
+export function orgBotsQuery(db: Database, orgId: string, onlyBot: string | null) {
   return db
     .select({
       botId: bots.id,
@@ -20,14 +21,17 @@ export function orgBotsQuery(db: Database, orgId: string) {
     })
     .from(bots)
     .leftJoin(botLimits, eq(botLimits.botId, bots.id))
-    .where(and(eq(bots.orgId, orgId), isNull(bots.deletedAt)))
+    .where(
+      and(eq(bots.orgId, orgId), isNull(bots.deletedAt), onlyBot === null ? undefined : eq(bots.id, onlyBot)),
+    )
     .orderBy(asc(bots.id))
     .limit(REPORT_MAX_BOTS);
 }
 
 /**
  * Limits and current use of an org, the caller and the org's bots: the counters are read (not
- * counted) from the same keys the limit checks use.
+ * counted) from the same keys the limit checks use. A bot-restricted key sees its bot alone, but the
+ * org's limits and use too: they are what will refuse its calls.
  */
 export function limitsReport(deps: AppDeps, orgId: string, caller: Principal): Promise<LimitsReport>;
 /** Without a caller (the operator's view): the org and its bots only. */
@@ -44,7 +48,8 @@ export async function limitsReport(
   const limits = deps.requestLimits;
   const org = await limits.cache.org(orgId);
   const today = utcDay();
-  const botRows = await orgBotsQuery(deps.db, orgId);
+  const onlyBot = caller?.kind === "apiKey" ? caller.botId : null;
+  const botRows = await orgBotsQuery(deps.db, orgId, onlyBot);
   const specs: LimitSpec[] = [
     minuteSpec("org", "org", orgId, org.orgRequestsPerMinute),
     dailySpec("requestsPerDay", orgId, null, org.requestsPerDay, today),

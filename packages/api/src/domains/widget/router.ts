@@ -20,6 +20,7 @@ export const widgetRouter = router({
   getOrgDefaults: orgProcedure("bots:read")
     .meta({
       requires: "bots:read",
+      botScope: "shared",
       rest: { method: "GET", path: "/widget/defaults", summary: "Get the org's widget defaults", tags: TAGS },
     })
     .input(getOrgWidgetInput)
@@ -29,6 +30,7 @@ export const widgetRouter = router({
   setOrgDefaults: orgProcedure("bots:write")
     .meta({
       requires: "bots:write",
+      botScope: "org-wide",
       rest: {
         method: "POST",
         path: "/widget/defaults",
@@ -45,6 +47,7 @@ export const widgetRouter = router({
   get: orgProcedure("bots:read")
     .meta({
       requires: "bots:read",
+      botScope: "input",
       rest: {
         method: "GET",
         path: "/bots/{botId}/widget",
@@ -61,6 +64,7 @@ export const widgetRouter = router({
   set: orgProcedure("bots:write")
     .meta({
       requires: "bots:write",
+      botScope: "input",
       rest: {
         method: "POST",
         path: "/bots/{botId}/widget",
@@ -77,6 +81,7 @@ export const widgetRouter = router({
   preview: orgProcedure("bots:read")
     .meta({
       requires: "bots:read",
+      botScope: "input",
       rest: {
         method: "GET",
         path: "/bots/{botId}/widget/preview",
