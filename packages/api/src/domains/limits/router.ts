@@ -12,7 +12,7 @@ export const limitsRouter = router({
         path: "/limits",
         summary: "Get limits and current use",
         description:
-          "The organization's limits and quotas with today's use (quotas reset at 00:00 UTC), the caller's own per-minute limit, and each bot's limits and use.",
+          "The organization's limits and quotas with today's use (quotas reset at 00:00 UTC), the caller's own per-minute limit, and each bot's limits and use (a bot-restricted key sees only its own bot).",
         tags: ["limits"],
       },
     })
