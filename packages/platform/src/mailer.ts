@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createTransport } from "nodemailer";
 import type { Logger } from "./logger";
@@ -56,7 +56,10 @@ function createFileMailer(mailDir: string, options: MailerOptions): Mailer {
       const stamp = new Date().toISOString().replace(/[:.]/g, "-");
       const name = `${stamp}-${String(++sequence).padStart(4, "0")}-${randomBytes(3).toString("hex")}.eml`;
       const file = join(mailDir, name);
-      await writeFile(file, info.message as Buffer, { mode: 0o600 });
+      // Written aside and renamed, so whoever watches the directory only ever sees whole messages.
+      const partial = join(mailDir, `.${name}.partial`);
+      await writeFile(partial, info.message as Buffer, { mode: 0o600 });
+      await rename(partial, file);
       options.logger.info(
         { mail: { to: message.to, subject: message.subject, file } },
         "mail written to a file (SMTP_URL unset, not sent)",
