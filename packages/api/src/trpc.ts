@@ -4,7 +4,7 @@ import { and, eq, sql } from "drizzle-orm";
 import superjson from "superjson";
 import { z } from "zod";
 import type { AuditScope } from "./audit-log";
-import { actorOf, authenticateBearer, type Principal, type UserPrincipal } from "./authenticate";
+import { actorOf, authenticateBearer, type Principal } from "./authenticate";
 import { type Context, depsOf } from "./context";
 import type { AppDeps } from "./deps";
 import { AppError, describeError, forbidden, notFound, unauthorized } from "./errors";
@@ -107,7 +107,7 @@ export const platformAdminProcedure = t.procedure
   });
 
 /** Both sides normalized as the auth domain stores emails (trimmed, lower-cased). */
-function isPlatformOperator(deps: AppDeps, principal: UserPrincipal): boolean {
+function isPlatformOperator(deps: AppDeps, principal: { email: string; emailVerified: boolean }): boolean {
   if (!principal.emailVerified) return false;
   const email = principal.email.trim().toLowerCase();
   return deps.settings.platformAdmins.some((admin) => admin.trim().toLowerCase() === email);

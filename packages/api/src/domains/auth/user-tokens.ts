@@ -11,10 +11,10 @@ const TOKEN_PREFIX: Record<UserTokenPurpose, string> = {
 };
 
 /** One answer for unknown, used, expired and superseded links: which one it was is nobody's business. */
-export const invalidLink = () =>
+const invalidLink = () =>
   new AppError("BAD_REQUEST", "This link is invalid or has expired; request a new one");
 
-export interface LinkUser {
+interface LinkUser {
   tokenId: string;
   userId: string;
   email: string;
