@@ -25,6 +25,7 @@ import { createLogger, createMailer, createRedis, logDestination } from "@kyro/p
 import { and, eq, sql } from "drizzle-orm";
 import { loadConfig } from "../apps/server/src/config";
 import { createHttpServer } from "../apps/server/src/http/server";
+import { seedVerifiedUser } from "./seed-user";
 
 const config = loadConfig();
 const database = config.databaseUrl
@@ -41,7 +42,7 @@ const deps = buildDeps({
   db: database.db,
   redis,
   logger,
-  mailer: createMailer({ from: "bench@kyro.local", logger }),
+  mailer: createMailer({ from: "bench@kyro.local", logger, mailDir: join(tmpdir(), "kyro-bench-mail") }),
   secret: "bench-secret-bench-secret-bench-secret-0123",
   redisKeyPrefix: `kyro-bench:${process.pid}`,
   // The bare baseline does no limiting and the load exceeds any per-key rate; bench/limits.ts measures limits.
@@ -58,7 +59,9 @@ const caller = (token?: string) =>
   );
 
 const email = `bench-${process.pid}-${Date.now()}@example.test`;
-const { accessToken } = await caller().auth.signup({ email, password: "bench-passphrase-not-common-42" });
+const password = "bench-passphrase-not-common-42";
+await seedVerifiedUser(database.db, email, password);
+const { accessToken } = await caller().auth.login({ email, password });
 const org = await caller(accessToken).orgs.create({ name: `Bench ${process.pid}` });
 const { key: apiKey } = await caller(accessToken).apiKeys.create({
   orgId: org.id,

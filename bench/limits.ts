@@ -35,6 +35,7 @@ async function runTarget(): Promise<void> {
   const { createLogger, createMailer, createRedis, logDestination } = await import("@kyro/platform");
   const { loadConfig } = await import("../apps/server/src/config");
   const { createHttpServer } = await import("../apps/server/src/http/server");
+  const { seedVerifiedUser } = await import("./seed-user");
 
   const config = loadConfig();
   const database = config.databaseUrl
@@ -65,7 +66,7 @@ async function runTarget(): Promise<void> {
       db: database.db,
       redis: withRedis ? redis : undefined,
       logger,
-      mailer: createMailer({ from: "bench@kyro.local", logger }),
+      mailer: createMailer({ from: "bench@kyro.local", logger, mailDir: join(tmpdir(), "kyro-bench-mail") }),
       secret,
       redisKeyPrefix: `kyro-bench-limits:${process.pid}`,
       settings: { limits: { ...limits, requestLimitsEnabled: enabled } },
@@ -83,10 +84,9 @@ async function runTarget(): Promise<void> {
       }),
     );
   const email = `bench-limits-${process.pid}-${Date.now()}@example.test`;
-  const { accessToken } = await seedCaller().auth.signup({
-    email,
-    password: "bench-passphrase-not-common-42",
-  });
+  const password = "bench-passphrase-not-common-42";
+  await seedVerifiedUser(database.db, email, password);
+  const { accessToken } = await seedCaller().auth.login({ email, password });
   const org = await seedCaller(accessToken).orgs.create({ name: `Bench limits ${process.pid}` });
   const { key: apiKey } = await seedCaller(accessToken).apiKeys.create({
     orgId: org.id,

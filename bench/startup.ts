@@ -7,11 +7,12 @@
  * - login timing equality: wrong email vs wrong password p50, whose ratio should stay near 1.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hashPassword, verifyPassword } from "@kyro/platform";
+import { mailBody } from "@kyro/platform/testing";
 
 const repoRoot = new URL("..", import.meta.url).pathname;
 const tsx = join(repoRoot, "node_modules/.bin/tsx");
@@ -112,6 +113,25 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
+/**
+ * Follows the verification links the server wrote as .eml files (SMTP_URL unset). They are written
+ * after the answer, hence the wait for all of them.
+ */
+async function verifyFromMailFiles(base: string, mailDir: string, count: number): Promise<void> {
+  const mails = () =>
+    existsSync(mailDir) ? readdirSync(mailDir).filter((name) => name.endsWith(".eml")) : [];
+  const deadline = Date.now() + 30_000;
+  while (mails().length < count) {
+    if (Date.now() > deadline) throw new Error(`expected ${count} verification mails in ${mailDir}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  for (const file of mails()) {
+    const token = /verify-email\?token=(\S+)/.exec(mailBody(readFileSync(join(mailDir, file), "utf8")))?.[1];
+    const res = await trpc(base, "auth.verifyEmail", { token: decodeURIComponent(token ?? "") });
+    if (res.status !== 200) throw new Error(`verification failed: ${JSON.stringify(res.body)}`);
+  }
+}
+
 async function loginLatency() {
   const dataDir = mkdtempSync(join(tmpdir(), "kyro-bench-"));
   const port = await freePort();
@@ -130,6 +150,7 @@ async function loginLatency() {
       const res = await trpc(base, "auth.signup", { email, password, name: "Bench" });
       if (res.status !== 200) throw new Error(`signup failed: ${JSON.stringify(res.body)}`);
     }
+    await verifyFromMailFiles(base, join(dataDir, "mail"), accounts.length);
     for (let i = 0; i < 5; i++) await trpc(base, "auth.login", { email: accounts[0], password });
 
     const login: number[] = [];

@@ -26,6 +26,7 @@ import { loadConfig } from "../apps/server/src/config";
 import { createHttpServer } from "../apps/server/src/http/server";
 import { parseBotConfig } from "../packages/api/src/domains/bots/config";
 import { ANSWER_THRESHOLD, searchKnowledge } from "../packages/api/src/domains/knowledge/search";
+import { seedVerifiedUser } from "./seed-user";
 import { knowledgeSet, SESSIONS } from "./widget-data";
 
 const ORIGIN = "https://bench.example";
@@ -45,7 +46,7 @@ const deps = buildDeps({
   db: database.db,
   redis,
   logger,
-  mailer: createMailer({ from: "bench@kyro.local", logger }),
+  mailer: createMailer({ from: "bench@kyro.local", logger, mailDir: join(tmpdir(), "kyro-bench-mail") }),
   secret: "bench-secret-bench-secret-bench-secret-0123",
   redisKeyPrefix: `kyro-bench-widget:${process.pid}`,
   settings: {
@@ -69,7 +70,9 @@ const caller = (token?: string, origin: string | null = null) =>
   );
 
 const email = `bench-widget-${process.pid}-${Date.now()}@example.test`;
-const { accessToken } = await caller().auth.signup({ email, password: "bench-passphrase-not-common-42" });
+const password = "bench-passphrase-not-common-42";
+await seedVerifiedUser(database.db, email, password);
+const { accessToken } = await caller().auth.login({ email, password });
 const org = await caller(accessToken).orgs.create({ name: `Widget bench ${process.pid}` });
 const [bot] = await deps.db
   .insert(bots)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Embedded smoke: start Kyro with no DATABASE_URL/REDIS_URL in a fresh data dir, wait for readiness,
-# sign up, create an organization, read it back, configure a bot and talk to it through the public
-# widget API, stop with SIGTERM and expect a clean exit.
+# sign up and confirm the address from the mail file, create an organization, read it back, configure
+# a bot and talk to it through the public widget API, stop with SIGTERM and expect a clean exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +27,13 @@ echo "cold start to ready: $(( ($(date +%s%N) - started) / 1000000 )) ms"
 email="smoke-$RANDOM@example.test"
 signup=$(curl -fsS -X POST "$base/trpc/auth.signup" -H 'content-type: application/json' \
   -d "{\"json\":{\"email\":\"$email\",\"password\":\"smoke-test-passphrase-42\",\"name\":\"Smoke\"}}")
-token=$(node -e 'console.log(JSON.parse(process.argv[1]).result.data.json.accessToken)' "$signup")
+[ "$(node -e 'console.log(JSON.parse(process.argv[1]).result.data.json.verificationRequired)' "$signup")" = true ]
+# Without SMTP_URL the verification mail is a file in the data dir; following its link signs in.
+verify_token=$(node scripts/dev-mail-token.mjs "$email" verify-email "$data_dir/mail")
+verified=$(curl -fsS -X POST "$base/trpc/auth.verifyEmail" -H 'content-type: application/json' \
+  -d "{\"json\":{\"token\":\"$verify_token\"}}")
+token=$(node -e 'console.log(JSON.parse(process.argv[1]).result.data.json.accessToken)' "$verified")
+if grep -qF -- "$verify_token" "$log"; then echo "the verification token reached the log"; exit 1; fi
 
 org=$(curl -fsS -X POST "$base/trpc/orgs.create" -H 'content-type: application/json' \
   -H "authorization: Bearer $token" -d '{"json":{"name":"Smoke Org"}}')
@@ -35,7 +41,7 @@ org_id=$(node -e 'console.log(JSON.parse(process.argv[1]).result.data.json.id)' 
 
 input=$(node -e 'console.log(encodeURIComponent(JSON.stringify({json:{orgId:process.argv[1]}})))' "$org_id")
 curl -fsS "$base/trpc/orgs.get?input=$input" -H "authorization: Bearer $token" | grep -q '"Smoke Org"'
-echo "signed up $email, created and read org $org_id"
+echo "signed up and verified $email, created and read org $org_id"
 
 json() { node -e 'const v=process.argv[2].split(".").reduce((o,k)=>o[k],JSON.parse(process.argv[1]));console.log(v)' "$1" "$2"; }
 auth=(-H "authorization: Bearer $token" -H 'content-type: application/json')

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { buildDeps, createRuntime, startJobs } from "@kyro/api";
 import { migrate } from "@kyro/db";
 import { createLogger, createMailer, type Logger } from "@kyro/platform";
@@ -72,7 +73,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
     const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
     if (redis) opened.push(() => closeRedis(redis));
-    const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.smtpFrom, logger });
+    const mailer = createMailer({
+      smtpUrl: config.smtpUrl,
+      from: config.smtpFrom,
+      logger,
+      mailDir: join(config.dataDir, "mail"),
+    });
     opened.push(() => mailer.close());
 
     const deps = buildDeps({

@@ -364,25 +364,33 @@ describe("tRPC over HTTP", () => {
     expect(JSON.stringify(server.logs)).not.toContain(org.admin.accessToken);
   });
 
-  it("runs a mutation through HTTP with superjson (signup then login)", async () => {
+  it("runs mutations through HTTP with superjson (sign up, follow the mailed link, log in)", async () => {
     const email = `http-${Date.now()}@example.test`;
     const password = "a long enough passphrase 42!";
-    const signup = await fetch(`${server.url}/trpc/auth.signup`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ json: { email, password, name: "Http" } }),
-    });
+    const post = (path: string, input: unknown) =>
+      fetch(`${server.url}/trpc/${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ json: input }),
+      });
+    const signup = await post("auth.signup", { email, password, name: "Http" });
     expect(signup.status).toBe(200);
-    const login = await fetch(`${server.url}/trpc/auth.login`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ json: { email, password } }),
+    expect(await signup.json()).toEqual({
+      result: { data: { json: { verificationRequired: true, email } } },
     });
+
+    const mail = server.app.mailer.sent.find((message) => message.to === email);
+    const token = /verify-email\?token=(\S+)/.exec(mail?.text ?? "")?.[1];
+    const verified = await post("auth.verifyEmail", { token: decodeURIComponent(token ?? "") });
+    expect(verified.status).toBe(200);
+
+    const login = await post("auth.login", { email, password });
     expect(login.status).toBe(200);
     const body = (await login.json()) as {
       result: { data: { json: { accessToken: string; user: { email: string } } } };
     };
     expect(body.result.data.json.user.email).toBe(email);
     expect(body.result.data.json.accessToken).toEqual(expect.any(String));
+    expect(JSON.stringify(server.logs)).not.toContain(token);
   });
 });

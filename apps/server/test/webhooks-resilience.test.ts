@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { mailBody } from "@kyro/platform/testing";
 import postgres from "postgres";
 import { Webhook } from "standardwebhooks";
 import { afterAll, describe, expect, inject, it } from "vitest";
@@ -82,14 +83,13 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-/** Postgres: an empty database of its own (the process migrates it). Embedded: a PGlite data dir. */
-async function databaseEnv(): Promise<Record<string, string>> {
+/**
+ * A data dir of its own (the embedded database, and the mail the server writes without SMTP_URL) and,
+ * on Postgres, an empty database of its own (the process migrates it).
+ */
+async function databaseEnv(dataDir: string): Promise<Record<string, string>> {
   const url = inject("databaseUrl");
-  if (!url) {
-    const dataDir = mkdtempSync(join(tmpdir(), "kyro-webhooks-"));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    return { KYRO_DATA_DIR: dataDir };
-  }
+  if (!url) return { KYRO_DATA_DIR: dataDir };
   const name = `kyro_webhooks_${randomBytes(6).toString("hex")}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database "${name}"`);
@@ -100,7 +100,24 @@ async function databaseEnv(): Promise<Record<string, string>> {
   });
   const parsed = new URL(url);
   parsed.pathname = `/${name}`;
-  return { DATABASE_URL: parsed.toString() };
+  return { KYRO_DATA_DIR: dataDir, DATABASE_URL: parsed.toString() };
+}
+
+/**
+ * Signs up over HTTP and follows the verification link in the mail file the server wrote (in the
+ * background, after answering: hence the wait).
+ */
+async function signUpVerified(base: string, dataDir: string, email: string): Promise<string> {
+  await mutate(base, "auth.signup", { email, password: "correct-horse-battery-staple" });
+  const mailDir = join(dataDir, "mail");
+  const mails = () =>
+    existsSync(mailDir) ? readdirSync(mailDir).filter((name) => name.endsWith(".eml")) : [];
+  await until(() => mails().length > 0, "the verification mail");
+  const [file = ""] = mails();
+  const mail = mailBody(readFileSync(join(mailDir, file), "utf8"));
+  const token = decodeURIComponent(/verify-email\?token=(\S+)/.exec(mail)?.[1] ?? "");
+  const session = await mutate<{ accessToken: string }>(base, "auth.verifyEmail", { token });
+  return session.accessToken;
 }
 
 describe("webhook delivery across a restart", () => {
@@ -110,8 +127,10 @@ describe("webhook delivery across a restart", () => {
     sink.reply = () => ({ status: 503, body: "down for maintenance" });
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
+    const dataDir = mkdtempSync(join(tmpdir(), "kyro-webhooks-"));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const env = {
-      ...(await databaseEnv()),
+      ...(await databaseEnv(dataDir)),
       KYRO_SECRET: randomBytes(32).toString("hex"),
       PORT: String(port),
       LOG_LEVEL: "warn",
@@ -128,10 +147,7 @@ describe("webhook delivery across a restart", () => {
         () => false,
       );
     }, "the first process to be ready");
-    const { accessToken } = await mutate<{ accessToken: string }>(base, "auth.signup", {
-      email: "resilience@example.test",
-      password: "correct-horse-battery-staple",
-    });
+    const accessToken = await signUpVerified(base, dataDir, "resilience@example.test");
     const org = await mutate<{ id: string }>(base, "orgs.create", { name: "Resilience" }, accessToken);
     const { secret } = await mutate<{ secret: string }>(
       base,

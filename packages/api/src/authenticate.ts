@@ -9,6 +9,8 @@ export interface UserPrincipal {
   kind: "user";
   userId: string;
   email: string;
+  /** Whether the owner has proved control of `email`; read with the session on every request. */
+  emailVerified: boolean;
   sessionId: string;
   activeOrgId: string | null;
 }
@@ -63,7 +65,7 @@ async function authenticateAccessToken(deps: AppDeps, token: string): Promise<Us
   const claims = await deps.accessTokens.verify(token);
   if (!claims) throw unauthorized("Invalid or expired access token");
   const [session] = await deps.db
-    .select({ email: users.email })
+    .select({ email: users.email, emailVerifiedAt: users.emailVerifiedAt })
     .from(refreshTokenFamilies)
     .innerJoin(users, eq(users.id, refreshTokenFamilies.userId))
     .where(
@@ -79,6 +81,7 @@ async function authenticateAccessToken(deps: AppDeps, token: string): Promise<Us
     kind: "user",
     userId: claims.userId,
     email: session.email,
+    emailVerified: session.emailVerifiedAt !== null,
     sessionId: claims.sessionId,
     activeOrgId: claims.activeOrgId,
   };

@@ -22,12 +22,17 @@ import { createLiveWidgetCache, type LiveWidgetCache } from "./domains/widget/li
 import { createRequestLimits, type RequestLimits } from "./request-limits";
 
 export interface Settings {
-  /** Base URL used in links sent by mail (invitations). */
+  /** Base URL used in links sent by mail (invitations, email verification, password reset). */
   publicUrl: string;
+  /** Emails of platform operators; rights need the account's address to be verified too. */
   platformAdmins: readonly string[];
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
   invitationTtlHours: number;
+  /** How long an email verification link works. */
+  emailVerificationTtlHours: number;
+  /** How long a password reset link works. */
+  passwordResetTtlMinutes: number;
   /** CIDR ranges exempt from the SSRF guard (KYRO_OUTBOUND_ALLOW_CIDRS). */
   outboundAllowCidrs: readonly string[];
   /** Delays between webhook delivery attempts, in seconds (KYRO_WEBHOOK_RETRY_SCHEDULE). */
@@ -76,8 +81,9 @@ export interface AppDeps {
     apiKey: Buffer;
     widgetSession: Buffer;
     throttleKey: Buffer;
+    userToken: Buffer;
   };
-  limiters: { loginPerAccount: Limiter; loginPerIp: Limiter };
+  limiters: AuthLimiters;
   /** Per-request limits, daily quotas and usage counting. */
   requestLimits: RequestLimits;
   apiKeys: ApiKeyVerifier;
@@ -91,6 +97,22 @@ export interface AppDeps {
   settings: Settings;
   /** Releases timers and extra connections and writes what is pending; call before closing Redis and the database. */
   dispose(): Promise<void>;
+}
+
+/** Throttles of the sign-in and account-mail procedures; the numbers are in `createAuthLimiters`. */
+export interface AuthLimiters {
+  /** Failed sign-ins of one account from one IP: strict, so guessing from one place stops quickly. */
+  loginPerAccountIp: Limiter;
+  /** Failed sign-ins from one IP, whichever accounts they target (password spraying). */
+  loginPerIp: Limiter;
+  /** Failed sign-ins of one account from anywhere: soft, so others cannot lock the owner out. */
+  loginPerAccount: Limiter;
+  /** Wrong current passwords given to changePassword, per account. */
+  passwordCheckPerAccount: Limiter;
+  /** Calls that mail an address (signup, resendVerification, requestPasswordReset), per IP. */
+  accountMailPerIp: Limiter;
+  /** Mails to one address from those calls; beyond it the call still answers the same but sends nothing. */
+  accountMailPerAddress: Limiter;
 }
 
 export interface BuildDepsOptions {
@@ -110,6 +132,8 @@ export const DEFAULT_SETTINGS: Settings = {
   accessTokenTtlSeconds: 15 * 60,
   refreshTokenTtlDays: 30,
   invitationTtlHours: 72,
+  emailVerificationTtlHours: 24,
+  passwordResetTtlMinutes: 60,
   outboundAllowCidrs: [],
   // Like Svix: immediately, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (the first attempt is immediate).
   webhookRetryScheduleSeconds: [5, 300, 1_800, 7_200, 18_000, 36_000, 36_000],
@@ -125,6 +149,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     apiKey: deriveKey(options.secret, "api-key"),
     widgetSession: deriveKey(options.secret, "widget-session"),
     throttleKey: deriveKey(options.secret, "throttle-key"),
+    userToken: deriveKey(options.secret, "user-token"),
   };
   const apiKeys = createApiKeyVerifier({
     db: options.db,
@@ -156,17 +181,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
       settings.accessTokenTtlSeconds,
     ),
     hmacKeys,
-    limiters: {
-      // Failed logins only: 10 per account per 15 minutes, 100 per IP per 15 minutes; then blocked 15 minutes.
-      loginPerAccount: createLimiter(
-        { keyPrefix: `${prefix}:login:account`, points: 10, durationSeconds: 900, blockSeconds: 900 },
-        options.redis,
-      ),
-      loginPerIp: createLimiter(
-        { keyPrefix: `${prefix}:login:ip`, points: 100, durationSeconds: 900, blockSeconds: 900 },
-        options.redis,
-      ),
-    },
+    limiters: createAuthLimiters(prefix, options.redis),
     apiKeys,
     liveWidgets,
     requestLimits,
@@ -185,5 +200,25 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
       liveWidgets.dispose();
       await Promise.all([apiKeys.dispose(), requestLimits.dispose(), outbound.close()]);
     },
+  };
+}
+
+const MINUTE = 60;
+const HOUR = 3_600;
+
+/**
+ * OWASP-style sign-in throttling: per (account, IP) strict, per IP for spraying, per account soft. Only
+ * failures count, so a user who signs in normally never meets them; docs/auth.md lists the numbers.
+ */
+function createAuthLimiters(prefix: string, redis: Redis | undefined): AuthLimiters {
+  const limiter = (name: string, points: number, durationSeconds: number, blockSeconds?: number) =>
+    createLimiter({ keyPrefix: `${prefix}:${name}`, points, durationSeconds, blockSeconds }, redis);
+  return {
+    loginPerAccountIp: limiter("login:account-ip", 10, 15 * MINUTE, 15 * MINUTE),
+    loginPerIp: limiter("login:ip", 100, 15 * MINUTE, 15 * MINUTE),
+    loginPerAccount: limiter("login:account", 100, HOUR),
+    passwordCheckPerAccount: limiter("password-check:account", 10, 15 * MINUTE, 15 * MINUTE),
+    accountMailPerIp: limiter("account-mail:ip", 20, HOUR),
+    accountMailPerAddress: limiter("account-mail:address", 5, HOUR),
   };
 }

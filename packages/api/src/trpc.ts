@@ -108,7 +108,8 @@ export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
 });
 
 /**
- * A platform operator: a signed-in user whose email is in KYRO_PLATFORM_ADMINS (compared without case).
+ * A platform operator: a signed-in user whose email is in KYRO_PLATFORM_ADMINS (compared normalized) and
+ * whose address is verified — an address string alone proves nothing, since anyone can sign up with it.
  * Everyone else, API keys included, gets NOT_FOUND: the operator surface is not advertised.
  */
 export const platformAdminProcedure = t.procedure
@@ -117,13 +118,16 @@ export const platformAdminProcedure = t.procedure
     const caller = await authenticate(ctx);
     const { principal, deps } = caller;
     await deps.requestLimits.checkRequest(ctx.trace, ctx.request, { principal });
-    if (principal.kind !== "user") throw notFound("Procedure");
-    const email = principal.email.toLowerCase();
-    if (!deps.settings.platformAdmins.some((admin) => admin.toLowerCase() === email)) {
-      throw notFound("Procedure");
-    }
+    if (principal.kind !== "user" || !isPlatformOperator(deps, principal)) throw notFound("Procedure");
     return await next({ ctx: { deps: caller.deps, audit: caller.audit, principal } });
   });
+
+/** Both sides normalized as the auth domain stores emails (trimmed, lower-cased). */
+function isPlatformOperator(deps: AppDeps, principal: { email: string; emailVerified: boolean }): boolean {
+  if (!principal.emailVerified) return false;
+  const email = principal.email.trim().toLowerCase();
+  return deps.settings.platformAdmins.some((admin) => admin.trim().toLowerCase() === email);
+}
 
 /** Authenticated but not yet counted: the org procedures count the request once they know the org. */
 const verifiedProcedure = t.procedure.use(

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { auditEvents } from "@kyro/db";
 import { TRPCError } from "@trpc/server";
 import { and, asc, eq } from "drizzle-orm";
-import type { UserMeResult } from "../src/domains/auth/schemas";
+import type { SessionResult, UserMeResult } from "../src/domains/auth/schemas";
 import { describeError, type ErrorCode } from "../src/errors";
 import type { Caller, TestApp } from "./harness";
 
@@ -59,4 +59,39 @@ export async function userMe(caller: Caller): Promise<UserMeResult> {
   const me = await caller.auth.me();
   if (me.kind !== "user") throw new Error(`expected a user principal, got ${me.kind}`);
   return me;
+}
+
+export type MailedPage = "verify-email" | "reset-password";
+
+/** The token of the newest `page` link mailed to `email` (the harness's recording mailer). */
+export function mailedToken(app: TestApp, email: string, page: MailedPage): string {
+  const link = new RegExp(`/console/${page}\\?token=([^\\s]+)`);
+  for (const message of [...app.mailer.sent].reverse()) {
+    if (message.to !== email) continue;
+    const token = link.exec(message.text)?.[1];
+    if (token) return decodeURIComponent(token);
+  }
+  throw new Error(`no ${page} link was mailed to ${email}`);
+}
+
+let signupIp = 0;
+
+/** A fresh address (in 100.64.0.0/10, which no other test uses) per call: sign-ups count per IP. */
+export function nextSignupIp(): string {
+  signupIp += 1;
+  return `100.${64 + ((signupIp >> 16) & 63)}.${(signupIp >> 8) & 255}.${signupIp & 255}`;
+}
+
+/** Signs up and follows the mailed verification link, as a new user does: returns that session. */
+export async function signUpVerified(
+  app: TestApp,
+  input: { email?: string; password?: string; name?: string } = {},
+): Promise<SessionResult> {
+  const email = input.email ?? uniqueEmail();
+  const ip = nextSignupIp();
+  const answer = await app
+    .caller(null, { ip })
+    .auth.signup({ email, password: input.password ?? STRONG_PASSWORD, name: input.name });
+  const token = mailedToken(app, answer.email, "verify-email");
+  return app.caller(null, { ip }).auth.verifyEmail({ token });
 }

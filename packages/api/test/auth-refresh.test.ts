@@ -2,7 +2,7 @@ import { refreshTokenFamilies, refreshTokens } from "@kyro/db";
 import { hmacSha256 } from "@kyro/platform";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditRows, failureOf, STRONG_PASSWORD, uniqueEmail, userMe } from "./auth-helpers";
+import { auditRows, failureOf, signUpVerified, uniqueEmail, userMe } from "./auth-helpers";
 import { createTestApp, type TestApp } from "./harness";
 
 let app: TestApp;
@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 
 function signup() {
-  return app.caller().auth.signup({ email: uniqueEmail("refresh"), password: STRONG_PASSWORD });
+  return signUpVerified(app, { email: uniqueEmail("refresh") });
 }
 
 function refresh(refreshToken: string) {

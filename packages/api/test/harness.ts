@@ -96,8 +96,13 @@ export interface TestApp {
   ): Caller;
   /** An org with one user of each role. */
   seedOrg(name?: string): Promise<SeededOrg>;
-  /** A user with a live session (and optionally a membership). */
-  seedUser(options?: { email?: string; orgId?: string; role?: Role }): Promise<SeededUser>;
+  /** A user with a live session (and optionally a membership); verified unless `verified: false`. */
+  seedUser(options?: {
+    email?: string;
+    orgId?: string;
+    role?: Role;
+    verified?: boolean;
+  }): Promise<SeededUser>;
   /** An API key of the org, written straight to the database (no audit event, no creator). */
   seedApiKey(orgId: string, seed: ApiKeySeed): Promise<SeededApiKey>;
   /** A second process sharing this app's database and Redis, for cross-process cache tests. */
@@ -188,7 +193,7 @@ export async function createTestApp(
         email,
         name: email.split("@")[0] ?? "",
         passwordHash: await passwordHash,
-        emailVerifiedAt: new Date(),
+        emailVerifiedAt: seed.verified === false ? null : new Date(),
       })
       .returning({ id: users.id });
     if (!user) throw new Error("seed user failed");

@@ -1,3 +1,6 @@
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/logger";
 import { createMailer } from "../src/mailer";
@@ -66,16 +69,58 @@ describe("createMailer over SMTP", () => {
 });
 
 describe("createMailer without SMTP_URL", () => {
-  it("logs the message instead of sending it", async () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "kyro-mail-"));
+  });
+  afterAll(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  it("writes each message as an .eml file and logs only its recipient, subject and file", async () => {
+    const mailDir = join(root, "data", "mail");
     const lines: string[] = [];
     const logger = createLogger({
       level: "info",
       destination: { write: (line: string) => lines.push(line) },
     });
-    const mailer = createMailer({ from: "no-reply@kyro.test", logger });
-    await mailer.send({ to: "dev@example.test", subject: "Local", text: "Only in the log" });
-    const entry = JSON.parse(lines[0] ?? "{}");
-    expect(entry.mail).toEqual({ to: "dev@example.test", subject: "Local", text: "Only in the log" });
-    expect(entry.msg).toMatch(/not sent/);
+    const mailer = createMailer({ from: "Kyro <no-reply@kyro.test>", logger, mailDir });
+    const link = `https://console.kyro.test/console/verify-email?token=kyro_ev_${"b".repeat(43)}`;
+    try {
+      await mailer.send({ to: "dev@example.test", subject: "Local", text: `Confirm your address:\n${link}` });
+      await mailer.send({ to: "other@example.test", subject: "Second", text: "Another one" });
+    } finally {
+      mailer.close();
+    }
+
+    const files = (await readdir(mailDir)).sort();
+    expect(files).toHaveLength(2);
+    for (const file of files) expect(file).toMatch(/\.eml$/);
+    const raw = await readFile(join(mailDir, files[0] ?? ""), "utf8");
+    expect(header(raw, "From")).toBe("Kyro <no-reply@kyro.test>");
+    expect(header(raw, "To")).toBe("dev@example.test");
+    expect(header(raw, "Subject")).toBe("Local");
+    expect(body(raw).replace(/\r\n/g, "\n").trim()).toBe(`Confirm your address:\n${link}`);
+    expect(header(await readFile(join(mailDir, files[1] ?? ""), "utf8"), "To")).toBe("other@example.test");
+    // Only the server's user may read the files: they hold live tokens.
+    expect((await stat(mailDir)).mode & 0o077).toBe(0);
+    expect((await stat(join(mailDir, files[0] ?? ""))).mode & 0o077).toBe(0);
+
+    const entries = lines.map((line) => JSON.parse(line) as { msg: string; mail?: unknown });
+    expect(entries).toHaveLength(2);
+    expect(entries[0]?.mail).toEqual({
+      to: "dev@example.test",
+      subject: "Local",
+      file: join(mailDir, files[0] ?? ""),
+    });
+    expect(entries[0]?.msg).toMatch(/not sent/);
+    expect(lines.join("\n")).not.toContain("kyro_ev_");
+    expect(lines.join("\n")).not.toContain("Confirm your address");
+  });
+
+  it("refuses to start with neither an SMTP URL nor a mail directory", () => {
+    expect(() =>
+      createMailer({ from: "no-reply@kyro.test", logger: createLogger({ level: "silent" }) }),
+    ).toThrow(/smtpUrl or mailDir/);
   });
 });

@@ -14,7 +14,7 @@ export type KyroClient = TRPCClient<AppRouter>;
 /** What a failed call rejects with; `error.data.code` is the Kyro error code (e.g. `"NOT_FOUND"`). */
 export type KyroClientError = TRPCClientError<AppRouter>;
 
-/** A session's token pair, as `auth.signup`, `auth.login` and `auth.refresh` return it. */
+/** A session's token pair, as `auth.verifyEmail`, `auth.login` and `auth.refresh` return it. */
 export type KyroTokens = Pick<
   KyroOutputs["auth"]["refresh"],
   "accessToken" | "refreshToken" | "accessTokenExpiresAt"
@@ -41,9 +41,10 @@ export interface KyroApiKeyOptions extends KyroClientBaseOptions {
 }
 
 /**
- * A user session. Without an access token the client is anonymous (enough for `auth.signup` and
- * `auth.login`). With a refresh token, a call that fails with UNAUTHORIZED renews the pair once and is
- * retried once; `onTokens` receives every new pair so it can be persisted.
+ * A user session. Without an access token the client is anonymous (enough for `auth.signup`,
+ * `auth.verifyEmail`, `auth.login` and the password reset). With a refresh token, a call that fails
+ * with UNAUTHORIZED renews the pair once and is retried once; `onTokens` receives every new pair so it
+ * can be persisted.
  */
 export interface KyroSessionOptions extends KyroClientBaseOptions {
   apiKey?: never;

@@ -206,22 +206,33 @@ describe("@kyro/sdk package", () => {
   it("runs the compiled consumer against a live server", async () => {
     const compiled = await compilations.emitted;
     expect(compiled.stdout + compiled.stderr).toBe("");
+    const { email } = await server.app.caller().auth.signup({
+      email: `consumer-verified-${Date.now()}@example.test`,
+      password: "a long and unusual passphrase",
+    });
+    const mail = server.app.mailer.sent.find((message) => message.to === email);
+    const verificationToken = decodeURIComponent(
+      /verify-email\?token=(\S+)/.exec(mail?.text ?? "")?.[1] ?? "",
+    );
     const result = await runOk(
       process.execPath,
       [join(project, "out/consumer.js")],
       project,
-      childEnv({ KYRO_URL: server.url }),
+      childEnv({ KYRO_URL: server.url, KYRO_VERIFICATION_TOKEN: verificationToken }),
     );
     const output = JSON.parse(result.stdout.trim()) as {
       email: string;
-      signupEmail: string;
+      verificationRequired: boolean;
+      sessionEmail: string;
       orgs: { id: string; name: string; role: string }[];
       orgId: string;
       auditActions: string[];
       datesRevived: boolean;
       unknownOrgError: string;
     };
-    expect(output.email).toBe(output.signupEmail);
+    expect(output.verificationRequired).toBe(true);
+    expect(output.email).toBe(email);
+    expect(output.sessionEmail).toBe(email);
     expect(output.orgs).toEqual([{ id: output.orgId, name: "Consumer Org", role: "owner" }]);
     expect(output.auditActions).toContain("org.created");
     expect(output.datesRevived).toBe(true);
@@ -230,5 +241,6 @@ describe("@kyro/sdk package", () => {
     const trpcRoutes = server.logs.filter((line) => line.msg === "request").map((line) => line.route);
     expect(trpcRoutes).toContain("/trpc/batch");
     expect(trpcRoutes).toContain("/trpc/auth.signup");
+    expect(trpcRoutes).toContain("/trpc/auth.verifyEmail");
   });
 });

@@ -12,6 +12,9 @@ declare const process: { env: Record<string, string | undefined> };
 
 const baseUrl = process.env.KYRO_URL;
 if (!baseUrl) throw new Error("KYRO_URL is not set");
+// The test signs up a user and hands over the token of the verification link it was mailed.
+const verificationToken = process.env.KYRO_VERIFICATION_TOKEN;
+if (!verificationToken) throw new Error("KYRO_VERIFICATION_TOKEN is not set");
 
 const anonymous: KyroClient = createKyroClient({ baseUrl });
 const signup: KyroOutputs["auth"]["signup"] = await anonymous.auth.signup.mutate({
@@ -19,11 +22,13 @@ const signup: KyroOutputs["auth"]["signup"] = await anonymous.auth.signup.mutate
   password: "a long and unusual passphrase",
   name: "Consumer",
 });
+const verifyInput: KyroInputs["auth"]["verifyEmail"] = { token: verificationToken };
+const session: KyroOutputs["auth"]["verifyEmail"] = await anonymous.auth.verifyEmail.mutate(verifyInput);
 
 const client = createKyroClient({
   baseUrl,
-  accessToken: signup.accessToken,
-  refreshToken: signup.refreshToken,
+  accessToken: session.accessToken,
+  refreshToken: session.refreshToken,
   headers: { "user-agent": "kyro-sdk-consumer" },
 });
 const createInput: KyroInputs["orgs"]["create"] = { name: "Consumer Org" };
@@ -38,7 +43,7 @@ const [caller, audit] = await Promise.all([
 if (caller.kind !== "user") throw new Error(`expected a user, got ${caller.kind}`);
 const me: Extract<KyroOutputs["auth"]["me"], { kind: "user" }> = caller;
 const createdAt: Date = me.user.createdAt;
-const tokenExpiry: Date = signup.accessTokenExpiresAt;
+const tokenExpiry: Date = session.accessTokenExpiresAt;
 
 let unknownOrgError: string | undefined;
 try {
@@ -50,7 +55,8 @@ try {
 console.log(
   JSON.stringify({
     email: me.user.email,
-    signupEmail: signup.user.email,
+    verificationRequired: signup.verificationRequired,
+    sessionEmail: session.user.email,
     orgs: me.orgs.map((membership) => ({ id: membership.id, name: membership.name, role: membership.role })),
     orgId: org.id,
     auditActions: audit.items.map((event) => event.action),

@@ -16,8 +16,8 @@ import type {
   SwitchOrgResult,
   UserMeResult,
 } from "./schemas";
-import { accountThrottleKey, throttled } from "./service";
 import { issueTokens, retireRefreshTokens, revokeSession, revokeUserSessions } from "./sessions";
+import { accountThrottleKey, throttled } from "./throttles";
 
 export interface UserAuthContext {
   deps: AppDeps;
@@ -115,16 +115,18 @@ export async function logout(ctx: UserAuthContext, input: LogoutInput): Promise<
 }
 
 /**
- * Wrong current passwords count against the same per-account limit as failed logins, so a stolen
- * access token cannot be used to guess the password. Other sessions are revoked because a password
- * change is how a user evicts someone who knew the old one; the current session keeps working.
+ * Wrong current passwords count against a strict per-account limit of their own, so a stolen access token
+ * cannot be used to guess the password, and against the soft per-account sign-in limit, as the guesses
+ * they are; they never touch the limits that would stop the owner signing in elsewhere. Other sessions
+ * are revoked because a password change is how a user evicts someone who knew the old one; the current
+ * session keeps working.
  */
 export async function changePassword(
   ctx: UserAuthContext,
   input: ChangePasswordInput,
 ): Promise<{ ok: true }> {
   const { deps, principal } = ctx;
-  const limiter = deps.limiters.loginPerAccount;
+  const { passwordCheckPerAccount, loginPerAccount } = deps.limiters;
   const [user] = await deps.db
     .select({ email: users.email, passwordHash: users.passwordHash })
     .from(users)
@@ -132,13 +134,16 @@ export async function changePassword(
     .limit(1);
   if (!user) throw unauthorized(SESSION_ENDED);
   const accountKey = accountThrottleKey(deps, user.email);
-  const state = await limiter.peek(accountKey);
-  if (!state.allowed) throw throttled(state);
+  const states = await Promise.all([
+    passwordCheckPerAccount.peek(accountKey),
+    loginPerAccount.peek(accountKey),
+  ]);
+  if (states.some((state) => !state.allowed)) throw throttled(...states);
   if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
-    await limiter.consume(accountKey);
+    await Promise.all([passwordCheckPerAccount.consume(accountKey), loginPerAccount.consume(accountKey)]);
     throw new AppError("BAD_REQUEST", "Current password is incorrect", { field: "currentPassword" });
   }
-  await limiter.reset(accountKey);
+  await passwordCheckPerAccount.reset(accountKey);
   assertPasswordPolicy(input.newPassword, user.email);
   const passwordHash = await hashPassword(input.newPassword);
 

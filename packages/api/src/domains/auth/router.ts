@@ -1,6 +1,8 @@
 import { authedProcedure, orgUserProcedure, principalProcedure, publicProcedure, router } from "../../trpc";
 import { changePassword, logout, me, switchOrg } from "./account-service";
+import { requestPasswordReset, resetPassword } from "./password-reset-service";
 import {
+  accountEmailInput,
   changePasswordInput,
   loginInput,
   logoutInput,
@@ -8,12 +10,16 @@ import {
   meOutput,
   okOutput,
   refreshInput,
+  resetPasswordInput,
   sessionOutput,
   signupInput,
+  signupOutput,
   switchOrgOutput,
   tokensOutput,
+  verifyEmailInput,
 } from "./schemas";
-import { login, refresh, signup } from "./service";
+import { login, refresh } from "./service";
+import { resendVerification, signup, verifyEmail } from "./signup-service";
 
 const publicAuth = publicProcedure.meta({ requires: "public" });
 const signedIn = authedProcedure.meta({ requires: "authenticated" });
@@ -21,8 +27,24 @@ const signedIn = authedProcedure.meta({ requires: "authenticated" });
 export const authRouter = router({
   signup: publicAuth
     .input(signupInput)
-    .output(sessionOutput)
+    .output(signupOutput)
     .mutation(({ ctx, input }) => signup(ctx, input)),
+  verifyEmail: publicAuth
+    .input(verifyEmailInput)
+    .output(sessionOutput)
+    .mutation(({ ctx, input }) => verifyEmail(ctx, input)),
+  resendVerification: publicAuth
+    .input(accountEmailInput)
+    .output(okOutput)
+    .mutation(({ ctx, input }) => resendVerification(ctx, input)),
+  requestPasswordReset: publicAuth
+    .input(accountEmailInput)
+    .output(okOutput)
+    .mutation(({ ctx, input }) => requestPasswordReset(ctx, input)),
+  resetPassword: publicAuth
+    .input(resetPasswordInput)
+    .output(okOutput)
+    .mutation(({ ctx, input }) => resetPassword(ctx, input)),
   login: publicAuth
     .input(loginInput)
     .output(sessionOutput)

@@ -15,10 +15,25 @@ export const signupInput = z.object({
   name: z.string().trim().max(200).optional(),
 });
 
+/** Not validated as an address: a malformed one must get exactly the answer an unknown one gets. */
+const presentedEmailSchema = z.string().trim().toLowerCase().min(1).max(254);
+
 export const loginInput = z.object({
-  // Not validated as an address: a malformed one must fail exactly like an unknown one.
-  email: z.string().trim().toLowerCase().min(1).max(254),
+  email: presentedEmailSchema,
   password: presentedPasswordSchema,
+});
+
+/** A token from a mailed link (verification or password reset). */
+const linkTokenSchema = z.string().min(1).max(200);
+
+export const verifyEmailInput = z.object({ token: linkTokenSchema });
+
+/** resendVerification and requestPasswordReset: answered the same whether the address has an account. */
+export const accountEmailInput = z.object({ email: emailSchema });
+
+export const resetPasswordInput = z.object({
+  token: linkTokenSchema,
+  newPassword: newPasswordSchema,
 });
 
 export const refreshInput = z.object({ refreshToken: z.string().min(1).max(200) });
@@ -46,6 +61,11 @@ export const sessionOutput = z
     user: z.object({ id: z.uuid(), email: z.string(), name: z.string() }),
   })
   .meta({ id: "AuthSession" });
+
+/** The same for a new address and a registered one, so sign-up cannot tell which addresses have accounts. */
+export const signupOutput = z
+  .object({ verificationRequired: z.literal(true), email: z.string() })
+  .meta({ id: "AuthSignupResult" });
 
 export const switchOrgOutput = z
   .object({ ...tokenFields, activeOrgId: z.uuid() })
@@ -79,7 +99,11 @@ const apiKeyMeOutput = z
 export const meOutput = z.discriminatedUnion("kind", [userMeOutput, apiKeyMeOutput]).meta({ id: "AuthMe" });
 
 export type SignupInput = z.infer<typeof signupInput>;
+export type SignupResult = z.infer<typeof signupOutput>;
 export type LoginInput = z.infer<typeof loginInput>;
+export type VerifyEmailInput = z.infer<typeof verifyEmailInput>;
+export type AccountEmailInput = z.infer<typeof accountEmailInput>;
+export type ResetPasswordInput = z.infer<typeof resetPasswordInput>;
 export type RefreshInput = z.infer<typeof refreshInput>;
 export type LogoutInput = z.infer<typeof logoutInput>;
 export type ChangePasswordInput = z.infer<typeof changePasswordInput>;

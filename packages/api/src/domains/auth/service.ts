@@ -1,99 +1,65 @@
 import { refreshTokenFamilies, refreshTokens, type Transaction, users } from "@kyro/db";
-import { burnPasswordCheck, hashPassword, hmacSha256, type LimitState, verifyPassword } from "@kyro/platform";
+import { burnPasswordCheck, verifyPassword } from "@kyro/platform";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { type AuditScope, recordAudit } from "../../audit-log";
 import type { RequestInfo } from "../../context";
 import type { AppDeps } from "../../deps";
 import { AppError } from "../../errors";
-import { assertPasswordPolicy } from "./password-policy";
-import type { LoginInput, RefreshInput, SessionResult, SignupInput, TokensResult } from "./schemas";
+import type { LoginInput, RefreshInput, SessionResult, TokensResult } from "./schemas";
 import { hashRefreshToken, issueTokens, openSession, revokeSession } from "./sessions";
+import { loginThrottle } from "./throttles";
 
 export interface PublicAuthContext {
   deps: AppDeps;
   request: RequestInfo;
 }
 
-const INVALID_CREDENTIALS = "Invalid email or password";
+/**
+ * One message for every refused sign-in, an unconfirmed account included. A distinct answer for those
+ * would undo sign-up's neutrality: sign up with an address, then sign in with the password just chosen —
+ * "unconfirmed" would mean the address was free, "invalid" that it had an account.
+ */
+export const INVALID_CREDENTIALS =
+  "Invalid email or password (new accounts must confirm their email address first)";
 const INVALID_REFRESH_TOKEN = "Invalid or expired refresh token";
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-/**
- * The per-account throttle's key: an HMAC of the email, so Redis (and its dumps) never hold a list of
- * the addresses people tried to sign in with.
- */
-export function accountThrottleKey(deps: AppDeps, email: string): string {
-  return hmacSha256(deps.hmacKeys.throttleKey, email);
-}
-
-export function throttled(...states: LimitState[]): AppError {
-  const retryAfterSeconds = Math.max(1, ...states.map((state) => state.retryAfterSeconds));
-  return new AppError("TOO_MANY_REQUESTS", "Too many failed attempts; try again later", {
-    retryAfterSeconds,
-  });
-}
-
-function userScope(request: RequestInfo, user: { id: string; email: string }): AuditScope {
+export function userScope(request: RequestInfo, user: { id: string; email: string }): AuditScope {
   return { actor: { type: "user", id: user.id, label: user.email }, request };
 }
 
-export async function signup(ctx: PublicAuthContext, input: SignupInput): Promise<SessionResult> {
-  const { deps, request } = ctx;
-  const email = normalizeEmail(input.email);
-  assertPasswordPolicy(input.password, email);
-  const passwordHash = await hashPassword(input.password);
-  return deps.db.transaction(async (tx) => {
-    const [user] = await tx
-      .insert(users)
-      .values({ email, name: input.name ?? "", passwordHash })
-      .onConflictDoNothing({ target: users.email })
-      .returning({ id: users.id, email: users.email, name: users.name });
-    if (!user) throw new AppError("CONFLICT", "An account with this email already exists");
-    const sessionId = await openSession(tx, deps, user.id, request);
-    const tokens = await issueTokens(tx, deps, { userId: user.id, sessionId, activeOrgId: null });
-    await recordAudit(tx, userScope(request, user), {
-      orgId: null,
-      action: "user.signed_up",
-      resourceType: "user",
-      resourceId: user.id,
-      after: { email: user.email, name: user.name, sessionId },
-    });
-    return { ...tokens, user };
-  });
-}
-
 /**
- * Unknown emails and wrong passwords take the same path, cost the same argon2 work and give the
- * same error. Only failures count against the per-account and per-IP limits; a success clears the
- * account's count so a user who mistypes now and then is never locked out.
+ * Unknown emails, wrong passwords and unconfirmed accounts take the same path, cost the same argon2 work
+ * and give the same error. Only failures count against the throttles (see throttles.ts).
  */
 export async function login(ctx: PublicAuthContext, input: LoginInput): Promise<SessionResult> {
   const { deps, request } = ctx;
-  const { loginPerAccount, loginPerIp } = deps.limiters;
   const email = normalizeEmail(input.email);
-  const accountKey = accountThrottleKey(deps, email);
-  const [accountState, ipState] = await Promise.all([
-    loginPerAccount.peek(accountKey),
-    loginPerIp.peek(request.ip),
-  ]);
-  if (!accountState.allowed || !ipState.allowed) throw throttled(accountState, ipState);
+  const throttle = loginThrottle(deps, email, request);
+  await throttle.assertAllowed();
 
   const [user] = await deps.db
-    .select({ id: users.id, email: users.email, name: users.name, passwordHash: users.passwordHash })
+    .select({
+      id: users.id,
+      email: users.email,
+      name: users.name,
+      passwordHash: users.passwordHash,
+      emailVerifiedAt: users.emailVerifiedAt,
+    })
     .from(users)
     .where(eq(users.email, email))
     .limit(1);
   const valid = user
     ? await verifyPassword(user.passwordHash, input.password)
     : await burnPasswordCheck(input.password);
-  if (!user || !valid) {
-    await Promise.all([loginPerAccount.consume(accountKey), loginPerIp.consume(request.ip)]);
+  if (!user || !valid || !user.emailVerifiedAt) {
+    await throttle.recordFailure();
     throw new AppError("UNAUTHORIZED", INVALID_CREDENTIALS);
   }
-  await loginPerAccount.reset(accountKey);
+  await throttle.recordSuccess();
 
   return deps.db.transaction(async (tx) => {
     const sessionId = await openSession(tx, deps, user.id, request);

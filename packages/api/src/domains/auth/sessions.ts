@@ -6,7 +6,7 @@ import type { AppDeps } from "../../deps";
 
 const REFRESH_TOKEN_PREFIX = "kyro_rt_";
 
-export type RevokeReason = "logout" | "logout_all" | "password_changed" | "reuse_detected";
+export type RevokeReason = "logout" | "logout_all" | "password_changed" | "password_reset" | "reuse_detected";
 
 export interface IssuedTokens {
   accessToken: string;

@@ -144,6 +144,10 @@ export async function acceptInvitation(
   input: AcceptInviteInput,
 ): Promise<AcceptInviteOutput> {
   const { deps, principal } = ctx;
+  // Membership follows the address the invitation went to, so that address must be proven first.
+  if (!principal.emailVerified) {
+    throw forbidden("Confirm your email address before accepting invitations");
+  }
   const tokenHash = hmacSha256(deps.hmacKeys.invitation, input.token);
   return deps.db.transaction(async (tx) => {
     const [invitation] = await tx
