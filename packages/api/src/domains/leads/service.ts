@@ -2,12 +2,14 @@ import { conversations, type Executor, leads } from "@kyro/db";
 import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import { type AuditScope, recordAudit } from "../../audit-log";
 import type { Principal } from "../../authenticate";
+import type { RequestInfo } from "../../context";
 import type { AppDeps } from "../../deps";
 import { notFound } from "../../errors";
 import { emitEvent } from "../../events/emit";
 import { decodeCursor, pageOf } from "../../pagination";
 import type { OrgScope } from "../../trpc";
 import { csvRecord } from "../audit/csv";
+import { pagedExport } from "../audit/export-stream";
 import { assertOrgBot, restrictedBotOf } from "../conversations/bot-config";
 import type {
   CreateLeadInput,
@@ -215,28 +217,21 @@ function csvLine(lead: LeadOutput): string {
 
 /**
  * Streams every matching lead, newest first, as CSV (cells that look like formulas get a leading
- * apostrophe) or as one JSON array sent in pieces — one chunk per page, like the audit export.
+ * apostrophe) or as one JSON array sent in pieces — one chunk per page, like the audit export. The bot
+ * check and the first page run before anything is sent (see `pagedExport`).
  */
 export async function* exportLeads(
-  ctx: LeadsContext,
+  ctx: LeadsContext & { request: Pick<RequestInfo, "requestId"> },
   input: ExportLeadsInput,
 ): AsyncGenerator<string, void, undefined> {
   const { format, ...filters } = input;
   if (filters.botId) await assertOrgBot(ctx.deps.db, ctx.principal, ctx.org.orgId, filters.botId);
-  yield format === "csv" ? csvRecord(CSV_COLUMNS) : "[";
-  let beforeId: string | null = null;
-  for (;;) {
-    const page = await selectPage(ctx, filters, beforeId, LEAD_EXPORT_PAGE_SIZE);
-    const last = page.at(-1);
-    if (!last) break;
-    if (format === "csv") {
-      yield page.map(csvLine).join("");
-    } else {
-      const items = page.map((lead) => JSON.stringify(lead)).join(",");
-      yield beforeId === null ? items : `,${items}`;
-    }
-    if (page.length < LEAD_EXPORT_PAGE_SIZE) break;
-    beforeId = last.id;
-  }
-  if (format === "json") yield "]";
+  yield* pagedExport({
+    format,
+    requestId: ctx.request.requestId,
+    pageSize: LEAD_EXPORT_PAGE_SIZE,
+    page: (last) => selectPage(ctx, filters, last?.id ?? null, LEAD_EXPORT_PAGE_SIZE),
+    csvColumns: CSV_COLUMNS,
+    csvLine,
+  });
 }
