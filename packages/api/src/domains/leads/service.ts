@@ -47,17 +47,36 @@ export interface LeadSubmission extends LeadDetails {
   botId: string;
   conversationId: string | null;
   source: LeadOutput["source"];
+  /** Set for an anonymous widget visitor, whose rights over an existing lead are limited (see `upsertLead`). */
+  visitor?: { endUserId: string | null };
 }
 
 /**
- * One lead per email per bot: the first submission creates it (and emits `lead.created`), later ones
- * update it in place — given name and phone replace the old ones, omitted ones are kept, custom fields
- * merge (new values win) and the latest conversation is remembered. Runs in the caller's transaction.
+ * Whether the submission may change the existing lead's values: members and API callers always may;
+ * a widget visitor only from the conversation the lead is linked to (the session that left it) or as
+ * the same verified end user. SQL over the conflicting row, so the check and the write are one statement.
+ */
+function mayOverwrite(visitor: LeadSubmission["visitor"]): SQL {
+  if (!visitor) return sql`true`;
+  const sameConversation = sql`coalesce(${leads.conversationId} = excluded.conversation_id, false)`;
+  if (visitor.endUserId === null) return sameConversation;
+  return sql`(${sameConversation} or exists (select 1 from ${conversations}
+    where ${conversations.id} = ${leads.conversationId} and ${conversations.endUserId} = ${visitor.endUserId}))`;
+}
+
+/**
+ * One lead per email per bot: the first submission creates it (and emits `lead.created`). A later one
+ * that may overwrite (see `mayOverwrite`) updates it in place — given name and phone replace the old
+ * ones, omitted ones are kept, custom fields merge (new values win) and the latest conversation is
+ * remembered. Any other visitor only fills what the lead lacks — an empty name or phone, custom fields
+ * it does not have — so nobody who merely knows an address can change what another person left.
+ * Runs in the caller's transaction.
  */
 export async function upsertLead(
   tx: Executor,
   submission: LeadSubmission,
 ): Promise<{ lead: LeadOutput; created: boolean }> {
+  const owner = mayOverwrite(submission.visitor);
   const [row] = await tx
     .insert(leads)
     .values({
@@ -73,10 +92,14 @@ export async function upsertLead(
     .onConflictDoUpdate({
       target: [leads.botId, leads.email],
       set: {
-        name: sql`coalesce(excluded.name, ${leads.name})`,
-        phone: sql`coalesce(excluded.phone, ${leads.phone})`,
-        customFields: sql`${leads.customFields} || excluded.custom_fields`,
-        conversationId: sql`coalesce(excluded.conversation_id, ${leads.conversationId})`,
+        name: sql`case when ${owner} then coalesce(excluded.name, ${leads.name})
+          else coalesce(${leads.name}, excluded.name) end`,
+        phone: sql`case when ${owner} then coalesce(excluded.phone, ${leads.phone})
+          else coalesce(${leads.phone}, excluded.phone) end`,
+        customFields: sql`case when ${owner} then ${leads.customFields} || excluded.custom_fields
+          else excluded.custom_fields || ${leads.customFields} end`,
+        conversationId: sql`case when ${owner} then coalesce(excluded.conversation_id, ${leads.conversationId})
+          else ${leads.conversationId} end`,
         updatedAt: new Date(),
       },
     })
