@@ -138,14 +138,15 @@ describe("webhook endpoint custom headers", () => {
       headers: { "X-Tenant": TENANT },
     });
     const target = { orgId: org.id, endpointId: endpoint.id };
+    // Thunks: each call starts only when awaited, so no rejection goes unhandled meanwhile.
     const refusals = [
-      hooks().endpoints.create({ orgId: org.id, url: sink.url, headers: { "X-Api-Key": "••••WXYZ" } }),
-      hooks().endpoints.update({ ...target, headers: { "X-Tenant": "••••", "X-Other": "••••" } }),
-      hooks().endpoints.update({ ...target, headers: { "X-Tenant": "••••ac7e" } }),
-      hooks().endpoints.update({ ...target, headers: { "X-Tenant": "snowman ☃" } }),
-      hooks().endpoints.update({ ...target, headers: { "X-Tenant": "bell \u0007" } }),
+      () => hooks().endpoints.create({ orgId: org.id, url: sink.url, headers: { "X-Api-Key": "••••WXYZ" } }),
+      () => hooks().endpoints.update({ ...target, headers: { "X-Tenant": "••••", "X-Other": "••••" } }),
+      () => hooks().endpoints.update({ ...target, headers: { "X-Tenant": "••••ac7e" } }),
+      () => hooks().endpoints.update({ ...target, headers: { "X-Tenant": "snowman ☃" } }),
+      () => hooks().endpoints.update({ ...target, headers: { "X-Tenant": "bell \u0007" } }),
     ];
-    for (const refusal of refusals) expect((await failureOf(refusal)).code).toBe("BAD_REQUEST");
+    for (const refusal of refusals) expect((await failureOf(refusal())).code).toBe("BAD_REQUEST");
     expect(await storedHeaders(endpoint.id)).toEqual({ "X-Tenant": TENANT });
   });
 });
