@@ -270,7 +270,7 @@ describe("widget lead over HTTP", () => {
         name: "Grace",
         phone: "+1 555 0100",
         source: "widget",
-        conversationId: again.conversationId,
+        conversationId: session.conversationId,
         customFields: { topic: "pricing" },
       }),
     ]);

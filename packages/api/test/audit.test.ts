@@ -500,7 +500,8 @@ describe("audit.export", () => {
 
   it("streams JSON as one array in pieces, with the list's item shape", async () => {
     const chunks = await exportAs(org.admin, { format: "json" });
-    expect(chunks[0]).toBe("[");
+    // The opening bracket travels with the first page: nothing is sent before the first query ran.
+    expect(chunks[0]).toMatch(/^\[\{/);
     expect(chunks.at(-1)).toBe("]");
     const items = JSON.parse(chunks.join("")) as unknown[];
     const listed = await app.caller(org.admin.accessToken).audit.list({ orgId: org.id, limit: 200 });
@@ -522,7 +523,7 @@ describe("audit.export", () => {
     expect(JSON.parse((await exportAs(org.admin, { format: "json", action: "none" })).join(""))).toEqual([]);
   });
 
-  it("walks more than one page of rows, one chunk per page", async () => {
+  it("walks more than one page of rows, one chunk per page (the header with the first)", async () => {
     const big = await app.seedOrg("Audit Export Big");
     const total = EXPORT_PAGE_SIZE * 2 + 37;
     const inserted = await insertEvents(
@@ -536,13 +537,13 @@ describe("audit.export", () => {
       app.caller(big.owner.accessToken).audit.export({ orgId: big.id, format }).then(collect);
 
     const csvChunks = await call("csv");
-    expect(csvChunks).toHaveLength(1 + 3);
+    expect(csvChunks).toHaveLength(3);
     const rows = parseCsv(csvChunks.join("")).slice(1);
     expect(rows.map((row) => row[0])).toEqual(newestFirst(inserted));
     expect(new Set(rows.map((row) => row[5]))).toEqual(new Set(["ok", "'=bad"]));
 
     const jsonChunks = await call("json");
-    expect(jsonChunks).toHaveLength(1 + 3 + 1);
+    expect(jsonChunks).toHaveLength(3 + 1);
     const items = JSON.parse(jsonChunks.join("")) as { id: string }[];
     expect(items.map((item) => item.id)).toEqual(newestFirst(inserted));
   });
@@ -554,7 +555,7 @@ describe("audit.export", () => {
       ).rejects.toMatchObject({ code: "FORBIDDEN" });
     }
     for (const user of [org.admin, org.owner]) {
-      expect((await exportAs(user, { format: "csv" })).length).toBeGreaterThan(1);
+      expect(parseCsv((await exportAs(user, { format: "csv" })).join("")).length).toBeGreaterThan(1);
     }
   });
 

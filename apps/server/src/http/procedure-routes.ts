@@ -1,6 +1,4 @@
 import type { ServerResponse } from "node:http";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import {
   API_KEY_PREFIX,
   AppError,
@@ -107,14 +105,12 @@ function isTextStream(value: unknown): value is AsyncIterable<string> {
   );
 }
 
-/** Hands out the chunk already read, then the rest; returning early (client gone) closes the source. */
-async function* continueFrom(first: string, rest: AsyncIterator<string>): AsyncGenerator<string> {
-  try {
-    yield first;
-    for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
-  } finally {
-    await rest.return?.();
-  }
+/**
+ * Writes a chunk and resolves once it is handed to the socket: false when the client has gone. One
+ * chunk in flight is the backpressure, and it makes sure a failure marker is sent before a cut.
+ */
+function written(res: ServerResponse, chunk: string): Promise<boolean> {
+  return new Promise((resolve) => res.write(chunk, (error) => resolve(!error && !res.destroyed)));
 }
 
 /** `audit-events-20250102T030405Z.csv`; only safe characters reach the header. */
@@ -127,9 +123,11 @@ function attachmentName(prefix: string, format: string, at = new Date()): string
 }
 
 /**
- * Streams the file with backpressure. Until the first chunk arrives nothing is sent, so failures that
- * happen up to then (authorization, validation, the first query) still answer with the error envelope;
- * a failure after that can only cut the stream short.
+ * Streams the file with backpressure. Nothing is sent until the first chunk arrives, and the exports
+ * query and format their first page before yielding it, so failures up to then (authorization,
+ * validation, the first query) still answer with the error envelope. A later failure arrives after the
+ * exporter wrote its failure marker: it is rethrown, and the server then destroys the connection
+ * without the final chunk, so HTTP clients see a cut transfer rather than a complete file.
  */
 async function sendStream(
   res: ServerResponse,
@@ -141,7 +139,7 @@ async function sendStream(
 ): Promise<void> {
   if (!isTextStream(output)) throw new Error("A streaming REST procedure must resolve to an AsyncIterable");
   const iterator = output[Symbol.asyncIterator]();
-  const first = await iterator.next();
+  let next = await iterator.next();
   res.writeHead(status, [
     "Content-Type",
     stream.contentTypes[format] ?? "application/octet-stream",
@@ -149,15 +147,16 @@ async function sendStream(
     `attachment; filename="${attachmentName(stream.filenamePrefix, format)}"`,
     ...limitHeaders,
   ]);
-  if (first.done) {
-    res.end();
-    return;
-  }
   try {
-    await pipeline(Readable.from(continueFrom(first.value, iterator)), res);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ERR_STREAM_PREMATURE_CLOSE") throw error;
+    while (!next.done) {
+      if (!(await written(res, next.value))) return;
+      next = await iterator.next();
+    }
+  } finally {
+    // Left early (client gone, or the source failed): let the source close what it holds.
+    if (!next.done) await iterator.return?.();
   }
+  res.end();
 }
 
 function routeFor(entry: RestProcedure, invoke: Invoke): RestRoute {

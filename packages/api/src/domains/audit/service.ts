@@ -1,9 +1,11 @@
 import { auditEvents, type Executor } from "@kyro/db";
 import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
+import type { RequestInfo } from "../../context";
 import type { AppDeps } from "../../deps";
 import { decodeCursor, pageOf } from "../../pagination";
 import type { OrgScope } from "../../trpc";
 import { csvRecord } from "./csv";
+import { pagedExport } from "./export-stream";
 import type {
   AuditEventOutput,
   AuditExportFormat,
@@ -122,29 +124,21 @@ function csvLine(event: AuditEventOutput): string {
 /**
  * Streams every matching event, newest first: CSV (header, then CRLF records) or one JSON array
  * sent in pieces. One chunk per page of EXPORT_PAGE_SIZE rows. Events written while the export runs
- * are newer than its first page and so never appear half-way through.
+ * are newer than its first page and so never appear half-way through. See `pagedExport` for failures.
  */
-export async function* exportAuditEvents(
-  ctx: AuditServiceContext,
+export function exportAuditEvents(
+  ctx: AuditServiceContext & { request: Pick<RequestInfo, "requestId"> },
   input: ExportAuditInput,
 ): AsyncGenerator<string, void, undefined> {
   const { format, ...filters } = input;
-  yield format === "csv" ? csvRecord(CSV_COLUMNS) : "[";
-  let beforeId: string | null = null;
-  for (;;) {
-    const page = await selectPage(ctx.deps.db, ctx.org.orgId, filters, beforeId, EXPORT_PAGE_SIZE);
-    const last = page.at(-1);
-    if (!last) break;
-    if (format === "csv") {
-      yield page.map(csvLine).join("");
-    } else {
-      const items = page.map((event) => JSON.stringify(event)).join(",");
-      yield beforeId === null ? items : `,${items}`;
-    }
-    if (page.length < EXPORT_PAGE_SIZE) break;
-    beforeId = last.id;
-  }
-  if (format === "json") yield "]";
+  return pagedExport({
+    format,
+    requestId: ctx.request.requestId,
+    pageSize: EXPORT_PAGE_SIZE,
+    page: (last) => selectPage(ctx.deps.db, ctx.org.orgId, filters, last?.id ?? null, EXPORT_PAGE_SIZE),
+    csvColumns: CSV_COLUMNS,
+    csvLine,
+  });
 }
 
 export function contentTypeFor(format: AuditExportFormat): string {

@@ -1,5 +1,5 @@
 import { inboundEndpoints, inboundEvents } from "@kyro/db";
-import { and, eq } from "drizzle-orm";
+import { and, eq, or, sql } from "drizzle-orm";
 import type { AppDeps } from "../../deps";
 import { AppError } from "../../errors";
 import { INBOUND_PROCESS_JOB } from "./inbound-job";
@@ -35,8 +35,9 @@ function bodyText(raw: Buffer): string {
 }
 
 /**
- * Verifies a delivery against the endpoint's profile, stores it once per sender delivery id and
- * enqueues its processing in the same transaction. A redelivery answers success and stores nothing.
+ * Verifies a delivery against the endpoint's profile, stores it once per sender delivery id and once
+ * per signed content, and enqueues its processing in the same transaction. A redelivery (same delivery
+ * id) or a replay (same signed bytes under any delivery id) answers success and stores nothing.
  * Nothing is stored unless the signature (and timestamp, where signed) is valid.
  */
 export async function receiveInbound(deps: AppDeps, delivery: InboundDelivery): Promise<InboundReceipt> {
@@ -86,20 +87,32 @@ export async function receiveInbound(deps: AppDeps, delivery: InboundDelivery): 
         orgId: endpoint.orgId,
         endpointId: endpoint.id,
         deliveryId: verdict.deliveryId,
+        signedDigest: verdict.signedDigest,
         eventType: verdict.eventType,
         headers: keptHeaders(delivery.headers, endpoint.deliveryIdHeader),
         body,
       })
-      .onConflictDoNothing({ target: [inboundEvents.endpointId, inboundEvents.deliveryId] })
+      // No target: a conflict on either unique key (delivery id or signed digest) is a duplicate.
+      .onConflictDoNothing()
       .returning({ id: inboundEvents.id });
     if (stored) {
       await deps.jobs.enqueue(tx, INBOUND_PROCESS_JOB, { eventId: stored.id });
       return { eventId: stored.id, duplicate: false };
     }
+    // Both keys may match different rows; the one holding these signed bytes is the original.
     const [existing] = await tx
       .select({ id: inboundEvents.id })
       .from(inboundEvents)
-      .where(and(eq(inboundEvents.endpointId, endpoint.id), eq(inboundEvents.deliveryId, verdict.deliveryId)))
+      .where(
+        and(
+          eq(inboundEvents.endpointId, endpoint.id),
+          or(
+            eq(inboundEvents.signedDigest, verdict.signedDigest),
+            eq(inboundEvents.deliveryId, verdict.deliveryId),
+          ),
+        ),
+      )
+      .orderBy(sql`${inboundEvents.signedDigest} = ${verdict.signedDigest} desc nulls last`)
       .limit(1);
     if (!existing) throw new Error("An inbound event conflicted but cannot be found");
     return { eventId: existing.id, duplicate: true };

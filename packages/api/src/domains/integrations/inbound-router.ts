@@ -90,7 +90,7 @@ export const inboundRouter = router({
         path: "/hooks/{slug}",
         summary: "Receive a webhook",
         description:
-          "Verifies the signature against the raw body with the endpoint's profile, stores the event once per delivery id (a duplicate answers 202 with `duplicate: true`) and processes it in the background. 401 on a bad signature or stale timestamp, 413 over 512 KiB.",
+          "Verifies the signature against the raw body with the endpoint's profile, stores the event once per delivery id and once per signed content (a duplicate or replay answers 202 with `duplicate: true`) and processes it in the background. 401 on a bad signature or stale timestamp, 413 over 512 KiB.",
         tags: TAGS,
         successStatus: 202,
         rawBody: true,

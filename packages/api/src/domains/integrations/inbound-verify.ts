@@ -15,7 +15,16 @@ export interface VerificationProfile {
 export type InboundHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
 export type Verification =
-  | { ok: true; deliveryId: string; eventType: string | null }
+  | {
+      ok: true;
+      deliveryId: string;
+      eventType: string | null;
+      /**
+       * SHA-256 (hex) of exactly what the signature covers. Deduplicating on it as well as on the
+       * delivery id stops a captured delivery from being replayed under another unsigned delivery id.
+       */
+      signedDigest: string;
+    }
   | { ok: false; message: string };
 
 function header(headers: InboundHeaders, name: string): string | null {
@@ -54,8 +63,14 @@ function stringField(body: Record<string, unknown> | null, field: string): strin
   return typeof value === "string" && value.length > 0 ? value.slice(0, 200) : null;
 }
 
+function sha256(parts: ReadonlyArray<string | Buffer>): string {
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(part);
+  return hash.digest("hex");
+}
+
 /** A sender that gives no delivery id is deduplicated by its body: a retry sends the same bytes. */
-const bodyDigest = (body: Buffer) => `sha256:${createHash("sha256").update(body).digest("hex")}`;
+const bodyDigest = (body: Buffer) => `sha256:${sha256([body])}`;
 
 function checkTimestamp(text: string | null, toleranceSeconds: number, now: Date): string | null {
   if (text === null || !/^\d{1,12}$/.test(text)) return "Missing or malformed timestamp";
@@ -91,7 +106,12 @@ function verifyStandard(
     return version === "v1" && value !== undefined && matches(expectedBytes, Buffer.from(value, "base64"));
   });
   if (!valid) return bad("Signature mismatch");
-  return { ok: true, deliveryId: id.slice(0, 200), eventType: stringField(parseJson(body), "type") };
+  return {
+    ok: true,
+    deliveryId: id.slice(0, 200),
+    eventType: stringField(parseJson(body), "type"),
+    signedDigest: sha256([`${id}.${timestamp}.`, body]),
+  };
 }
 
 function verifyGithub(p: VerificationProfile, headers: InboundHeaders, body: Buffer): Verification {
@@ -102,6 +122,7 @@ function verifyGithub(p: VerificationProfile, headers: InboundHeaders, body: Buf
     ok: true,
     deliveryId: header(headers, "x-github-delivery")?.slice(0, 200) ?? bodyDigest(body),
     eventType: header(headers, "x-github-event")?.slice(0, 200) ?? null,
+    signedDigest: sha256([body]),
   };
 }
 
@@ -127,6 +148,7 @@ function verifyStripe(
     ok: true,
     deliveryId: stringField(parsed, "id") ?? bodyDigest(body),
     eventType: stringField(parsed, "type"),
+    signedDigest: sha256([`${timestamp}.`, body]),
   };
 }
 
@@ -144,7 +166,12 @@ function verifyChatwoot(
   if (!matches(hmac(p.secret, [`${timestamp}.`, body]), decodeHex(signature.slice(7)))) {
     return bad("Signature mismatch");
   }
-  return { ok: true, deliveryId: bodyDigest(body), eventType: stringField(parseJson(body), "event") };
+  return {
+    ok: true,
+    deliveryId: bodyDigest(body),
+    eventType: stringField(parseJson(body), "event"),
+    signedDigest: sha256([`${timestamp}.`, body]),
+  };
 }
 
 function verifyHmac(p: VerificationProfile, headers: InboundHeaders, body: Buffer): Verification {
@@ -156,7 +183,12 @@ function verifyHmac(p: VerificationProfile, headers: InboundHeaders, body: Buffe
   const claimed = p.hmacEncoding === "base64" ? Buffer.from(value, "base64") : decodeHex(value);
   if (!matches(hmac(p.secret, [body]), claimed)) return bad("Signature mismatch");
   const delivery = p.deliveryIdHeader ? header(headers, p.deliveryIdHeader) : null;
-  return { ok: true, deliveryId: delivery?.slice(0, 200) ?? bodyDigest(body), eventType: null };
+  return {
+    ok: true,
+    deliveryId: delivery?.slice(0, 200) ?? bodyDigest(body),
+    eventType: null,
+    signedDigest: sha256([body]),
+  };
 }
 
 /** Verifies a delivery against the raw body exactly as received; never throws on sender input. */

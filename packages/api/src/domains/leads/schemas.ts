@@ -43,7 +43,7 @@ const customFields = z
     message: `At most ${LEAD_CUSTOM_FIELDS_MAX} custom fields`,
   });
 
-/** What a visitor (or an API caller) submits; a second submission for the same email updates the lead. */
+/** What a visitor (or an API caller) submits; a second submission for the same email updates the lead (see `upsertLead`). */
 export const leadFields = {
   email,
   name: plainText(200, "A name").optional(),

@@ -2,12 +2,14 @@ import { conversations, type Executor, leads } from "@kyro/db";
 import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import { type AuditScope, recordAudit } from "../../audit-log";
 import type { Principal } from "../../authenticate";
+import type { RequestInfo } from "../../context";
 import type { AppDeps } from "../../deps";
 import { notFound } from "../../errors";
 import { emitEvent } from "../../events/emit";
 import { decodeCursor, pageOf } from "../../pagination";
 import type { OrgScope } from "../../trpc";
 import { csvRecord } from "../audit/csv";
+import { pagedExport } from "../audit/export-stream";
 import { assertOrgBot, restrictedBotOf } from "../conversations/bot-config";
 import type {
   CreateLeadInput,
@@ -45,17 +47,36 @@ export interface LeadSubmission extends LeadDetails {
   botId: string;
   conversationId: string | null;
   source: LeadOutput["source"];
+  /** Set for an anonymous widget visitor, whose rights over an existing lead are limited (see `upsertLead`). */
+  visitor?: { endUserId: string | null };
 }
 
 /**
- * One lead per email per bot: the first submission creates it (and emits `lead.created`), later ones
- * update it in place — given name and phone replace the old ones, omitted ones are kept, custom fields
- * merge (new values win) and the latest conversation is remembered. Runs in the caller's transaction.
+ * Whether the submission may change the existing lead's values: members and API callers always may;
+ * a widget visitor only from the conversation the lead is linked to (the session that left it) or as
+ * the same verified end user. SQL over the conflicting row, so the check and the write are one statement.
+ */
+function mayOverwrite(visitor: LeadSubmission["visitor"]): SQL {
+  if (!visitor) return sql`true`;
+  const sameConversation = sql`coalesce(${leads.conversationId} = excluded.conversation_id, false)`;
+  if (visitor.endUserId === null) return sameConversation;
+  return sql`(${sameConversation} or exists (select 1 from ${conversations}
+    where ${conversations.id} = ${leads.conversationId} and ${conversations.endUserId} = ${visitor.endUserId}))`;
+}
+
+/**
+ * One lead per email per bot: the first submission creates it (and emits `lead.created`). A later one
+ * that may overwrite (see `mayOverwrite`) updates it in place — given name and phone replace the old
+ * ones, omitted ones are kept, custom fields merge (new values win) and the latest conversation is
+ * remembered. Any other visitor only fills what the lead lacks — an empty name or phone, custom fields
+ * it does not have — so nobody who merely knows an address can change what another person left.
+ * Runs in the caller's transaction.
  */
 export async function upsertLead(
   tx: Executor,
   submission: LeadSubmission,
 ): Promise<{ lead: LeadOutput; created: boolean }> {
+  const owner = mayOverwrite(submission.visitor);
   const [row] = await tx
     .insert(leads)
     .values({
@@ -71,10 +92,14 @@ export async function upsertLead(
     .onConflictDoUpdate({
       target: [leads.botId, leads.email],
       set: {
-        name: sql`coalesce(excluded.name, ${leads.name})`,
-        phone: sql`coalesce(excluded.phone, ${leads.phone})`,
-        customFields: sql`${leads.customFields} || excluded.custom_fields`,
-        conversationId: sql`coalesce(excluded.conversation_id, ${leads.conversationId})`,
+        name: sql`case when ${owner} then coalesce(excluded.name, ${leads.name})
+          else coalesce(${leads.name}, excluded.name) end`,
+        phone: sql`case when ${owner} then coalesce(excluded.phone, ${leads.phone})
+          else coalesce(${leads.phone}, excluded.phone) end`,
+        customFields: sql`case when ${owner} then ${leads.customFields} || excluded.custom_fields
+          else excluded.custom_fields || ${leads.customFields} end`,
+        conversationId: sql`case when ${owner} then coalesce(excluded.conversation_id, ${leads.conversationId})
+          else ${leads.conversationId} end`,
         updatedAt: new Date(),
       },
     })
@@ -215,28 +240,21 @@ function csvLine(lead: LeadOutput): string {
 
 /**
  * Streams every matching lead, newest first, as CSV (cells that look like formulas get a leading
- * apostrophe) or as one JSON array sent in pieces — one chunk per page, like the audit export.
+ * apostrophe) or as one JSON array sent in pieces — one chunk per page, like the audit export. The bot
+ * check and the first page run before anything is sent (see `pagedExport`).
  */
 export async function* exportLeads(
-  ctx: LeadsContext,
+  ctx: LeadsContext & { request: Pick<RequestInfo, "requestId"> },
   input: ExportLeadsInput,
 ): AsyncGenerator<string, void, undefined> {
   const { format, ...filters } = input;
   if (filters.botId) await assertOrgBot(ctx.deps.db, ctx.principal, ctx.org.orgId, filters.botId);
-  yield format === "csv" ? csvRecord(CSV_COLUMNS) : "[";
-  let beforeId: string | null = null;
-  for (;;) {
-    const page = await selectPage(ctx, filters, beforeId, LEAD_EXPORT_PAGE_SIZE);
-    const last = page.at(-1);
-    if (!last) break;
-    if (format === "csv") {
-      yield page.map(csvLine).join("");
-    } else {
-      const items = page.map((lead) => JSON.stringify(lead)).join(",");
-      yield beforeId === null ? items : `,${items}`;
-    }
-    if (page.length < LEAD_EXPORT_PAGE_SIZE) break;
-    beforeId = last.id;
-  }
-  if (format === "json") yield "]";
+  yield* pagedExport({
+    format,
+    requestId: ctx.request.requestId,
+    pageSize: LEAD_EXPORT_PAGE_SIZE,
+    page: (last) => selectPage(ctx, filters, last?.id ?? null, LEAD_EXPORT_PAGE_SIZE),
+    csvColumns: CSV_COLUMNS,
+    csvLine,
+  });
 }

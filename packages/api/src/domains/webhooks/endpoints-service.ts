@@ -5,7 +5,13 @@ import { type AuditScope, recordAudit } from "../../audit-log";
 import type { AppDeps } from "../../deps";
 import { AppError, notFound } from "../../errors";
 import type { OrgScope } from "../../trpc";
-import type { CreateEndpointInput, EndpointTargetInput, EndpointView, UpdateEndpointInput } from "./schemas";
+import {
+  type CreateEndpointInput,
+  type EndpointTargetInput,
+  type EndpointView,
+  MASKED_HEADER_VALUE,
+  type UpdateEndpointInput,
+} from "./schemas";
 import { newWebhookSecret } from "./signing";
 
 export interface WebhooksContext {
@@ -21,7 +27,44 @@ export const PREVIOUS_SECRET_TTL_MS = 24 * 60 * 60 * 1000;
 /** Authenticated context of an endpoint's ciphertexts: a secret copied to another row fails to decrypt. */
 export const secretContext = (endpointId: string) => `webhook_endpoint:${endpointId}`;
 
-/** The columns an API caller may see: never the secrets. */
+/** An endpoint as stored, custom header values in plain text: for delivery, never for an answer. */
+type EndpointRow = EndpointView;
+
+const MASK = "••••";
+/** Values shorter than this are masked whole: their last 4 characters would give too much away. */
+const SHOWN_TAIL_MIN_LENGTH = 16;
+
+/** Header values may be credentials (an API key the receiver checks): answers show only a hint. */
+export function maskHeaderValue(value: string): string {
+  return value.length >= SHOWN_TAIL_MIN_LENGTH ? `${MASK}${value.slice(-4)}` : MASK;
+}
+
+/** The endpoint as answers show it: custom header values masked. */
+function present(row: EndpointRow): EndpointView {
+  const headers = Object.fromEntries(
+    Object.entries(row.headers).map(([name, value]) => [name, maskHeaderValue(value)]),
+  );
+  return { ...row, headers };
+}
+
+/**
+ * The headers to store from the ones given (they replace the stored set). A value sent back exactly
+ * as it was shown (masked) keeps the stored value, so a client can edit one header of what `get`
+ * returned; a masked value with nothing to keep is refused rather than stored as the value.
+ */
+function headersToStore(given: Record<string, string>, stored: Record<string, string> = {}) {
+  return Object.fromEntries(
+    Object.entries(given).map(([name, value]) => {
+      if (!MASKED_HEADER_VALUE.test(value)) return [name, value];
+      const current = stored[name];
+      if (current !== undefined && value === maskHeaderValue(current)) return [name, current];
+      const reason = `\`${name}\`: a masked value only keeps the value stored for that header; give the value itself`;
+      throw new AppError("BAD_REQUEST", `headers: ${reason}`, { fieldErrors: { headers: [reason] } });
+    }),
+  );
+}
+
+/** The columns an API caller may see (header values only through `present`): never the secrets. */
 export const endpointColumns = {
   id: webhookEndpoints.id,
   url: webhookEndpoints.url,
@@ -51,7 +94,7 @@ export async function findEndpoint(
   orgId: string,
   endpointId: string,
   lock = false,
-): Promise<EndpointView> {
+): Promise<EndpointRow> {
   const query = db
     .select(endpointColumns)
     .from(webhookEndpoints)
@@ -92,7 +135,7 @@ export async function createEndpoint(
         description: input.description,
         eventTypes: input.eventTypes,
         enabled: input.enabled,
-        headers: input.headers,
+        headers: headersToStore(input.headers),
         rateLimitPerSecond: input.rateLimitPerSecond,
         secret: ctx.deps.encryption.encrypt(secret, secretContext(id)),
       })
@@ -105,7 +148,7 @@ export async function createEndpoint(
       resourceId: id,
       after: auditView(endpoint),
     });
-    return { endpoint, secret };
+    return { endpoint: present(endpoint), secret };
   });
 }
 
@@ -118,14 +161,14 @@ export async function listEndpoints(ctx: {
     .from(webhookEndpoints)
     .where(eq(webhookEndpoints.orgId, ctx.org.orgId))
     .orderBy(desc(webhookEndpoints.id));
-  return { items };
+  return { items: items.map(present) };
 }
 
 export async function getEndpoint(
   ctx: { deps: AppDeps; org: OrgScope },
   input: EndpointTargetInput,
 ): Promise<{ endpoint: EndpointView }> {
-  return { endpoint: await findEndpoint(ctx.deps.db, ctx.org.orgId, input.endpointId) };
+  return { endpoint: present(await findEndpoint(ctx.deps.db, ctx.org.orgId, input.endpointId)) };
 }
 
 type EndpointChange = Partial<typeof webhookEndpoints.$inferInsert>;
@@ -134,13 +177,13 @@ async function changeEndpoint(
   ctx: WebhooksContext,
   endpointId: string,
   action: string,
-  change: (current: EndpointView) => EndpointChange | null,
+  change: (current: EndpointRow) => EndpointChange | null,
 ): Promise<{ endpoint: EndpointView }> {
   const { orgId } = ctx.org;
   return ctx.deps.db.transaction(async (tx) => {
     const current = await findEndpoint(tx, orgId, endpointId, true);
     const values = change(current);
-    if (!values) return { endpoint: current };
+    if (!values) return { endpoint: present(current) };
     const [endpoint] = await tx
       .update(webhookEndpoints)
       .set(values)
@@ -155,15 +198,16 @@ async function changeEndpoint(
       before: auditView(current),
       after: auditView(endpoint),
     });
-    return { endpoint };
+    return { endpoint: present(endpoint) };
   });
 }
 
 export function updateEndpoint(ctx: WebhooksContext, input: UpdateEndpointInput) {
   if (input.url !== undefined) assertDeliverableUrl(ctx.deps, input.url);
   const { endpointId, ...fields } = input;
-  return changeEndpoint(ctx, endpointId, "webhook_endpoint.updated", () => ({
+  return changeEndpoint(ctx, endpointId, "webhook_endpoint.updated", (current) => ({
     ...fields,
+    ...(fields.headers ? { headers: headersToStore(fields.headers, current.headers) } : {}),
     // Re-enabling by hand clears what the system recorded when it disabled the endpoint.
     ...(fields.enabled ? { disabledReason: null, failingSince: null } : {}),
   }));
@@ -214,7 +258,7 @@ export async function rotateEndpointSecret(
       resourceId: current.id,
       after: { previousSecretExpiresAt },
     });
-    return { endpoint, secret };
+    return { endpoint: present(endpoint), secret };
   });
 }
 

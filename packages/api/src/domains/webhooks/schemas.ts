@@ -20,10 +20,16 @@ const headerName = z
   .string()
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, { message: "must be a valid HTTP header name" })
   .refine((name) => !RESERVED_HEADERS.test(name), { message: "is set by Kyro and cannot be overridden" });
+/** What answers show instead of a header value; sent back on update, it keeps the stored value. */
+export const MASKED_HEADER_VALUE = /^••••[\x20-\x7e\x80-\xff]{0,4}$/;
+/** RFC 9110 field-value characters: anything else Node's HTTP client refuses at delivery time. */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const headerValue = z
   .string()
   .max(1000)
-  .regex(/^[^\r\n\0]*$/, { message: "must be a single line" });
+  .refine((value) => FIELD_VALUE.test(value) || MASKED_HEADER_VALUE.test(value), {
+    message: "must be a single line of visible ASCII or Latin-1 text",
+  });
 const headers = z
   .record(headerName, headerValue)
   .refine((value) => Object.keys(value).length <= MAX_ENDPOINT_HEADERS, {
@@ -78,6 +84,10 @@ export const endpointOutput = z
     enabled: z.boolean(),
     /** Set when the system disabled it (410 Gone or five days of failures). */
     disabledReason: z.string().nullable(),
+    /**
+     * Custom headers sent with every delivery, values masked (`••••` + the last 4 characters of values
+     * of 16 or more). Send a masked value back unchanged on update to keep the stored one.
+     */
     headers: z.record(z.string(), z.string()),
     rateLimitPerSecond: z.int().nullable(),
     /** Until then deliveries are also signed with the secret replaced by the last rotation. */

@@ -1,9 +1,12 @@
+import { parse as parseDomain } from "tldts";
+
 /**
  * Embedding allowlist: patterns an org or bot lists in `allowedDomains`, and the check of a request's
  * `Origin` against them. A pattern is a host, optionally preceded by `http://` or `https://` and
  * followed by `:port`; `*.example.com` covers every subdomain of example.com (at any depth) but not
  * example.com itself. Without a scheme both http and https match; without a port only the scheme's
- * default port does.
+ * default port does. A host that is a public suffix (`co.uk`, `github.io`) is refused, bare or under
+ * a wildcard: no tenant owns it, and `*.co.uk` would let every site under it embed the widget.
  */
 
 export class DomainPatternError extends Error {}
@@ -18,6 +21,15 @@ interface ParsedPattern {
 const DEFAULT_PORT: Record<string, string> = { http: "80", https: "443" };
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/**
+ * Whether the Public Suffix List (ICANN and private sections, shipped inside tldts) names `host` as a
+ * suffix under which anyone can register. Hosts it does not know (`localhost`, `shop.internal`) are not.
+ */
+function isPublicSuffix(host: string): boolean {
+  const parsed = parseDomain(host, { allowPrivateDomains: true, extractHostname: false });
+  return parsed.publicSuffix === host && (parsed.isIcann === true || parsed.isPrivate === true);
+}
 
 function fail(pattern: string, reason: string): never {
   throw new DomainPatternError(`\`${pattern}\`: ${reason}`);
@@ -78,6 +90,14 @@ function parsePattern(raw: string): ParsedPattern {
   if (wildcard && host.split(".").length < 2) {
     fail(pattern, "a wildcard must cover a registered domain, as in `*.example.com`");
   }
+  if (!isIp && isPublicSuffix(host)) {
+    fail(
+      pattern,
+      wildcard
+        ? "a wildcard must cover a registered domain, not a public suffix such as `co.uk` or `github.io`"
+        : "a public suffix such as `co.uk` or `github.io` is not a site; give the site's own domain",
+    );
+  }
   return { scheme, wildcard, host, port };
 }
 
@@ -91,6 +111,19 @@ function formatPattern(parsed: ParsedPattern): string {
 /** The canonical form of a pattern, or a DomainPatternError saying what is wrong with it. */
 export function normalizeDomainPattern(raw: string): string {
   return formatPattern(parsePattern(raw));
+}
+
+/** The stored patterns that still pass the rules; the others are dropped (see `originAllowed`). */
+export function currentDomainPatterns(stored: readonly unknown[]): unknown[] {
+  return stored.filter((pattern) => {
+    if (typeof pattern !== "string") return true;
+    try {
+      parsePattern(pattern);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 interface ParsedOrigin {
@@ -119,7 +152,9 @@ function matches(pattern: ParsedPattern, origin: ParsedOrigin): boolean {
 
 /**
  * Whether a page at `origin` may use the widget. A missing or opaque (`null`) origin passes only when
- * the org opted into any origin; an empty allowlist allows none.
+ * the org opted into any origin; an empty allowlist allows none. A stored pattern that no longer
+ * passes the rules (saved before a rule existed, or a domain that has since become a public suffix)
+ * matches nothing.
  */
 export function originAllowed(
   rules: { allowedDomains: readonly string[]; allowAnyOrigin: boolean },

@@ -84,7 +84,7 @@ export const widgetRuntimeRouter = router({
           method: "POST",
           path: "/widget/sessions/{conversationId}/lead",
           summary: "Leave contact details",
-          description: `Email required; name, phone and custom fields optional. One lead per email per bot: submitting again updates it. ${SESSION_NOTE}`,
+          description: `Email required; name, phone and custom fields optional. One lead per email per bot: the session that left it (or the same verified end user) may update it; any other visitor only fills fields it lacks. ${SESSION_NOTE}`,
           tags: TAGS,
         },
       })

@@ -117,7 +117,11 @@ export async function submitWidgetFeedback(ctx: WidgetRequestContext, input: Wid
   };
 }
 
-/** Contact details left in the widget; deduplicated per bot by email (see `upsertLead`). */
+/**
+ * Contact details left in the widget; deduplicated per bot by email. An anonymous visitor changes an
+ * existing lead only from the session that left it (or as the same verified end user); otherwise the
+ * submission only fills what the lead lacks (see `upsertLead`).
+ */
 export async function submitWidgetLead(ctx: WidgetRequestContext, input: WidgetLeadInput) {
   const session = await requireWidgetSession(ctx, input.conversationId);
   const { conversationId: _conversation, ...details } = input;
@@ -128,6 +132,7 @@ export async function submitWidgetLead(ctx: WidgetRequestContext, input: WidgetL
       botId: session.botId,
       conversationId: session.conversationId,
       source: "widget",
+      visitor: { endUserId: session.endUserId },
     }),
   );
   return { leadId: lead.id };

@@ -1,6 +1,7 @@
 import { type Executor, widgetSettings } from "@kyro/db";
 import { and, eq, isNull, or } from "drizzle-orm";
 import type { z } from "zod";
+import { currentDomainPatterns } from "./origins";
 import {
   botWidgetLevelSchema,
   type EffectiveWidgetSettings,
@@ -58,7 +59,10 @@ export function mergeWidgetSettings(levels: WidgetLevels): MergedWidgetSettings 
   return { effective: effective as EffectiveWidgetSettings, sources };
 }
 
-/** Values were validated on write; a field that no longer validates (a tightened rule) is dropped, not fatal. */
+/**
+ * Values were validated on write; a field that no longer validates (a tightened rule) is dropped, not
+ * fatal. An allowlist loses only its refused entries (say `*.co.uk`), not the entries still valid.
+ */
 function readLevel<Schema extends typeof orgWidgetLevelSchema | typeof botWidgetLevelSchema>(
   schema: Schema,
   stored: Record<string, unknown> | undefined,
@@ -67,7 +71,8 @@ function readLevel<Schema extends typeof orgWidgetLevelSchema | typeof botWidget
   for (const [field, value] of Object.entries(stored ?? {})) {
     const fieldSchema = schema.shape[field as keyof typeof schema.shape];
     if (!fieldSchema) continue;
-    const parsed = fieldSchema.safeParse(value);
+    const current = field === "allowedDomains" && Array.isArray(value) ? currentDomainPatterns(value) : value;
+    const parsed = fieldSchema.safeParse(current);
     if (parsed.success && parsed.data !== undefined) kept[field] = parsed.data;
   }
   return kept as z.output<Schema>;
