@@ -1,27 +1,28 @@
 import { ROLES } from "@kyro/db";
 import { z } from "zod";
+import { singleLine, text, token } from "../../text-input";
 import { apiKeyScopeSchema } from "../api-keys/schemas";
 
 /** Trimmed and lower-cased before validation, so lookups and the unique index see one spelling. */
-export const emailSchema = z.string().trim().toLowerCase().pipe(z.email().max(254));
+export const emailSchema = singleLine().trim().toLowerCase().pipe(z.email().max(254));
 
 /** Transport bound only; the password policy (password-policy.ts) enforces the real limits with named rules. */
-const newPasswordSchema = z.string().max(1024);
-const presentedPasswordSchema = z.string().min(1).max(1024);
+const newPasswordSchema = text().max(1024);
+const presentedPasswordSchema = text().min(1).max(1024);
 
 export const signupInput = z.object({
   email: emailSchema,
   password: newPasswordSchema,
-  name: z.string().trim().max(200).optional(),
+  name: singleLine().trim().max(200).optional(),
 });
 
 export const loginInput = z.object({
   // Not validated as an address: a malformed one must fail exactly like an unknown one.
-  email: z.string().trim().toLowerCase().min(1).max(254),
+  email: singleLine().trim().toLowerCase().min(1).max(254),
   password: presentedPasswordSchema,
 });
 
-export const refreshInput = z.object({ refreshToken: z.string().min(1).max(200) });
+export const refreshInput = z.object({ refreshToken: token().min(1).max(200) });
 
 export const logoutInput = z.object({ allSessions: z.boolean().optional() }).optional();
 
