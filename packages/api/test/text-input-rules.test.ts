@@ -34,6 +34,13 @@ describe("every procedure input", () => {
   });
 
   it("is walked deep enough to find a bare string anywhere", () => {
+    // Free-form JSON is declared recursively; the walker expands it once.
+    const bareJson: z.ZodType = z.lazy(() =>
+      z.union([z.string(), z.number(), z.null(), z.array(bareJson), z.record(z.string(), bareJson)]),
+    );
+    const ruledJson: z.ZodType = z.lazy(() =>
+      z.union([text(), z.number(), z.null(), z.array(ruledJson), z.record(text(), ruledJson)]),
+    );
     const bare = z.object({
       name: z.string(),
       tags: z.array(z.string()).optional(),
@@ -45,6 +52,7 @@ describe("every procedure input", () => {
       anything: z.unknown(),
       email: z.string().pipe(z.email()),
       lowered: z.string().transform((value) => value.toLowerCase()),
+      json: bareJson,
     });
     expect(unruledStrings(bare)).toEqual([
       "input.name: string without a text rule",
@@ -57,6 +65,8 @@ describe("every procedure input", () => {
       "input.anything: unknown value the text rule cannot see into",
       "input.email: string without a text rule",
       "input.lowered: string without a text rule",
+      "input.json|0: string without a text rule",
+      "input.json|4{key}: string without a text rule",
     ]);
     const ruled = z.object({
       name: singleLine().trim().min(1),
@@ -66,6 +76,7 @@ describe("every procedure input", () => {
       key: token(),
       body: multiLine().max(10),
       values: z.record(singleLine(), z.array(text())),
+      json: ruledJson,
     });
     expect(unruledStrings(ruled)).toEqual([]);
   });
