@@ -2,6 +2,7 @@ export * from "./access-log";
 export * from "./access-tokens";
 export * from "./crypto";
 export * from "./encryption";
+export * from "./error-serializer";
 export * from "./jobs";
 export * from "./logger";
 export * from "./mailer";

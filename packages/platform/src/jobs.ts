@@ -1,4 +1,5 @@
 import PgBoss from "pg-boss";
+import { describeErrorSafely } from "./error-serializer";
 import type { Logger } from "./logger";
 
 /**
@@ -163,8 +164,8 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
                 await handle({ id: job.id, data: job.data as never });
               } catch (error) {
                 options.logger.error({ err: error, queue: name, jobId: job.id }, "job failed");
-                const reason = error instanceof Error ? error.message : String(error);
-                await boss.fail(name, job.id, { message: reason });
+                // Kept in pg-boss's jsonb output: a failed query's message would store its parameters there.
+                await boss.fail(name, job.id, { message: describeErrorSafely(error) });
               }
             }),
           );

@@ -1,5 +1,6 @@
 import { openSync, writeSync } from "node:fs";
 import { pino } from "pino";
+import { serializeError } from "./error-serializer";
 
 export type Logger = pino.Logger;
 
@@ -138,6 +139,9 @@ export function createLogger(options: { level: string; destination?: pino.Destin
       level: options.level,
       base: { service: "kyro" },
       redact: { paths: REDACTED_LOG_PATHS, censor: "[redacted]" },
+      // Errors go through an allowlist (error-serializer.ts): a failed query's text and bound values never
+      // reach a line. `error` too, so a line logged under either key is safe.
+      serializers: { err: serializeError, error: serializeError },
       timestamp: isoTime,
     },
     options.destination ?? logDestination(),

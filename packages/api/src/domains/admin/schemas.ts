@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { singleLine } from "../../text-input";
 import { botLimitsSchema, limitsReportOutput, orgLimitsSchema } from "../limits/schemas";
 
 const amount = z.int().min(1).max(1_000_000_000);
@@ -33,7 +34,7 @@ export const botOverridesOutput = nullableOverrides(botLimitsSchema.shape);
 
 export const listOrgsInput = z.object({
   /** Case-insensitive match on the name or slug. */
-  search: z.string().trim().min(1).max(200).optional(),
+  search: singleLine().trim().min(1).max(200).optional(),
   /** Opaque; pass back `nextCursor`. */
   cursor: z.uuid().optional(),
   limit: z.int().min(1).max(200).default(50),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { API_KEY_PREFIX } from "../../authenticate";
 import { API_KEY_SCOPES, orgWideScopesIn } from "../../policy";
+import { singleLine } from "../../text-input";
 
 export const API_KEY_STATUSES = ["active", "expired", "revoked"] as const;
 export type ApiKeyStatus = (typeof API_KEY_STATUSES)[number];
@@ -13,12 +14,7 @@ export const apiKeyScopeSchema = z.enum(API_KEY_SCOPES).meta({ id: "ApiKeyScope"
 /** A Date through tRPC (superjson), or ISO 8601 text with an offset from REST. */
 const instant = z.union([z.date(), z.iso.datetime({ offset: true })]);
 
-const keyNameSchema = z
-  .string()
-  .trim()
-  .min(1, "Name is required")
-  .max(100)
-  .regex(/^[^\p{Cc}]+$/u, "Name cannot contain control characters");
+const keyNameSchema = singleLine().trim().min(1, "Name is required").max(100);
 
 const createApiKeyFields = z.object({
   name: keyNameSchema,

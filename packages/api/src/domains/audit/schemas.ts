@@ -1,5 +1,6 @@
 import { ACTOR_TYPES } from "@kyro/db";
 import { z } from "zod";
+import { singleLine, token } from "../../text-input";
 
 export const AUDIT_PAGE_DEFAULT = 50;
 /** A larger `limit` is rejected (BAD_REQUEST) rather than clamped, so a client never mistakes a short page for the end. */
@@ -18,9 +19,9 @@ const filterShape = {
   to: instant.optional(),
   actorId: z.uuid().optional(),
   actorType: z.enum(ACTOR_TYPES).optional(),
-  action: z.string().min(1).max(100).optional(),
-  resourceType: z.string().min(1).max(100).optional(),
-  resourceId: z.string().min(1).max(200).optional(),
+  action: singleLine().min(1).max(100).optional(),
+  resourceType: singleLine().min(1).max(100).optional(),
+  resourceId: singleLine().min(1).max(200).optional(),
 };
 
 const rangeIsOrdered = (filters: { from?: Date | string; to?: Date | string }) =>
@@ -31,7 +32,7 @@ export const listAuditInput = z
   .object({
     ...filterShape,
     /** Opaque; pass back `nextCursor` from the previous page. */
-    cursor: z.string().min(1).max(200).optional(),
+    cursor: token().min(1).max(200).optional(),
     limit: z.number().int().min(1).max(AUDIT_PAGE_MAX).default(AUDIT_PAGE_DEFAULT),
   })
   .refine(rangeIsOrdered, rangeMessage);

@@ -1,22 +1,23 @@
 import { ROLES } from "@kyro/db";
 import { z } from "zod";
+import { singleLine, text, token } from "../../text-input";
 import { apiKeyScopeSchema } from "../api-keys/schemas";
 
 /** Trimmed and lower-cased before validation, so lookups and the unique index see one spelling. */
-export const emailSchema = z.string().trim().toLowerCase().pipe(z.email().max(254));
+export const emailSchema = singleLine().trim().toLowerCase().pipe(z.email().max(254));
 
 /** Transport bound only; the password policy (password-policy.ts) enforces the real limits with named rules. */
-const newPasswordSchema = z.string().max(1024);
-const presentedPasswordSchema = z.string().min(1).max(1024);
+const newPasswordSchema = text().max(1024);
+const presentedPasswordSchema = text().min(1).max(1024);
 
 export const signupInput = z.object({
   email: emailSchema,
   password: newPasswordSchema,
-  name: z.string().trim().max(200).optional(),
+  name: singleLine().trim().max(200).optional(),
 });
 
 /** Not validated as an address: a malformed one must get exactly the answer an unknown one gets. */
-const presentedEmailSchema = z.string().trim().toLowerCase().min(1).max(254);
+const presentedEmailSchema = singleLine().trim().toLowerCase().min(1).max(254);
 
 export const loginInput = z.object({
   email: presentedEmailSchema,
@@ -24,7 +25,7 @@ export const loginInput = z.object({
 });
 
 /** A token from a mailed link (verification or password reset). */
-const linkTokenSchema = z.string().min(1).max(200);
+const linkTokenSchema = token().min(1).max(200);
 
 export const verifyEmailInput = z.object({ token: linkTokenSchema });
 
@@ -36,7 +37,7 @@ export const resetPasswordInput = z.object({
   newPassword: newPasswordSchema,
 });
 
-export const refreshInput = z.object({ refreshToken: z.string().min(1).max(200) });
+export const refreshInput = z.object({ refreshToken: token().min(1).max(200) });
 
 export const logoutInput = z.object({ allSessions: z.boolean().optional() }).optional();
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { multiLine, singleLine, token } from "../../text-input";
 
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -14,15 +15,15 @@ function isTimeZone(value: string): boolean {
 
 export const businessHoursSchema = z
   .object({
-    timezone: z.string().refine(isTimeZone, { message: "Unknown IANA time zone" }),
+    timezone: token().refine(isTimeZone, { message: "Unknown IANA time zone" }),
     /** Open ranges per weekday in the bot's time zone; `end` after `start` (no overnight ranges). */
     ranges: z
       .array(
         z
           .object({
             day: z.enum(WEEKDAYS),
-            start: z.string().regex(CLOCK, "Use HH:MM (24-hour)"),
-            end: z.string().regex(CLOCK, "Use HH:MM (24-hour)"),
+            start: token().regex(CLOCK, "Use HH:MM (24-hour)"),
+            end: token().regex(CLOCK, "Use HH:MM (24-hour)"),
           })
           .refine((range) => range.end > range.start, {
             message: "`end` must be after `start`",
@@ -36,7 +37,7 @@ export const businessHoursSchema = z
 export const escalationRulesSchema = z
   .object({
     /** A visitor message containing one of these (case-insensitive) hands the conversation to a human. */
-    keywords: z.array(z.string().trim().min(1).max(100)).max(50).default([]),
+    keywords: z.array(singleLine().trim().min(1).max(100)).max(50).default([]),
     /** Consecutive fallback replies before handoff; 0 disables this rule. */
     fallbacksBeforeHandoff: z.int().min(0).max(20).default(3),
   })
@@ -49,16 +50,17 @@ export const escalationRulesSchema = z
  */
 const configFields = {
   /** System prompt: who the bot is and how it answers. */
-  persona: z.string().max(20_000),
-  welcomeMessage: z.string().max(2_000),
-  fallbackMessage: z.string().min(1).max(2_000),
+  persona: multiLine().max(20_000),
+  welcomeMessage: multiLine().max(2_000),
+  fallbackMessage: multiLine().min(1).max(2_000),
   /** BCP 47 tag, e.g. `en` or `pt-BR`. */
-  language: z
-    .string()
-    .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "Use a BCP 47 language tag such as en or pt-BR"),
+  language: token().regex(
+    /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/,
+    "Use a BCP 47 language tag such as en or pt-BR",
+  ),
   /** Null: always open. */
   businessHours: businessHoursSchema.nullable(),
-  outOfHoursMessage: z.string().min(1).max(2_000),
+  outOfHoursMessage: multiLine().min(1).max(2_000),
   allowedActionIds: z.array(z.uuid()).max(100),
   escalation: escalationRulesSchema,
   /** When true, widget sessions must carry a valid `userId` + `userHash`. */

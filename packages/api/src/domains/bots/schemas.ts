@@ -1,5 +1,6 @@
 import { BOT_STATUSES } from "@kyro/db";
 import { z } from "zod";
+import { singleLine, token } from "../../text-input";
 import { botConfigPatchSchema, botConfigSchema } from "./config";
 
 /** Soft-deleted bots can be restored for this long; the purge job deletes them afterwards. */
@@ -7,13 +8,8 @@ export const BOT_RETENTION_DAYS = 30;
 
 const botStatusSchema = z.enum(BOT_STATUSES).meta({ id: "BotStatus" });
 
-const botName = z
-  .string()
-  .trim()
-  .min(1, "Name is required")
-  .max(100)
-  .regex(/^[^\p{Cc}]+$/u, "Name cannot contain control characters");
-const botDescription = z.string().trim().max(1_000);
+const botName = singleLine().trim().min(1, "Name is required").max(100);
+const botDescription = singleLine().trim().max(1_000);
 
 const orgInput = z.object({ orgId: z.uuid() });
 export const botTargetInput = orgInput.extend({ botId: z.uuid() });
@@ -24,7 +20,7 @@ export const createBotInput = orgInput.extend({
   name: botName.optional(),
   description: botDescription.optional(),
   /** A built-in template (`bots.templates`) to start from; `config` fields given here override it. */
-  templateId: z.string().max(64).optional(),
+  templateId: token().max(64).optional(),
   config: botConfigPatchSchema.optional(),
   status: botStatusSchema.optional(),
 });

@@ -1,5 +1,6 @@
 import { INBOUND_EVENT_STATUSES, INBOUND_PROFILES } from "@kyro/db";
 import { z } from "zod";
+import { singleLine, token } from "../../text-input";
 
 /** A sender-supplied Standard Webhooks secret: `whsec_` and base64 of at least 16 bytes. */
 export const STANDARD_WEBHOOKS_SECRET = /^whsec_[A-Za-z0-9+/]{22,}={0,2}$/;
@@ -9,8 +10,7 @@ export const INBOUND_MAX_BODY_BYTES = 512 * 1024;
 export const INBOUND_PAGE_DEFAULT = 50;
 export const INBOUND_PAGE_MAX = 200;
 
-const headerNameSchema = z
-  .string()
+const headerNameSchema = token()
   .min(1)
   .max(100)
   .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "Not a valid header name")
@@ -18,24 +18,14 @@ const headerNameSchema = z
 
 export const inboundProfileSchema = z.enum(INBOUND_PROFILES).meta({ id: "InboundProfile" });
 
-const secretSchema = z
-  .string()
-  .min(16, "Secrets must be at least 16 characters")
-  .max(256)
-  .regex(/^[\x21-\x7e]+$/, "Printable ASCII without spaces");
+const secretSchema = token().min(16, "Secrets must be at least 16 characters").max(256);
 
 export const createInboundInput = z
   .object({
-    name: z
-      .string()
-      .trim()
-      .min(1)
-      .max(100)
-      .regex(/^[^\p{Cc}]+$/u, "Name cannot contain control characters"),
+    name: singleLine().trim().min(1).max(100),
     profile: inboundProfileSchema,
     /** Part of the public URL /api/v1/hooks/{slug}; unique across all organizations. Generated when left out. */
-    slug: z
-      .string()
+    slug: token()
       .regex(/^[a-z0-9][a-z0-9-]{2,62}$/, "3–63 lower-case letters, digits and dashes")
       .optional(),
     /**
@@ -84,12 +74,12 @@ export type RotateInboundSecretInput = z.infer<typeof rotateInboundSecretInput>;
 export const listInboundEventsInput = inboundTargetInput.extend({
   status: z.enum(INBOUND_EVENT_STATUSES).optional(),
   /** Opaque; pass back `nextCursor` from the previous page. */
-  cursor: z.string().min(1).max(200).optional(),
+  cursor: token().min(1).max(200).optional(),
   limit: z.number().int().min(1).max(INBOUND_PAGE_MAX).default(INBOUND_PAGE_DEFAULT),
 });
 export type ListInboundEventsInput = z.infer<typeof listInboundEventsInput>;
 
-export const receiveInboundInput = z.object({ slug: z.string().min(1).max(100) });
+export const receiveInboundInput = z.object({ slug: token().min(1).max(100) });
 
 export const inboundEndpointSchema = z
   .object({

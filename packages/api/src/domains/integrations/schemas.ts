@@ -1,16 +1,11 @@
 import { INTEGRATION_AUTH_TYPES, INTEGRATION_HEALTH } from "@kyro/db";
 import { z } from "zod";
+import { singleLine, token } from "../../text-input";
 
-const nameSchema = z
-  .string()
-  .trim()
-  .min(1, "Name is required")
-  .max(100)
-  .regex(/^[^\p{Cc}]+$/u, "Name cannot contain control characters");
+const nameSchema = singleLine().trim().min(1, "Name is required").max(100);
 
 /** An HTTP header name (RFC 9110 token); the hop-by-hop and framing headers are not ours to set. */
-const headerNameSchema = z
-  .string()
+const headerNameSchema = token()
   .min(1)
   .max(100)
   .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "Not a valid header name")
@@ -20,11 +15,7 @@ const headerNameSchema = z
   );
 
 /** Header values cannot carry line breaks or other control characters (header injection). */
-const credentialSchema = z
-  .string()
-  .min(1)
-  .max(4096)
-  .regex(/^[^\p{Cc}]+$/u, "Cannot contain control characters");
+const credentialSchema = singleLine().min(1).max(4096);
 
 export const integrationAuthInput = z
   .discriminatedUnion("type", [
@@ -33,18 +24,17 @@ export const integrationAuthInput = z
     z.object({ type: z.literal("bearer"), token: credentialSchema }),
     z.object({
       type: z.literal("basic"),
-      username: z
-        .string()
+      username: singleLine()
         .min(1)
         .max(200)
-        .regex(/^[^:\p{Cc}]+$/u, "Cannot contain `:` or control characters"),
+        .regex(/^[^:]*$/, "Cannot contain `:`"),
       password: credentialSchema,
     }),
   ])
   .meta({ id: "IntegrationAuthInput" });
 export type IntegrationAuthInput = z.infer<typeof integrationAuthInput>;
 
-const baseUrlSchema = z.string().trim().min(1).max(2000);
+const baseUrlSchema = singleLine().trim().min(1).max(2000);
 
 export const createIntegrationInput = z.object({
   name: nameSchema,
@@ -67,10 +57,9 @@ export type UpdateIntegrationInput = z.infer<typeof updateIntegrationInput>;
 
 export const testIntegrationInput = integrationTargetInput.extend({
   /** Appended to the base URL; default: the base URL itself. */
-  path: z
-    .string()
+  path: singleLine()
     .max(500)
-    .regex(/^\/[^\s\p{Cc}]*$/u, "Must start with `/` and contain no spaces")
+    .regex(/^\/[^\s]*$/, "Must start with `/` and contain no spaces")
     .optional(),
 });
 export type TestIntegrationInput = z.infer<typeof testIntegrationInput>;

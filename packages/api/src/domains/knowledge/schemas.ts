@@ -16,7 +16,7 @@ const entryInput = z
     question: plainText(KNOWLEDGE_LIMITS.questionChars, "A question"),
     answer: plainText(KNOWLEDGE_LIMITS.answerChars, "An answer"),
     tags: z
-      .array(plainText(KNOWLEDGE_LIMITS.tagChars, "A tag"))
+      .array(plainText(KNOWLEDGE_LIMITS.tagChars, "A tag", "single"))
       .max(KNOWLEDGE_LIMITS.tagsPerEntry, `At most ${KNOWLEDGE_LIMITS.tagsPerEntry} tags per entry`)
       .default([]),
   })

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { singleLine, token } from "../../text-input";
 import {
   cursorInput,
   instant,
@@ -15,15 +16,13 @@ export const LEAD_EXPORT_FORMATS = ["csv", "json"] as const;
 export type LeadExportFormat = (typeof LEAD_EXPORT_FORMATS)[number];
 
 /** Trimmed and lower-cased before validation: the stored form is the deduplication key within a bot. */
-const email = z
-  .string()
+const email = singleLine()
   .trim()
   .toLowerCase()
   .max(320, "An email address must be at most 320 characters")
   .pipe(z.email({ message: "A valid email address is required" }));
 
-const phone = z
-  .string()
+const phone = singleLine()
   .trim()
   .min(3, "A phone number must have at least 3 characters")
   .max(40, "A phone number must be at most 40 characters")
@@ -31,13 +30,11 @@ const phone = z
 
 const customFields = z
   .record(
-    z
-      .string()
-      .regex(
-        /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/,
-        "Custom field names: a letter, then up to 63 of A-Z a-z 0-9 _ . -",
-      ),
-    plainText(1_000, "A custom field value"),
+    token().regex(
+      /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/,
+      "Custom field names: a letter, then up to 63 of A-Z a-z 0-9 _ . -",
+    ),
+    plainText(1_000, "A custom field value", "single"),
   )
   .refine((fields) => Object.keys(fields).length <= LEAD_CUSTOM_FIELDS_MAX, {
     message: `At most ${LEAD_CUSTOM_FIELDS_MAX} custom fields`,
@@ -46,7 +43,7 @@ const customFields = z
 /** What a visitor (or an API caller) submits; a second submission for the same email updates the lead (see `upsertLead`). */
 export const leadFields = {
   email,
-  name: plainText(200, "A name").optional(),
+  name: plainText(200, "A name", "single").optional(),
   phone: phone.optional(),
   customFields: customFields.optional(),
 };
@@ -67,7 +64,7 @@ const filterShape = {
   /** Exclusive upper bound on `createdAt`. */
   to: instant.optional(),
   /** Exact address (compared lower-cased). */
-  email: z.string().trim().toLowerCase().min(1).max(320).optional(),
+  email: singleLine().trim().toLowerCase().min(1).max(320).optional(),
 };
 
 export const listLeadsInput = z

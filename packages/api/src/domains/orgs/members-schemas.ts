@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { token } from "../../text-input";
 import { emailSchema } from "../auth/schemas";
 import { roleSchema } from "./schemas";
 
@@ -52,7 +53,7 @@ export const inviteOutput = z.object({
 });
 export type InviteOutput = z.infer<typeof inviteOutput>;
 
-export const acceptInviteInput = z.object({ token: z.string().min(1).max(200) });
+export const acceptInviteInput = z.object({ token: token().min(1).max(200) });
 export type AcceptInviteInput = z.infer<typeof acceptInviteInput>;
 
 export const acceptInviteOutput = z.object({ orgId: z.uuid(), role: roleSchema });

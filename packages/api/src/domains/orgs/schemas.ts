@@ -1,20 +1,15 @@
 import { ROLES } from "@kyro/db";
 import { z } from "zod";
+import { singleLine } from "../../text-input";
 
 export const roleSchema = z.enum(ROLES).meta({ id: "Role" });
 
-export const orgNameSchema = z
-  .string()
-  .trim()
-  .min(1, "Name is required")
-  .max(100)
-  // Names go into mail subjects and headers; control characters have no business there.
-  .regex(/^[^\p{Cc}]+$/u, "Name cannot contain control characters");
+// Names go into mail subjects and headers: one line, no control characters.
+export const orgNameSchema = singleLine().trim().min(1, "Name is required").max(100);
 
 export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
-export const slugSchema = z
-  .string()
+export const slugSchema = singleLine()
   .trim()
   .toLowerCase()
   .min(2)

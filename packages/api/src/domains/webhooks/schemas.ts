@@ -1,6 +1,7 @@
 import { WEBHOOK_ATTEMPT_TRIGGERS, WEBHOOK_MESSAGE_STATUSES } from "@kyro/db";
 import { z } from "zod";
 import { EVENT_TYPES } from "../../events/catalogue";
+import { singleLine, token } from "../../text-input";
 
 export const WEBHOOK_PAGE_DEFAULT = 50;
 export const WEBHOOK_PAGE_MAX = 200;
@@ -16,16 +17,15 @@ const eventType = z.enum(EVENT_TYPES as [string, ...string[]]);
 /** Headers Kyro sets itself (signature, framing, routing) cannot be overridden per endpoint. */
 const RESERVED_HEADERS =
   /^(webhook-(id|timestamp|signature)|content-(type|length)|host|connection|transfer-encoding|user-agent)$/i;
-const headerName = z
-  .string()
+const headerName = token()
   .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, { message: "must be a valid HTTP header name" })
   .refine((name) => !RESERVED_HEADERS.test(name), { message: "is set by Kyro and cannot be overridden" });
 /** What answers show instead of a header value; sent back on update, it keeps the stored value. */
 export const MASKED_HEADER_VALUE = /^••••[\x20-\x7e\x80-\xff]{0,4}$/;
 /** RFC 9110 field-value characters: anything else Node's HTTP client refuses at delivery time. */
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
-const headerValue = z
-  .string()
+// One line: a line break would inject a header of the sender's choosing.
+const headerValue = singleLine()
   .max(1000)
   .refine((value) => FIELD_VALUE.test(value) || MASKED_HEADER_VALUE.test(value), {
     message: "must be a single line of visible ASCII or Latin-1 text",
@@ -37,8 +37,8 @@ const headers = z
   });
 
 const endpointFields = {
-  url: z.url({ protocol: /^https?$/ }).max(2000),
-  description: z.string().max(500),
+  url: singleLine(z.url({ protocol: /^https?$/ })).max(2000),
+  description: singleLine().max(500),
   /** Event types to deliver; null (or omitted at creation) delivers every type. */
   eventTypes: z.array(eventType).min(1).max(EVENT_TYPES.length).nullable(),
   enabled: z.boolean(),

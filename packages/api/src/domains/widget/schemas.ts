@@ -1,13 +1,13 @@
 import { z } from "zod";
+import { singleLine, text } from "../../text-input";
 import { DomainPatternError, normalizeDomainPattern } from "./origins";
 
-const hexColor = z
-  .string()
+const hexColor = singleLine()
   .trim()
   .regex(/^#([0-9a-f]{3}|[0-9a-f]{6})$/i, "Use a hex colour such as #1a2b3c or #abc")
   .overwrite((value) => value.toLowerCase());
 
-const httpsUrl = z.url({ protocol: /^https$/, error: "Use an https:// URL" }).max(2_048);
+const httpsUrl = singleLine(z.url({ protocol: /^https$/, error: "Use an https:// URL" })).max(2_048);
 
 const normalizedOrAsGiven = (pattern: string): string => {
   try {
@@ -22,7 +22,7 @@ const normalizedOrAsGiven = (pattern: string): string => {
  * (`overwrite`, not `transform`: the same schema describes stored values in outputs and the document.)
  */
 const allowedDomains = z
-  .array(z.string().max(300))
+  .array(singleLine().max(300))
   .max(100)
   .superRefine((patterns, ctx) => {
     patterns.forEach((pattern, index) => {
@@ -43,7 +43,7 @@ const botFields = {
   textColor: hexColor,
   logoUrl: httpsUrl,
   position: z.enum(["bottom-right", "bottom-left"]),
-  launcherText: z.string().trim().min(1).max(60),
+  launcherText: singleLine().trim().min(1).max(60),
   /** Whitelabel: hide the "Powered by Kyro" line. */
   hidePoweredBy: z.boolean(),
   /** Pages allowed to embed the widget: hosts, `*.example.com` wildcards, optional scheme and port. */
@@ -152,9 +152,9 @@ export const createSessionInput = z.object({
   botId: z.uuid(),
   /** Your end user's id; send it with `userHash` to identify the visitor. */
   /** Hashed exactly as sent (no trimming), so it must match what your server signed. */
-  userId: z.string().min(1).max(256).optional(),
+  userId: text().min(1).max(256).optional(),
   /** Hex HMAC-SHA256 of `userId`, keyed with the bot's identity secret, computed on your server. */
-  userHash: z.string().trim().max(128).optional(),
+  userHash: singleLine().trim().max(128).optional(),
 });
 export type CreateSessionInput = z.output<typeof createSessionInput>;
 
