@@ -117,7 +117,12 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
  * Follows the verification links the server wrote as .eml files (SMTP_URL unset). They are written
  * after the answer, hence the wait for all of them.
  */
-async function verifyFromMailFiles(base: string, mailDir: string, count: number): Promise<void> {
+async function verifyFromMailFiles(
+  base: string,
+  mailDir: string,
+  count: number,
+  password: string,
+): Promise<void> {
   const mails = () =>
     existsSync(mailDir) ? readdirSync(mailDir).filter((name) => name.endsWith(".eml")) : [];
   const deadline = Date.now() + 30_000;
@@ -127,7 +132,7 @@ async function verifyFromMailFiles(base: string, mailDir: string, count: number)
   }
   for (const file of mails()) {
     const token = /verify-email\?token=(\S+)/.exec(mailBody(readFileSync(join(mailDir, file), "utf8")))?.[1];
-    const res = await trpc(base, "auth.verifyEmail", { token: decodeURIComponent(token ?? "") });
+    const res = await trpc(base, "auth.verifyEmail", { token: decodeURIComponent(token ?? ""), password });
     if (res.status !== 200) throw new Error(`verification failed: ${JSON.stringify(res.body)}`);
   }
 }
@@ -150,7 +155,7 @@ async function loginLatency() {
       const res = await trpc(base, "auth.signup", { email, password, name: "Bench" });
       if (res.status !== 200) throw new Error(`signup failed: ${JSON.stringify(res.body)}`);
     }
-    await verifyFromMailFiles(base, join(dataDir, "mail"), accounts.length);
+    await verifyFromMailFiles(base, join(dataDir, "mail"), accounts.length, password);
     for (let i = 0; i < 5; i++) await trpc(base, "auth.login", { email: accounts[0], password });
 
     const login: number[] = [];

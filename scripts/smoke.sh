@@ -31,7 +31,7 @@ signup=$(curl -fsS -X POST "$base/trpc/auth.signup" -H 'content-type: applicatio
 # Without SMTP_URL the verification mail is a file in the data dir; following its link signs in.
 verify_token=$(node scripts/dev-mail-token.mjs "$email" verify-email "$data_dir/mail")
 verified=$(curl -fsS -X POST "$base/trpc/auth.verifyEmail" -H 'content-type: application/json' \
-  -d "{\"json\":{\"token\":\"$verify_token\"}}")
+  -d "{\"json\":{\"token\":\"$verify_token\",\"password\":\"smoke-test-passphrase-42\"}}")
 token=$(node -e 'console.log(JSON.parse(process.argv[1]).result.data.json.accessToken)' "$verified")
 if grep -qF -- "$verify_token" "$log"; then echo "the verification token reached the log"; exit 1; fi
 

@@ -381,7 +381,7 @@ describe("tRPC over HTTP", () => {
 
     const mail = server.app.mailer.sent.find((message) => message.to === email);
     const token = /verify-email\?token=(\S+)/.exec(mail?.text ?? "")?.[1];
-    const verified = await post("auth.verifyEmail", { token: decodeURIComponent(token ?? "") });
+    const verified = await post("auth.verifyEmail", { token: decodeURIComponent(token ?? ""), password });
     expect(verified.status).toBe(200);
 
     const login = await post("auth.login", { email, password });

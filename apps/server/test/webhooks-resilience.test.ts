@@ -116,7 +116,10 @@ async function signUpVerified(base: string, dataDir: string, email: string): Pro
   const [file = ""] = mails();
   const mail = mailBody(readFileSync(join(mailDir, file), "utf8"));
   const token = decodeURIComponent(/verify-email\?token=(\S+)/.exec(mail)?.[1] ?? "");
-  const session = await mutate<{ accessToken: string }>(base, "auth.verifyEmail", { token });
+  const session = await mutate<{ accessToken: string }>(base, "auth.verifyEmail", {
+    token,
+    password: "correct-horse-battery-staple",
+  });
   return session.accessToken;
 }
 

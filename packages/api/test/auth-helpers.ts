@@ -93,5 +93,5 @@ export async function signUpVerified(
     .caller(null, { ip })
     .auth.signup({ email, password: input.password ?? STRONG_PASSWORD, name: input.name });
   const token = mailedToken(app, answer.email, "verify-email");
-  return app.caller(null, { ip }).auth.verifyEmail({ token });
+  return app.caller(null, { ip }).auth.verifyEmail({ token, password: input.password ?? STRONG_PASSWORD });
 }

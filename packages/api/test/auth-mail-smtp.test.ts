@@ -52,7 +52,7 @@ describe("account mail over SMTP", () => {
     const email = uniqueEmail("smtp-signup");
     await app.caller(null, { ip: nextSignupIp() }).auth.signup({ email, password: STRONG_PASSWORD });
     const token = linkToken(await delivered(email, /confirm/i), "verify-email");
-    const session = await app.caller().auth.verifyEmail({ token });
+    const session = await app.caller().auth.verifyEmail({ token, password: STRONG_PASSWORD });
     expect(session.user.email).toBe(email);
   });
 

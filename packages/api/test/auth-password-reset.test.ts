@@ -173,7 +173,9 @@ describe("auth.resetPassword", () => {
     expect(row?.emailVerifiedAt).toBeInstanceOf(Date);
     expect(await login(email, NEW_PASSWORD)).toHaveProperty("accessToken");
     // The earlier verification link would sign someone in: it is retired with the reset.
-    expect(await failureOf(anonymous().auth.verifyEmail({ token: verification }))).toEqual(INVALID_LINK);
+    expect(
+      await failureOf(anonymous().auth.verifyEmail({ token: verification, password: STRONG_PASSWORD })),
+    ).toEqual(INVALID_LINK);
     expect(await auditRows(app, { action: "user.email_verified", actorId: row?.id })).toEqual([
       expect.objectContaining({
         diff: expect.objectContaining({ after: expect.objectContaining({ via: "password_reset" }) }),

@@ -219,7 +219,7 @@ describe("auth.verifyEmail", () => {
     const token = mailedToken(app, email, "verify-email");
     const session = await app
       .caller(null, { ip: "203.0.113.9", requestId: "req-verify" })
-      .auth.verifyEmail({ token });
+      .auth.verifyEmail({ token, password: STRONG_PASSWORD });
 
     expect(session).toMatchObject({
       user: { id: expect.any(String), email, name: "Jane" },
@@ -276,11 +276,16 @@ describe("auth.verifyEmail", () => {
     const resetToken = mailedToken(app, resetFor, "reset-password");
 
     for (const token of [usedToken, expiredToken, firstToken, resetToken, "kyro_ev_not-a-real-token", "x"]) {
-      expect(await failureOf(anonymous().auth.verifyEmail({ token })), token).toEqual(INVALID_LINK);
+      expect(
+        await failureOf(anonymous().auth.verifyEmail({ token, password: STRONG_PASSWORD })),
+        token,
+      ).toEqual(INVALID_LINK);
     }
     expect((await userRow(expired))?.emailVerifiedAt).toBeNull();
     expect((await userRow(resetFor))?.emailVerifiedAt).toBeNull();
-    expect(await anonymous().auth.verifyEmail({ token: newestToken })).toHaveProperty("accessToken");
+    expect(
+      await anonymous().auth.verifyEmail({ token: newestToken, password: STRONG_PASSWORD }),
+    ).toHaveProperty("accessToken");
   });
 
   it("refuses a link once the account's address is no longer the one it was sent to", async () => {
@@ -291,7 +296,50 @@ describe("auth.verifyEmail", () => {
       .update(users)
       .set({ email: uniqueEmail("moved-to") })
       .where(eq(users.email, email));
-    expect(await failureOf(anonymous().auth.verifyEmail({ token }))).toEqual(INVALID_LINK);
+    expect(await failureOf(anonymous().auth.verifyEmail({ token, password: STRONG_PASSWORD }))).toEqual(
+      INVALID_LINK,
+    );
+  });
+
+  it("needs the sign-up password: the mailbox owner cannot confirm an account someone else opened", async () => {
+    const email = uniqueEmail("hijack");
+    const squatterPassword = "squatter-chose-this-one-77";
+    await signup(email, squatterPassword);
+    const token = mailedToken(app, email, "verify-email");
+
+    // The real owner follows the link with a password of their own: refused, nothing confirmed.
+    const refused = await failureOf(anonymous().auth.verifyEmail({ token, password: STRONG_PASSWORD }));
+    expect(refused).toMatchObject({
+      code: "BAD_REQUEST",
+      details: { issues: [{ path: "password", code: "password_mismatch" }] },
+    });
+    expect((await userRow(email))?.emailVerifiedAt).toBeNull();
+    expect(await auditRows(app, { action: "user.email_verified" })).not.toContainEqual(
+      expect.objectContaining({ resourceId: (await userRow(email))?.id }),
+    );
+    // The squatter cannot sign in either: the account stays unconfirmed.
+    expect((await failureOf(anonymous().auth.login({ email, password: squatterPassword }))).message).toBe(
+      INVALID_CREDENTIALS,
+    );
+
+    // A wrong password left the link usable: with the right one it confirms (it was the owner after all).
+    const session = await anonymous().auth.verifyEmail({ token, password: squatterPassword });
+    expect(session.user.email).toBe(email);
+  });
+
+  it("counts wrong passwords against the account's sign-in throttle", async () => {
+    const email = uniqueEmail("verify-guess");
+    await signup(email);
+    const token = mailedToken(app, email, "verify-email");
+    const guesser = app.caller(null, { ip: "198.51.100.77" });
+    for (let attempt = 0; attempt < 10; attempt++) {
+      expect(
+        (await failureOf(guesser.auth.verifyEmail({ token, password: `guess-${attempt}-xyzzy` }))).code,
+      ).toBe("BAD_REQUEST");
+    }
+    expect((await failureOf(guesser.auth.verifyEmail({ token, password: STRONG_PASSWORD }))).code).toBe(
+      "TOO_MANY_REQUESTS",
+    );
   });
 });
 

@@ -72,7 +72,7 @@ describe("platform operators", () => {
     // Once the owner of the mailbox follows the link, the rights are theirs.
     const session = await app
       .caller(null, { ip: nextSignupIp() })
-      .auth.verifyEmail({ token: mailedToken(app, OPERATOR, "verify-email") });
+      .auth.verifyEmail({ token: mailedToken(app, OPERATOR, "verify-email"), password: STRONG_PASSWORD });
     const orgs = await app.caller(session.accessToken).admin.orgs.list({});
     expect(orgs.items.map((item) => item.id)).toContain(org.id);
   });

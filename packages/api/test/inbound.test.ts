@@ -164,6 +164,20 @@ describe.each(CASES)("profile $profile", (testCase) => {
     if (testCase.profile !== "chatwoot") expect(event?.deliveryId).toBe(id);
   });
 
+  it("stores a signed body whose id or type Postgres text cannot hold, as absent rather than failing", async () => {
+    const nul = JSON.stringify({ id: "evt\u0000x", type: "a\u0000b", event: "c\u0000d", note: "nul" });
+    expect(nul).toContain("\\u0000");
+    const timestamp = nowSeconds();
+    const headers = testCase.sign(nul, { id: `nul-${randomBytes(3).toString("hex")}`, timestamp, secret });
+    const stored = await deliver(slug, nul, headers);
+    expect(stored.duplicate).toBe(false);
+    const page = await admin().events({ orgId: org.id, endpointId });
+    const event = page.items.find((item) => item.id === stored.eventId);
+    expect(event?.body).toBe(nul);
+    expect(event?.deliveryId).not.toContain("\u0000");
+    expect(event?.eventType ?? "").not.toContain("\u0000");
+  });
+
   it("refuses a bad signature with 401 and stores nothing", async () => {
     const before = await eventCount(endpointId);
     const wrongKey =

@@ -61,13 +61,14 @@ function recordingFetch(): { fetch: KyroFetch; sent: SentRequest[]; calls(proced
 /** Signs up and follows the mailed verification link, which answers with the session's tokens. */
 async function signUp(on: TestServer): Promise<KyroTokens> {
   const anonymous = createKyroClient({ baseUrl: on.url });
+  const password = "a long and unusual passphrase";
   const { email } = await anonymous.auth.signup.mutate({
     email: `sdk-${Math.random().toString(36).slice(2)}@example.test`,
-    password: "a long and unusual passphrase",
+    password,
   });
   const mail = on.app.mailer.sent.find((message) => message.to === email);
   const token = decodeURIComponent(/verify-email\?token=(\S+)/.exec(mail?.text ?? "")?.[1] ?? "");
-  return anonymous.auth.verifyEmail.mutate({ token });
+  return anonymous.auth.verifyEmail.mutate({ token, password });
 }
 
 /** Waits until the short-lived server refuses the access token. */

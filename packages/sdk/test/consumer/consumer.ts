@@ -16,13 +16,14 @@ if (!baseUrl) throw new Error("KYRO_URL is not set");
 const verificationToken = process.env.KYRO_VERIFICATION_TOKEN;
 if (!verificationToken) throw new Error("KYRO_VERIFICATION_TOKEN is not set");
 
+const password = "a long and unusual passphrase";
 const anonymous: KyroClient = createKyroClient({ baseUrl });
 const signup: KyroOutputs["auth"]["signup"] = await anonymous.auth.signup.mutate({
   email: `consumer-${Date.now()}@example.test`,
-  password: "a long and unusual passphrase",
+  password,
   name: "Consumer",
 });
-const verifyInput: KyroInputs["auth"]["verifyEmail"] = { token: verificationToken };
+const verifyInput: KyroInputs["auth"]["verifyEmail"] = { token: verificationToken, password };
 const session: KyroOutputs["auth"]["verifyEmail"] = await anonymous.auth.verifyEmail.mutate(verifyInput);
 
 const client = createKyroClient({

@@ -27,7 +27,11 @@ export const loginInput = z.object({
 /** A token from a mailed link (verification or password reset). */
 const linkTokenSchema = token().min(1).max(200);
 
-export const verifyEmailInput = z.object({ token: linkTokenSchema });
+/**
+ * The link and the password chosen at sign-up: the mailbox alone must not confirm an account someone
+ * else opened with that address (pre-hijacking), and the password alone must not either.
+ */
+export const verifyEmailInput = z.object({ token: linkTokenSchema, password: presentedPasswordSchema });
 
 /** resendVerification and requestPasswordReset: answered the same whether the address has an account. */
 export const accountEmailInput = z.object({ email: emailSchema });

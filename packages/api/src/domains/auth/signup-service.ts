@@ -1,7 +1,8 @@
 import { users } from "@kyro/db";
-import { hashPassword } from "@kyro/platform";
+import { hashPassword, verifyPassword } from "@kyro/platform";
 import { eq, sql } from "drizzle-orm";
 import { recordAudit } from "../../audit-log";
+import { AppError } from "../../errors";
 import { sendInBackground, signupAttemptMail, verificationMail } from "./mails";
 import { assertPasswordPolicy } from "./password-policy";
 import type {
@@ -13,8 +14,8 @@ import type {
 } from "./schemas";
 import { normalizeEmail, type PublicAuthContext, userScope } from "./service";
 import { issueTokens, openSession } from "./sessions";
-import { admitAccountMail } from "./throttles";
-import { claimUserToken, issueUserToken, retireUserTokens } from "./user-tokens";
+import { admitAccountMail, loginThrottle } from "./throttles";
+import { claimUserToken, issueUserToken, peekUserToken, retireUserTokens } from "./user-tokens";
 
 function verificationTtlMs(ctx: PublicAuthContext): number {
   return ctx.deps.settings.emailVerificationTtlHours * 3_600_000;
@@ -63,9 +64,30 @@ export async function signup(ctx: PublicAuthContext, input: SignupInput): Promis
   return { verificationRequired: true, email };
 }
 
-/** Uses a verification link: confirms the address and signs the user in with a new session. */
+/**
+ * Uses a verification link: confirms the address and signs the user in with a new session. The link
+ * must come with the password chosen at sign-up. Without that check, someone who signed up first with
+ * another person's address would get the account confirmed by its owner's click and keep its password.
+ * A wrong password leaves the link usable and counts as a failed sign-in for the account.
+ */
 export async function verifyEmail(ctx: PublicAuthContext, input: VerifyEmailInput): Promise<SessionResult> {
   const { deps, request } = ctx;
+  const linked = await peekUserToken(deps.db, deps, input.token, "verify_email");
+  const throttle = loginThrottle(deps, linked.email, request);
+  await throttle.assertAllowed();
+  const [account] = await deps.db
+    .select({ passwordHash: users.passwordHash })
+    .from(users)
+    .where(eq(users.id, linked.userId))
+    .limit(1);
+  if (!account || !(await verifyPassword(account.passwordHash, input.password))) {
+    await throttle.recordFailure();
+    throw new AppError("BAD_REQUEST", "The password does not match the one chosen at sign-up", {
+      issues: [
+        { path: "password", code: "password_mismatch", message: "does not match the account's password" },
+      ],
+    });
+  }
   return deps.db.transaction(async (tx) => {
     const user = await claimUserToken(tx, deps, input.token, "verify_email");
     const [verified] = await tx

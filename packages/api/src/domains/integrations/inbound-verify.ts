@@ -58,9 +58,15 @@ function parseJson(body: Buffer): Record<string, unknown> | null {
   }
 }
 
+/**
+ * A sender's id or event type from the JSON body, or null. A value Postgres text cannot hold (a `\u0000`
+ * escape) counts as absent: the delivery is still stored, under the body digest and without a type.
+ */
 function stringField(body: Record<string, unknown> | null, field: string): string | null {
   const value = body?.[field];
-  return typeof value === "string" && value.length > 0 ? value.slice(0, 200) : null;
+  return typeof value === "string" && value.length > 0 && !value.includes("\u0000")
+    ? value.slice(0, 200)
+    : null;
 }
 
 function sha256(parts: ReadonlyArray<string | Buffer>): string {
