@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { buildDeps, createRuntime, startJobs } from "@kyro/api";
 import { migrate } from "@kyro/db";
 import { createLogger, createMailer, type Logger } from "@kyro/platform";
@@ -14,7 +15,10 @@ export interface AppHandle {
   /** Base URL the server listens on, e.g. http://127.0.0.1:3000; null in a worker-only process. */
   url: string | null;
   logger: Logger;
-  /** Stops accepting, finishes in-flight requests (up to the grace period), then closes Redis and the database. */
+  /**
+   * Stops accepting, lets in-flight requests and running jobs finish side by side (each up to its grace
+   * period), then closes Redis and the database.
+   */
   close(): Promise<void>;
 }
 
@@ -72,7 +76,12 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
 
     const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
     if (redis) opened.push(() => closeRedis(redis));
-    const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.smtpFrom, logger });
+    const mailer = createMailer({
+      smtpUrl: config.smtpUrl,
+      from: config.smtpFrom,
+      logger,
+      mailDir: join(config.dataDir, "mail"),
+    });
     opened.push(() => mailer.close());
 
     const deps = buildDeps({
@@ -108,7 +117,11 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       },
     });
     const url = await http.listen(config.port, config.host);
-    opened.push(() => http.close(options.graceMs));
+    // Requests and running jobs drain side by side: the grace periods overlap instead of adding up,
+    // and the worker takes no new job while the last requests finish. (jobs.stop() is idempotent.)
+    opened.push(async () => {
+      await Promise.all([http.close(options.graceMs), jobs.stop(options.jobGraceMs)]);
+    });
 
     return { url, logger, close: closeOpened };
   } catch (error) {
