@@ -39,6 +39,7 @@ try {
   process.exit(1);
 }
 if (app.url) logger.info({ url: app.url, role }, `Kyro listening on ${app.url}`);
+if (app.metricsUrl) logger.info({ url: app.metricsUrl }, `metrics served on ${app.metricsUrl}/metrics`);
 
 const signal = await stopSignal;
 logger.info({ signal }, "shutting down: draining in-flight requests and running jobs");
