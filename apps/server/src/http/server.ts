@@ -106,9 +106,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     req: IncomingMessage,
     res: ServerResponse,
     state: RequestState,
+    url: RequestTarget | null,
     corsOk: boolean,
   ): Promise<void> | undefined {
-    const url = parseRequestTarget(req.url);
     if (!url) throw new AppError("BAD_REQUEST", "Malformed request target");
     const path = url.pathname;
     if (cors.isPreflight(req)) {
@@ -192,11 +192,15 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       const state: RequestState = { request: requestInfo(req, requestId), route: "unmatched", trace: {} };
       res.state = state;
       res.lifecycle = lifecycle;
-      const corsHeaders = cors.headersFor(req);
+      // Parsed once, here: the CORS mode is decided from the same normalized path the router routes.
+      const url = parseRequestTarget(req.url);
+      const corsHeaders = cors.headersFor(req, url?.pathname ?? null);
       if (corsHeaders) res.corsHeaders = corsHeaders;
       res.on("close", finish);
       try {
-        dispatch(req, res, state, corsHeaders !== null)?.catch((error: unknown) => fail(error, res, state));
+        dispatch(req, res, state, url, corsHeaders !== null)?.catch((error: unknown) =>
+          fail(error, res, state),
+        );
       } catch (error) {
         fail(error, res, state);
       }
