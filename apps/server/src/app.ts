@@ -1,10 +1,11 @@
 import { join } from "node:path";
 import { buildDeps, createRuntime, startJobs } from "@kyro/api";
 import { migrate } from "@kyro/db";
-import { createLogger, createMailer, type Logger } from "@kyro/platform";
+import { createHttpMetrics, createLogger, createMailer, type Logger } from "@kyro/platform";
 import { type Config, ConfigError } from "./config";
 import { describeDatabase, openConfiguredDatabase } from "./database";
 import { loadOrCreateDevSecret } from "./dev-secret";
+import { createMetricsListener, type MetricsSource, metricsSource } from "./http/metrics-route";
 import { createHttpServer } from "./http/server";
 import { closeRedis, connectRedis } from "./redis";
 
@@ -14,8 +15,13 @@ export type ProcessRole = "all" | "api" | "worker";
 export interface AppHandle {
   /** Base URL the server listens on, e.g. http://127.0.0.1:3000; null in a worker-only process. */
   url: string | null;
+  /** Base URL of the metrics listener (KYRO_METRICS_PORT); null when there is none. */
+  metricsUrl: string | null;
   logger: Logger;
-  /** Stops accepting, finishes in-flight requests (up to the grace period), then closes Redis and the database. */
+  /**
+   * Stops accepting, lets in-flight requests and running jobs finish side by side (each up to its grace
+   * period), then closes the metrics listener, Redis and the database.
+   */
   close(): Promise<void>;
 }
 
@@ -100,23 +106,39 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     // Every role installs the queues (the API enqueues into them); only a worker polls them.
     const jobs = await startJobs(deps, { sql: database, work: role !== "api" });
     opened.push(() => jobs.stop(options.jobGraceMs));
+    /** Serves `source` on KYRO_METRICS_PORT when it is set; its URL, or null. */
+    const listenForMetrics = async (source: MetricsSource) => {
+      if (config.metricsPort === undefined) return null;
+      const listener = createMetricsListener({ source, token: config.metricsToken, logger });
+      const metricsUrl = await listener.listen(config.metricsPort, config.host);
+      opened.push(() => listener.close());
+      return metricsUrl;
+    };
     if (role === "worker") {
+      // No HTTP here, so the process metrics (CPU, memory, event loop) are all a worker has to show.
+      const metricsUrl = await listenForMetrics(metricsSource([createHttpMetrics().registry]));
       logger.info("job worker started");
-      return { url: null, logger, close: closeOpened };
+      return { url: null, metricsUrl, logger, close: closeOpened };
     }
     const http = createHttpServer({
       runtime: createRuntime(deps),
       logger,
       corsOrigins: config.corsOrigins,
+      metricsToken: config.metricsToken,
       readiness: {
         database: () => database.ping(),
         ...(redis ? { redis: () => redis.ping() } : {}),
       },
     });
+    const metricsUrl = await listenForMetrics(http.metricsSource);
     const url = await http.listen(config.port, config.host);
-    opened.push(() => http.close(options.graceMs));
+    // Requests and running jobs drain side by side: the grace periods overlap instead of adding up,
+    // and the worker takes no new job while the last requests finish. (jobs.stop() is idempotent.)
+    opened.push(async () => {
+      await Promise.all([http.close(options.graceMs), jobs.stop(options.jobGraceMs)]);
+    });
 
-    return { url, logger, close: closeOpened };
+    return { url, metricsUrl, logger, close: closeOpened };
   } catch (error) {
     await closeOpened();
     throw error;

@@ -41,6 +41,10 @@ export interface Config {
   publicUrl: string;
   /** KYRO_LIMITS_ENABLED and the KYRO_LIMIT_* defaults. */
   limits: LimitSettings;
+  /** Unset: /metrics on the API port answers 404; set: it requires `Authorization: Bearer <token>`. */
+  metricsToken?: string;
+  /** Set: /metrics is also served by a listener of its own on HOST and this port (0 picks a free one). */
+  metricsPort?: number;
 }
 
 const urlWithScheme = (schemes: readonly string[]) =>
@@ -99,6 +103,14 @@ const parseEmail = (entry: string) => {
 
 const parseDelay = (entry: string) => (/^\d+$/.test(entry) && Number(entry) > 0 ? Number(entry) : null);
 
+const PORT_NUMBER = z
+  .string()
+  .regex(/^\d{1,5}$/, { error: "must be an integer between 0 and 65535" })
+  .transform(Number)
+  .pipe(z.number().max(65535, { error: "must be an integer between 0 and 65535" }));
+
+export const MIN_METRICS_TOKEN_LENGTH = 32;
+
 const HOSTNAME =
   /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
@@ -121,12 +133,7 @@ const schema = z
       .string()
       .min(MIN_SECRET_LENGTH, { error: `must be at least ${MIN_SECRET_LENGTH} characters` })
       .optional(),
-    PORT: z
-      .string()
-      .regex(/^\d{1,5}$/, { error: "must be an integer between 0 and 65535" })
-      .transform(Number)
-      .pipe(z.number().max(65535, { error: "must be an integer between 0 and 65535" }))
-      .default(3000),
+    PORT: PORT_NUMBER.default(3000),
     HOST: z
       .string()
       .refine((value) => isIP(value) !== 0 || HOSTNAME.test(value), {
@@ -163,8 +170,22 @@ const schema = z
     KYRO_LIMIT_BOT_MESSAGES_PER_DAY: limit(LIMIT_DEFAULTS.botMessagesPerDay),
     KYRO_LIMIT_IP_RPM: limit(DEFAULT_LIMIT_SETTINGS.ipRequestsPerMinute),
     KYRO_LIMIT_CONVERSATION_MPM: limit(DEFAULT_LIMIT_SETTINGS.conversationMessagesPerMinute),
+    // A bearer token goes in a header as it is: visible ASCII without spaces (RFC 6750 b64token-ish).
+    KYRO_METRICS_TOKEN: z
+      .string()
+      .regex(/^[\x21-\x7e]+$/, { error: "must be visible ASCII characters without spaces" })
+      .min(MIN_METRICS_TOKEN_LENGTH, { error: `must be at least ${MIN_METRICS_TOKEN_LENGTH} characters` })
+      .optional(),
+    KYRO_METRICS_PORT: PORT_NUMBER.optional(),
   })
   .superRefine((env, ctx) => {
+    if (
+      env.KYRO_METRICS_PORT !== undefined &&
+      env.KYRO_METRICS_PORT !== 0 &&
+      env.KYRO_METRICS_PORT === env.PORT
+    ) {
+      ctx.addIssue({ code: "custom", path: ["KYRO_METRICS_PORT"], message: "must differ from PORT" });
+    }
     if (env.NODE_ENV !== "production") return;
     if (!env.KYRO_SECRET) {
       ctx.addIssue({
@@ -227,5 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ipRequestsPerMinute: parsed.KYRO_LIMIT_IP_RPM,
       conversationMessagesPerMinute: parsed.KYRO_LIMIT_CONVERSATION_MPM,
     },
+    metricsToken: parsed.KYRO_METRICS_TOKEN,
+    metricsPort: parsed.KYRO_METRICS_PORT,
   };
 }

@@ -1,6 +1,7 @@
 import { createLogger } from "@kyro/platform";
 import { type AppHandle, type ProcessRole, startApp } from "./app";
 import { type Config, ConfigError, loadConfig } from "./config";
+import { firstStopSignal } from "./stop-signals";
 
 /** A configuration problem is the operator's to fix: one line on stderr, no stack. */
 function exitWithConfigError(error: ConfigError): never {
@@ -26,6 +27,9 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel });
+// Listening from the start: a stop asked for during start-up (migrations, say) is honoured once the
+// process has started, rather than killing it half-way.
+const stopSignal = firstStopSignal(logger);
 let app: AppHandle;
 try {
   app = await startApp(config, { logger, role });
@@ -35,25 +39,15 @@ try {
   process.exit(1);
 }
 if (app.url) logger.info({ url: app.url, role }, `Kyro listening on ${app.url}`);
+if (app.metricsUrl) logger.info({ url: app.metricsUrl }, `metrics served on ${app.metricsUrl}/metrics`);
 
-let stopping = false;
-function stop(signal: NodeJS.Signals): void {
-  if (stopping) {
-    logger.warn({ signal }, "second signal during shutdown: exiting now");
-    process.exit(1);
-  }
-  stopping = true;
-  logger.info({ signal }, "shutting down: draining in-flight requests and running jobs");
-  app.close().then(
-    () => {
-      logger.info("stopped");
-      process.exit(0);
-    },
-    (error: unknown) => {
-      logger.error({ err: error }, "shutdown failed");
-      process.exit(1);
-    },
-  );
+const signal = await stopSignal;
+logger.info({ signal }, "shutting down: draining in-flight requests and running jobs");
+try {
+  await app.close();
+  logger.info("stopped");
+  process.exit(0);
+} catch (error) {
+  logger.error({ err: error }, "shutdown failed");
+  process.exit(1);
 }
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from "../src/config";
 import { loadOrCreateDevSecret } from "../src/dev-secret";
 
 const SECRET = "s".repeat(32);
+const METRICS_TOKEN = "m-3tr1cs.T0ken_".padEnd(32, "x");
 const PRODUCTION = {
   NODE_ENV: "production",
   KYRO_SECRET: SECRET,
@@ -43,6 +44,8 @@ describe("loadConfig", () => {
       autoMigrate: true,
       publicUrl: "http://127.0.0.1:3000",
       limits: DEFAULT_LIMIT_SETTINGS,
+      metricsToken: undefined,
+      metricsPort: undefined,
     });
   });
 
@@ -73,6 +76,8 @@ describe("loadConfig", () => {
       KYRO_LIMIT_BOT_MESSAGES_PER_DAY: "17",
       KYRO_LIMIT_IP_RPM: "18",
       KYRO_LIMIT_CONVERSATION_MPM: "19",
+      KYRO_METRICS_TOKEN: METRICS_TOKEN,
+      KYRO_METRICS_PORT: "9464",
     });
     expect(config).toEqual({
       nodeEnv: "development",
@@ -105,6 +110,8 @@ describe("loadConfig", () => {
         ipRequestsPerMinute: 18,
         conversationMessagesPerMinute: 19,
       },
+      metricsToken: METRICS_TOKEN,
+      metricsPort: 9464,
     });
   });
 
@@ -173,6 +180,15 @@ describe("loadConfig", () => {
     ],
     ["KYRO_WEBHOOK_RETRY_SCHEDULE", ",", "KYRO_WEBHOOK_RETRY_SCHEDULE must list at least one delay"],
     ["SMTP_FROM", "Kyro <a@b.test>\nBcc: x@y.test", "SMTP_FROM must be a single line"],
+    ["KYRO_METRICS_TOKEN", "short-token", "KYRO_METRICS_TOKEN must be at least 32 characters"],
+    [
+      "KYRO_METRICS_TOKEN",
+      `${"t".repeat(32)} with spaces`,
+      "KYRO_METRICS_TOKEN must be visible ASCII characters without spaces",
+    ],
+    ["KYRO_METRICS_TOKEN", `${"t".repeat(32)}é`, "KYRO_METRICS_TOKEN must be visible ASCII"],
+    ["KYRO_METRICS_PORT", "70000", "KYRO_METRICS_PORT must be an integer between 0 and 65535"],
+    ["KYRO_METRICS_PORT", "3000", "KYRO_METRICS_PORT must differ from PORT"],
   ])("rejects %s=%j in one line naming the variable", (name, value, expected) => {
     const message = configError({ [name]: value });
     expect(message).toMatch(
@@ -183,6 +199,15 @@ describe("loadConfig", () => {
 
   it("never echoes a rejected value", () => {
     expect(configError({ KYRO_SECRET: "hunter2-too-short" })).not.toContain("hunter2");
+    expect(configError({ KYRO_METRICS_TOKEN: "hunter2 metrics" })).not.toContain("hunter2");
+  });
+
+  it("lets the metrics listener share port 0 (both pick a free port) but no fixed port with the API", () => {
+    expect(loadConfig({ PORT: "0", KYRO_METRICS_PORT: "0" })).toMatchObject({ port: 0, metricsPort: 0 });
+    expect(loadConfig({ PORT: "8080", KYRO_METRICS_PORT: "3000" }).metricsPort).toBe(3000);
+    expect(configError({ PORT: "8080", KYRO_METRICS_PORT: "8080" })).toContain(
+      "KYRO_METRICS_PORT must differ",
+    );
   });
 
   it("names every bad variable on the same line", () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "./server-harness";
+import { fetchMetrics, startTestServer, type TestServer } from "./server-harness";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -58,7 +58,7 @@ describe("/metrics", () => {
     await fetch(`${server.url}/api/v1/secret-path-${Date.now()}`);
     await fetch(`${server.url}/trpc/auth.me?input=${encodeURIComponent('{"json":{}}')}`);
     await fetch(`${server.url}/trpc/no.such.procedure-${Date.now()}`);
-    const res = await fetch(`${server.url}/metrics`);
+    const res = await fetchMetrics(server);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/plain");
     const text = await res.text();

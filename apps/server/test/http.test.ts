@@ -1,3 +1,4 @@
+import { type IncomingHttpHeaders, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_BODY_BYTES } from "../src/http/body";
 import { accessLogFor, startTestServer, type TestServer } from "./server-harness";
@@ -26,6 +27,23 @@ function chunkedBody(text: string): ReadableStream<Uint8Array> {
       controller.enqueue(bytes.subarray(offset, offset + 64 * 1024));
       offset += 64 * 1024;
     },
+  });
+}
+
+/** A request whose target goes out exactly as written: fetch would normalize the dot segments first. */
+function rawRequest(
+  method: string,
+  target: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+  const { hostname, port } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, method, path: target, headers }, (res) => {
+      res.resume();
+      res.once("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers }));
+    });
+    req.once("error", reject);
+    req.end();
   });
 }
 
@@ -184,6 +202,46 @@ describe("CORS", () => {
     // Member routes under /widget stay closed to foreign origins.
     const settings = await fetch(`${server.url}/api/v1/widget/defaults`, { headers: { origin: page } });
     expect(settings.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  const page = "https://shop.customer.example.test";
+  const conversation = "00000000-0000-7000-8000-000000000000";
+  // Each target is routed by its normalized path (WHATWG URL parsing), and its CORS mode must come from
+  // that same path: a spelling that merely starts like a widget route earns nothing.
+  it.each([
+    ["/api/v1/widget/sessions/../../../../trpc/auth.me", 401],
+    ["/api/v1/widget/sessions/%2e%2e/%2E%2E/%2e%2e/%2e%2e/trpc/auth.me", 401],
+    ["/api/v1/widget/sessions/.%2e/%2e./.%2E/../trpc/auth.me", 401],
+    ["/api/v1/widget/sessions\\..\\..\\..\\..\\trpc\\auth.me", 401],
+    ["/api/v1/widget/messages/../../me", 401],
+    [`/api/v1/widget/${conversation}/sessions/../../defaults`, 401],
+    [`//api/v1/widget/sessions/${conversation}/messages`, 404],
+    [`/api/v1/widget/sessions/x/../../../../../trpc/auth.me?next=/api/v1/widget/sessions/`, 401],
+  ])(
+    "gives %s (not a widget route once normalized) no CORS headers for a page origin",
+    async (target, status) => {
+      for (const method of ["GET", "OPTIONS"]) {
+        const res = await rawRequest(method, target, {
+          origin: page,
+          ...(method === "OPTIONS" ? { "access-control-request-method": "POST" } : {}),
+        });
+        expect(res.status).toBe(method === "OPTIONS" ? 204 : status);
+        expect(res.headers["access-control-allow-origin"]).toBeUndefined();
+        expect(res.headers["access-control-allow-methods"]).toBeUndefined();
+      }
+    },
+  );
+
+  it.each([
+    `/api/v1/bots/../widget/sessions/${conversation}/messages`,
+    `/api/v1/widget/./sessions/${conversation}/messages`,
+    `/api/v1/widget/messages/%2e%2e/sessions/${conversation}/messages`,
+  ])("gives %s (a widget route once normalized) the widget's CORS, as routing does", async (target) => {
+    const res = await rawRequest("GET", target, { origin: page });
+    // The widget route itself answers: no session token.
+    expect(res.status).toBe(401);
+    expect(res.headers["access-control-allow-origin"]).toBe(page);
+    expect(res.headers["access-control-allow-credentials"]).toBeUndefined();
   });
 
   it("answers a preflight from another origin without CORS headers", async () => {

@@ -2,7 +2,7 @@ import type { SeededApiKey, SeededOrg } from "@kyro/api/testing";
 import { createLogger } from "@kyro/platform";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { createHttpServer } from "../src/http/server";
-import { startTestServer, type TestServer } from "./server-harness";
+import { fetchMetrics, startTestServer, type TestServer } from "./server-harness";
 
 const OPERATOR = "ops@example.test";
 const trpcInput = (json: unknown) => encodeURIComponent(JSON.stringify({ json }));
@@ -79,7 +79,7 @@ describe("REST", () => {
     expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(60);
     expectLimitHeaders(refused, 0, 2);
 
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const metrics = await (await fetchMetrics(server)).text();
     expect(metrics).toMatch(/kyro_rate_limit_blocks_total\{dimension="key"\} [1-9]/);
   });
 
@@ -99,7 +99,7 @@ describe("REST", () => {
       details: { policy: "org-requests-daily" },
     });
     expect(refused.headers.get("x-ratelimit-limit")).toBe("1");
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const metrics = await (await fetchMetrics(server)).text();
     expect(metrics).toMatch(/kyro_quota_blocks_total\{quota="requestsPerDay"\} [1-9]/);
   });
 });

@@ -15,6 +15,9 @@ export interface AccessLogLine {
   orgId?: string;
 }
 
+/** The test servers serve /metrics to this bearer token (KYRO_METRICS_TOKEN). */
+export const TEST_METRICS_TOKEN = "test-metrics-token-0123456789abcdef";
+
 export interface TestServer {
   app: TestApp;
   http: HttpServer;
@@ -28,6 +31,8 @@ export interface TestServer {
 export async function startTestServer(
   options: {
     corsOrigins?: string[];
+    /** Default TEST_METRICS_TOKEN; undefined leaves /metrics unserved, as with KYRO_METRICS_TOKEN unset. */
+    metricsToken?: string;
     settings?: Partial<Settings>;
     /** Also run the job worker in this process (see createTestApp). */
     worker?: boolean | TestWorkerOptions;
@@ -44,6 +49,7 @@ export async function startTestServer(
     runtime: app.runtime,
     logger,
     corsOrigins: options.corsOrigins ?? [],
+    metricsToken: "metricsToken" in options ? options.metricsToken : TEST_METRICS_TOKEN,
     readiness: {
       database: () => app.database.ping(),
       ...(redis ? { redis: () => redis.ping() } : {}),
@@ -60,6 +66,11 @@ export async function startTestServer(
       await app.close();
     },
   };
+}
+
+/** A scrape of the server's /metrics, with its token. */
+export function fetchMetrics(server: TestServer): Promise<Response> {
+  return fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` } });
 }
 
 /** Waits for the access log line of a request (written when its response closes). */

@@ -32,10 +32,12 @@ export function createAccessTokenIssuer(key: Buffer, ttlSeconds: number): Access
     },
     async verify(token) {
       try {
+        // jose checks `exp` only when present: without requiredClaims a token lacking it would never expire.
         const { payload } = await jwtVerify(token, key, {
           issuer: ISSUER,
           audience: AUDIENCE,
           algorithms: ["HS256"],
+          requiredClaims: ["exp"],
         });
         if (typeof payload.sub !== "string" || typeof payload.sid !== "string") return null;
         const org = typeof payload.org === "string" ? payload.org : null;

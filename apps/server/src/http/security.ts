@@ -45,8 +45,13 @@ export function createCors(origins: readonly string[]) {
   const allowed = new Set(origins);
   const modes = new WeakMap<IncomingMessage, CorsMode>();
   return {
-    /** The CORS headers the request's Origin earns (writeHead's flat form); none when it is not allowed. */
-    headersFor(req: IncomingMessage): readonly string[] | null {
+    /**
+     * The CORS headers the request's Origin earns (writeHead's flat form); none when it is not allowed.
+     * `pathname` is the normalized path the request is routed by (null for a malformed target): judged
+     * on the raw target, `/api/v1/widget/sessions/../../../trpc/…` would earn the widget's open CORS
+     * for a route that is not the widget's.
+     */
+    headersFor(req: IncomingMessage, pathname: string | null): readonly string[] | null {
       const origin = req.headers.origin;
       if (!origin) return null;
       if (allowed.has(origin)) {
@@ -60,7 +65,7 @@ export function createCors(origins: readonly string[]) {
           EXPOSED_HEADERS,
         ];
       }
-      if (!PUBLIC_WIDGET_PATH.test((req.url ?? "").split("?")[0] ?? "")) return null;
+      if (pathname === null || !PUBLIC_WIDGET_PATH.test(pathname)) return null;
       modes.set(req, "widget");
       return ["Access-Control-Allow-Origin", origin, "Access-Control-Expose-Headers", WIDGET_EXPOSED_HEADERS];
     },

@@ -6,6 +6,14 @@ import { createAccessLog, createHttpMetrics, type HttpMetrics, type Logger } fro
 import { docsRoute } from "./docs";
 import { rateLimitHeaderList, routeNotFound, sendError } from "./envelope";
 import { type ReadinessChecks, sendLiveness, sendReadiness } from "./health";
+import {
+  carriesBearerToken,
+  METRICS_PATH,
+  type MetricsSource,
+  metricsSource,
+  metricsTokenRequired,
+  sendMetrics,
+} from "./metrics-route";
 import { createOpenApiRoute, OPENAPI_PATH } from "./openapi-route";
 import { procedureRoutes } from "./procedure-routes";
 import { resolveRequestId } from "./request-id";
@@ -23,6 +31,11 @@ export interface HttpServerOptions {
   /** Named checks behind /health/ready (database, redis). */
   readiness: ReadinessChecks;
   corsOrigins?: readonly string[];
+  /**
+   * Unset: /metrics is not served on this port (404). Set: it is, to requests carrying
+   * `Authorization: Bearer <metricsToken>` (401 otherwise).
+   */
+  metricsToken?: string;
   /** Replaces the routes declared as `meta.rest` on the app router's procedures. */
   restRoutes?: readonly RestRoute[];
 }
@@ -30,6 +43,8 @@ export interface HttpServerOptions {
 export interface HttpServer {
   server: Server<typeof IncomingMessage, typeof KyroResponse>;
   metrics: HttpMetrics;
+  /** Everything a scrape reads: the HTTP metrics and the limit refusals counted by the procedures. */
+  metricsSource: MetricsSource;
   /**
    * Resolves with the base URL once listening (port 0 picks a free port). Rejects, without listening,
    * when the REST routes or the OpenAPI document cannot be built from the router.
@@ -51,6 +66,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   // data, so it needs no redaction.
   const accessLog = createAccessLog(logger);
   const metrics = createHttpMetrics();
+  // Limit refusals are counted by the deps (procedures run there), in their own registry.
+  const scrape = metricsSource([metrics.registry, depsOf(options.runtime).requestLimits.metrics.registry]);
+  const { metricsToken } = options;
   const cors = createCors(options.corsOrigins ?? []);
   const trpc = createTrpcHandler({ runtime: options.runtime, logger });
   // Built once from the router (lazy sub-routers are loaded first); listen() waits for both.
@@ -66,18 +84,18 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const ready = Promise.all([rest, openApi]);
   // Failures surface from listen(); this only keeps them from being reported as unhandled meanwhile.
   ready.catch(() => undefined);
-  const fixedRoutes: Record<string, (res: ServerResponse) => Promise<void> | undefined> = {
-    "/health": async (res) => sendLiveness(res),
-    "/health/ready": (res) => sendReadiness(res, options.readiness),
-    "/metrics": async (res) => {
-      // Limit refusals are counted by the deps (procedures run there), in their own registry.
-      const limitMetrics = depsOf(options.runtime).requestLimits.metrics.registry;
-      const text = (await metrics.registry.metrics()) + (await limitMetrics.metrics());
-      res.setHeader("Content-Type", metrics.registry.contentType);
-      res.end(text);
-    },
-    [OPENAPI_PATH]: async (res) => (await openApi)(res),
+  type FixedRoute = (req: IncomingMessage, res: ServerResponse) => Promise<void> | undefined;
+  const fixedRoutes: Record<string, FixedRoute> = {
+    "/health": async (_req, res) => sendLiveness(res),
+    "/health/ready": (_req, res) => sendReadiness(res, options.readiness),
+    [OPENAPI_PATH]: async (_req, res) => (await openApi)(res),
   };
+  if (metricsToken !== undefined) {
+    fixedRoutes[METRICS_PATH] = async (req, res) => {
+      if (!carriesBearerToken(req, metricsToken)) throw metricsTokenRequired();
+      await sendMetrics(res, scrape);
+    };
+  }
   const lifecycle: ServerLifecycle = { draining: false };
 
   /**
@@ -88,9 +106,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     req: IncomingMessage,
     res: ServerResponse,
     state: RequestState,
+    url: RequestTarget | null,
     corsOk: boolean,
   ): Promise<void> | undefined {
-    const url = parseRequestTarget(req.url);
     if (!url) throw new AppError("BAD_REQUEST", "Malformed request target");
     const path = url.pathname;
     if (cors.isPreflight(req)) {
@@ -110,7 +128,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const fixed = Object.hasOwn(fixedRoutes, path) ? fixedRoutes[path] : undefined;
     if (fixed && readOnly) {
       state.route = path;
-      return fixed(res);
+      return fixed(req, res);
     }
     const docs = docsRoute(path);
     if (docs && readOnly) {
@@ -174,11 +192,15 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       const state: RequestState = { request: requestInfo(req, requestId), route: "unmatched", trace: {} };
       res.state = state;
       res.lifecycle = lifecycle;
-      const corsHeaders = cors.headersFor(req);
+      // Parsed once, here: the CORS mode is decided from the same normalized path the router routes.
+      const url = parseRequestTarget(req.url);
+      const corsHeaders = cors.headersFor(req, url?.pathname ?? null);
       if (corsHeaders) res.corsHeaders = corsHeaders;
       res.on("close", finish);
       try {
-        dispatch(req, res, state, corsHeaders !== null)?.catch((error: unknown) => fail(error, res, state));
+        dispatch(req, res, state, url, corsHeaders !== null)?.catch((error: unknown) =>
+          fail(error, res, state),
+        );
       } catch (error) {
         fail(error, res, state);
       }
@@ -188,6 +210,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   return {
     server,
     metrics,
+    metricsSource: scrape,
     async listen(port, host) {
       await ready;
       return new Promise((resolve, reject) => {

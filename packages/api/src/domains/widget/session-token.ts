@@ -78,10 +78,12 @@ export async function verifyWidgetSession(key: Buffer, token: string): Promise<W
     return null;
   }
   try {
+    // jose checks `exp` only when present: without requiredClaims a token lacking it would never expire.
     const { payload } = await jwtVerify(token, key, {
       issuer: ISSUER,
       audience: AUDIENCE,
       algorithms: ["HS256"],
+      requiredClaims: ["exp"],
     });
     if (
       typeof payload.sub !== "string" ||
