@@ -41,6 +41,9 @@ const drizzleConfig = { schema, casing: "snake_case" } as const;
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.kind === "postgres") {
+    // postgres.js is pinned to 4.x: in 3.x (up to 3.4.10) a query that failed after some of its rows
+    // left the next result on that connection with empty leading slots (porsager/postgres#1119, #1181;
+    // packages/db/test/failed-query-rows.test.ts). 4.x keeps each query's rows apart.
     const client = postgres(options.url, {
       max: options.maxConnections ?? 10,
       onnotice: () => {},
