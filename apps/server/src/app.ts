@@ -124,6 +124,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       runtime: createRuntime(deps),
       logger,
       corsOrigins: config.corsOrigins,
+      trustedProxies: config.trustedProxies,
       metricsToken: config.metricsToken,
       readiness: {
         database: () => database.ping(),

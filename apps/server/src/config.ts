@@ -34,6 +34,8 @@ export interface Config {
   smtpFrom: string;
   outboundAllowCidrs: string[];
   corsOrigins: string[];
+  /** Proxies whose X-Forwarded-For is believed (KYRO_TRUSTED_PROXIES); empty: the peer address is the client. */
+  trustedProxies: string[];
   platformAdmins: string[];
   webhookRetryScheduleSeconds: number[];
   autoMigrate: boolean;
@@ -82,6 +84,15 @@ export function parseCidr(entry: string): string | null {
   const bits = Number(prefix);
   if (family === 0 || bits > (family === 4 ? 32 : 128)) return null;
   return `${address.toLowerCase()}/${bits}`;
+}
+
+const PROXY_RANGE_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+/** A trusted proxy: an address, a CIDR range, or one of proxy-addr's names for the private ranges. */
+function parseProxy(entry: string): string | null {
+  if (PROXY_RANGE_NAMES.has(entry)) return entry;
+  if (isIP(entry) !== 0) return entry.toLowerCase();
+  return parseCidr(entry);
 }
 
 function parseOrigin(entry: string): string | null {
@@ -148,6 +159,10 @@ const schema = z
       .default("Kyro <no-reply@kyro.local>"),
     KYRO_OUTBOUND_ALLOW_CIDRS: commaList("CIDR ranges (e.g. 127.0.0.0/8)", parseCidr).default([]),
     CORS_ORIGINS: commaList("origins (e.g. https://console.example.com)", parseOrigin).default([]),
+    KYRO_TRUSTED_PROXIES: commaList(
+      "addresses, CIDR ranges or loopback/linklocal/uniquelocal",
+      parseProxy,
+    ).default([]),
     KYRO_PLATFORM_ADMINS: commaList("email addresses", parseEmail).default([]),
     KYRO_WEBHOOK_RETRY_SCHEDULE: commaList("positive whole seconds", parseDelay)
       .refine((delays) => delays.length > 0, { error: "must list at least one delay" })
@@ -230,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpFrom: parsed.SMTP_FROM,
     outboundAllowCidrs: parsed.KYRO_OUTBOUND_ALLOW_CIDRS,
     corsOrigins: parsed.CORS_ORIGINS,
+    trustedProxies: parsed.KYRO_TRUSTED_PROXIES,
     platformAdmins: parsed.KYRO_PLATFORM_ADMINS,
     webhookRetryScheduleSeconds: parsed.KYRO_WEBHOOK_RETRY_SCHEDULE,
     autoMigrate: parsed.KYRO_AUTO_MIGRATE,

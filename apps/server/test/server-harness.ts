@@ -31,6 +31,7 @@ export interface TestServer {
 export async function startTestServer(
   options: {
     corsOrigins?: string[];
+    trustedProxies?: string[];
     /** Default TEST_METRICS_TOKEN; undefined leaves /metrics unserved, as with KYRO_METRICS_TOKEN unset. */
     metricsToken?: string;
     settings?: Partial<Settings>;
@@ -49,6 +50,7 @@ export async function startTestServer(
     runtime: app.runtime,
     logger,
     corsOrigins: options.corsOrigins ?? [],
+    trustedProxies: options.trustedProxies ?? [],
     metricsToken: "metricsToken" in options ? options.metricsToken : TEST_METRICS_TOKEN,
     readiness: {
       database: () => app.database.ping(),

@@ -17,7 +17,7 @@ import {
 import { createOpenApiRoute, OPENAPI_PATH } from "./openapi-route";
 import { procedureRoutes } from "./procedure-routes";
 import { resolveRequestId } from "./request-id";
-import { type RequestState, requestInfo } from "./request-state";
+import { compileProxyTrust, type RequestState, requestInfo } from "./request-state";
 import { parseRequestTarget, type RequestTarget } from "./request-target";
 import { KyroResponse, type ServerLifecycle } from "./response";
 import { createRestHandler, REST_PREFIX, type RestHandler, type RestRoute } from "./rest";
@@ -31,6 +31,8 @@ export interface HttpServerOptions {
   /** Named checks behind /health/ready (database, redis). */
   readiness: ReadinessChecks;
   corsOrigins?: readonly string[];
+  /** Proxies whose X-Forwarded-For names the client (KYRO_TRUSTED_PROXIES); none by default. */
+  trustedProxies?: readonly string[];
   /**
    * Unset: /metrics is not served on this port (404). Set: it is, to requests carrying
    * `Authorization: Bearer <metricsToken>` (401 otherwise).
@@ -70,6 +72,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const scrape = metricsSource([metrics.registry, depsOf(options.runtime).requestLimits.metrics.registry]);
   const { metricsToken } = options;
   const cors = createCors(options.corsOrigins ?? []);
+  const proxyTrust = compileProxyTrust(options.trustedProxies ?? []);
   const trpc = createTrpcHandler({ runtime: options.runtime, logger });
   // Built once from the router (lazy sub-routers are loaded first); listen() waits for both.
   // Once built, the handler is taken without awaiting the promise again on every request.
@@ -189,7 +192,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     (req, res) => {
       res.started = performance.now();
       const requestId = resolveRequestId(req.headers["x-request-id"]);
-      const state: RequestState = { request: requestInfo(req, requestId), route: "unmatched", trace: {} };
+      const state: RequestState = {
+        request: requestInfo(req, requestId, proxyTrust),
+        route: "unmatched",
+        trace: {},
+      };
       res.state = state;
       res.lifecycle = lifecycle;
       // Parsed once, here: the CORS mode is decided from the same normalized path the router routes.
