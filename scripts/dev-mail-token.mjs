@@ -1,17 +1,12 @@
-// Prints the token of the newest verification or password-reset link mailed to an address, read from
-// the .eml files Kyro writes when SMTP_URL is unset (development):
+// The token of the newest verification or password-reset link mailed to an address, read from the
+// .eml files Kyro writes when SMTP_URL is unset (development):
 //   node scripts/dev-mail-token.mjs <email> <verify-email|reset-password> [mail dir, default .kyro/mail]
-// Waits up to 10 s: the server writes the file just after answering.
+// Waits up to 10 s: the server writes the file just after answering. Tests import `mailedToken`.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
-const [email, page, mailDir = ".kyro/mail"] = process.argv.slice(2);
-if (!email || !["verify-email", "reset-password"].includes(page ?? "")) {
-  process.stderr.write(
-    "usage: node scripts/dev-mail-token.mjs <email> <verify-email|reset-password> [mail dir]\n",
-  );
-  process.exit(2);
-}
+const PAGES = ["verify-email", "reset-password"];
 
 /** Headers and body of a raw message, with folded headers joined and quoted-printable undone. */
 function parse(raw) {
@@ -26,7 +21,7 @@ function parse(raw) {
   return { to: /^to: (.*)$/im.exec(head)?.[1]?.trim().toLowerCase(), body };
 }
 
-function newestToken() {
+function newestToken(email, page, mailDir) {
   if (!existsSync(mailDir)) return undefined;
   const files = readdirSync(mailDir)
     .filter((name) => name.endsWith(".eml"))
@@ -42,14 +37,30 @@ function newestToken() {
   return undefined;
 }
 
-const deadline = Date.now() + 10_000;
-let token = newestToken();
-while (!token && Date.now() < deadline) {
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  token = newestToken();
+/** Waits for the newest `page` link mailed to `email` in `mailDir`; resolves with its token. */
+export async function mailedToken(email, page, mailDir = ".kyro/mail", timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  let token = newestToken(email, page, mailDir);
+  while (!token && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    token = newestToken(email, page, mailDir);
+  }
+  if (!token) throw new Error(`no ${page} link to ${email} in ${mailDir}`);
+  return token;
 }
-if (!token) {
-  process.stderr.write(`no ${page} link to ${email} in ${mailDir}\n`);
-  process.exit(1);
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [email, page, mailDir] = process.argv.slice(2);
+  if (!email || !PAGES.includes(page ?? "")) {
+    process.stderr.write(
+      "usage: node scripts/dev-mail-token.mjs <email> <verify-email|reset-password> [mail dir]\n",
+    );
+    process.exit(2);
+  }
+  try {
+    process.stdout.write(`${await mailedToken(email, page, mailDir)}\n`);
+  } catch (error) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
 }
-process.stdout.write(`${token}\n`);

@@ -6,6 +6,7 @@ import { createLogger, deriveKey } from "@kyro/platform";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AppHandle, startApp } from "../src/app";
 import { loadConfig } from "../src/config";
+import { signUpThroughMailFile } from "./signup-over-http";
 
 /**
  * Every JWT the server verifies — access tokens and widget session tokens — must carry `exp` (jose
@@ -88,14 +89,9 @@ async function post<T>(path: string, body: unknown, headers: Record<string, stri
   return (await res.json()) as T;
 }
 
-async function signUp(): Promise<string> {
-  const res = await post<{ result: { data: { json: { accessToken: string } } } }>("/trpc/auth.signup", {
-    json: {
-      email: `jwt-${randomBytes(4).toString("hex")}@example.test`,
-      password: "correct-horse-battery-staple",
-    },
-  });
-  return res.result.data.json.accessToken;
+function signUp(): Promise<string> {
+  const email = `jwt-${randomBytes(4).toString("hex")}@example.test`;
+  return signUpThroughMailFile(app.url as string, dataDir, email);
 }
 
 describe("access tokens", () => {

@@ -130,11 +130,10 @@ export async function freshDatabaseEnv(
   databaseUrl: string,
   cleanups: (() => Promise<void> | void)[],
 ): Promise<Record<string, string>> {
-  if (!databaseUrl) {
-    const dataDir = mkdtempSync(join(tmpdir(), "kyro-signals-"));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    return { KYRO_DATA_DIR: dataDir };
-  }
+  // A data dir of its own either way: the embedded database lives there, and so do the dev mailer's files.
+  const dataDir = mkdtempSync(join(tmpdir(), "kyro-signals-"));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  if (!databaseUrl) return { KYRO_DATA_DIR: dataDir };
   const name = `kyro_signals_${randomBytes(6).toString("hex")}`;
   const admin = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database "${name}"`).finally(() => admin.end());
@@ -144,7 +143,7 @@ export async function freshDatabaseEnv(
   });
   const url = new URL(databaseUrl);
   url.pathname = `/${name}`;
-  return { DATABASE_URL: url.toString() };
+  return { KYRO_DATA_DIR: dataDir, DATABASE_URL: url.toString() };
 }
 
 export interface CompletedResponse {

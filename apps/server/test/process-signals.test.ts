@@ -14,6 +14,7 @@ import {
   survivorsOf,
   until,
 } from "./process-harness";
+import { signUpThroughMailFile, trpcMutation } from "./signup-over-http";
 
 /**
  * Every documented way of starting Kyro, stopped the ways operators stop it: a signal to the npm
@@ -66,32 +67,18 @@ async function start(script: StartScript, env: Record<string, string>): Promise<
   return run;
 }
 
-/** A tRPC mutation over HTTP (superjson wire format), as the SDK sends it. */
-async function mutate<T>(base: string, path: string, input: unknown, token?: string): Promise<T> {
-  const response = await fetch(`${base}/trpc/${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ json: input }),
-  });
-  const body = (await response.json()) as { result?: { data: { json: T } } };
-  if (!response.ok || !body.result) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`);
-  return body.result.data.json;
-}
-
 /** An org with a webhook endpoint at `sink`, then a change that makes one delivery job. */
-async function queueDelivery(base: string, sink: HoldingSink): Promise<void> {
-  const { accessToken } = await mutate<{ accessToken: string }>(base, "auth.signup", {
-    email: `signals-${randomBytes(4).toString("hex")}@example.test`,
-    password: "correct-horse-battery-staple",
-  });
-  const org = await mutate<{ id: string }>(base, "orgs.create", { name: "Signals" }, accessToken);
-  await mutate(
+async function queueDelivery(base: string, env: Record<string, string>, sink: HoldingSink): Promise<void> {
+  const email = `signals-${randomBytes(4).toString("hex")}@example.test`;
+  const accessToken = await signUpThroughMailFile(base, env.KYRO_DATA_DIR as string, email);
+  const org = await trpcMutation<{ id: string }>(base, "orgs.create", { name: "Signals" }, accessToken);
+  await trpcMutation(
     base,
     "webhooks.endpoints.create",
     { orgId: org.id, url: sink.url, eventTypes: ["org.updated"] },
     accessToken,
   );
-  await mutate(base, "orgs.update", { orgId: org.id, name: "Signals renamed" }, accessToken);
+  await trpcMutation(base, "orgs.update", { orgId: org.id, name: "Signals renamed" }, accessToken);
 }
 
 async function deliveriesIn(env: Record<string, string>) {
@@ -216,7 +203,7 @@ async function apiThenWorker(api: [Target, NodeJS.Signals], worker: [Target, Nod
   cleanups.push(() => sink.close());
 
   const apiRun = await start("start:api", env);
-  await queueDelivery(base, sink);
+  await queueDelivery(base, env, sink);
   const drained = await stopWhileBusy(apiRun, { base, target: api[0], signal: api[1] });
   expect(drained).toEqual(Array.from({ length: IN_FLIGHT }, () => DRAINED));
   await expectCleanExit(apiRun);
@@ -250,7 +237,7 @@ async function allInOne(script: "start" | "dev", target: Target, name: NodeJS.Si
   cleanups.push(() => sink.close());
 
   const run = await start(script, env);
-  await queueDelivery(base, sink);
+  await queueDelivery(base, env, sink);
   await waitForDelivery(run, sink);
   const drained = await stopWhileBusy(run, {
     base,

@@ -1,15 +1,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { mailBody } from "@kyro/platform/testing";
 import postgres from "postgres";
 import { Webhook } from "standardwebhooks";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { startWebhookSink, type WebhookSink } from "../../../packages/api/test/webhooks-sink";
+import { signUpThroughMailFile } from "./signup-over-http";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const MAIN = "apps/server/src/main.ts";
@@ -107,21 +107,6 @@ async function databaseEnv(dataDir: string): Promise<Record<string, string>> {
  * Signs up over HTTP and follows the verification link in the mail file the server wrote (in the
  * background, after answering: hence the wait).
  */
-async function signUpVerified(base: string, dataDir: string, email: string): Promise<string> {
-  await mutate(base, "auth.signup", { email, password: "correct-horse-battery-staple" });
-  const mailDir = join(dataDir, "mail");
-  const mails = () =>
-    existsSync(mailDir) ? readdirSync(mailDir).filter((name) => name.endsWith(".eml")) : [];
-  await until(() => mails().length > 0, "the verification mail");
-  const [file = ""] = mails();
-  const mail = mailBody(readFileSync(join(mailDir, file), "utf8"));
-  const token = decodeURIComponent(/verify-email\?token=(\S+)/.exec(mail)?.[1] ?? "");
-  const session = await mutate<{ accessToken: string }>(base, "auth.verifyEmail", {
-    token,
-    password: "correct-horse-battery-staple",
-  });
-  return session.accessToken;
-}
 
 describe("webhook delivery across a restart", () => {
   it("delivers an event that was failing when the process stopped, with the same webhook-id", async () => {
@@ -150,7 +135,7 @@ describe("webhook delivery across a restart", () => {
         () => false,
       );
     }, "the first process to be ready");
-    const accessToken = await signUpVerified(base, dataDir, "resilience@example.test");
+    const accessToken = await signUpThroughMailFile(base, dataDir, "resilience@example.test");
     const org = await mutate<{ id: string }>(base, "orgs.create", { name: "Resilience" }, accessToken);
     const { secret } = await mutate<{ secret: string }>(
       base,
