@@ -218,7 +218,8 @@ const schema = z
     }
   });
 
-const VARIABLES = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
+/** Every environment variable Kyro reads; docs/configuration.md lists them (a test compares the two). */
+export const VARIABLES = Object.keys(schema.shape) as (keyof typeof schema.shape)[];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable (`PORT=`) means "use the default", as most shells and .env files intend.
