@@ -1,7 +1,9 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  // `widget` is the visitor client on its own (no tRPC, no superjson) for the widget script; the code
+  // both entries share lands in one chunk, so `KyroWidgetError` is one class whichever entry it came from.
+  entry: ["src/index.ts", "src/widget.ts"],
   format: ["esm"],
   target: "es2022",
   platform: "neutral",

@@ -11,16 +11,29 @@ import superjson from "superjson";
 import { STREAMING_PROCEDURES } from "./procedures";
 import { refreshLink } from "./refresh-link";
 import { Session } from "./session";
-import type { KyroClient, KyroClientOptions, KyroHeaders } from "./types";
+import { tokensLink } from "./tokens-link";
+import type {
+  KyroApiKeyClient,
+  KyroApiKeyOptions,
+  KyroClient,
+  KyroClientOptions,
+  KyroHeaders,
+  KyroSessionOptions,
+} from "./types";
 
 /**
  * The typed tRPC client for Kyro (superjson, batched requests to `${baseUrl}/trpc`).
  *
- * - `{ baseUrl, apiKey }`: every call sends `Authorization: Bearer <apiKey>`.
- * - `{ baseUrl, accessToken, refreshToken?, onTokens? }`: a user session; with a refresh token an
- *   expired access token is renewed once and the failed call retried once.
+ * - `{ baseUrl, apiKey }`: every call sends `Authorization: Bearer <apiKey>`; `orgId` may be left out
+ *   (the key's org).
+ * - `{ baseUrl, accessToken?, refreshToken?, onTokens? }`: a user session. With a refresh token an
+ *   expired access token is renewed once and the failed call retried once; every pair a call returns
+ *   (login, switchOrg, ...) becomes the session's. With none of the three the client is anonymous.
  */
-export function createKyroClient(options: KyroClientOptions): KyroClient {
+export function createKyroClient(options: KyroApiKeyOptions): KyroApiKeyClient;
+export function createKyroClient(options: KyroSessionOptions): KyroClient;
+export function createKyroClient(options: KyroClientOptions): KyroClient | KyroApiKeyClient;
+export function createKyroClient(options: KyroClientOptions): KyroClient | KyroApiKeyClient {
   const url = `${options.baseUrl.replace(/\/+$/, "")}/trpc`;
   const transport = { url, transformer: superjson, ...(options.fetch ? { fetch: options.fetch } : {}) };
   // The credential is the client's own; an `Authorization` among the extra headers never replaces it.
@@ -59,6 +72,15 @@ export function createKyroClient(options: KyroClientOptions): KyroClient {
       false: httpBatchLink({ ...transport, headers }),
     }),
   ];
-  if (session) links.unshift(refreshLink(session));
-  return createTRPCClient<AppRouter>({ links });
+  if (session) {
+    links.unshift(refreshLink(session));
+    // An anonymous client keeps nothing, so one client can sign in many users (a backend for a UI).
+    const holdsSession =
+      options.accessToken !== undefined ||
+      options.refreshToken !== undefined ||
+      options.onTokens !== undefined;
+    if (holdsSession) links.unshift(tokensLink(session));
+  }
+  // Only the input types differ between the two client types (`orgId` optional for a key).
+  return createTRPCClient<AppRouter>({ links }) as unknown as KyroClient | KyroApiKeyClient;
 }

@@ -4,7 +4,10 @@ import type { KyroClientError } from "./types";
 export { createKyroClient } from "./client";
 export type {
   AppRouter,
+  KyroApiKeyClient,
+  KyroApiKeyInputs,
   KyroApiKeyOptions,
+  KyroApiKeyRouter,
   KyroClient,
   KyroClientError,
   KyroClientOptions,
@@ -13,8 +16,10 @@ export type {
   KyroInputs,
   KyroOutputs,
   KyroSessionOptions,
+  KyroSessionRouter,
   KyroTokens,
 } from "./types";
+export * from "./widget";
 
 /** Narrows a caught error to a failed Kyro call, whose `data.code` names the error (e.g. `"FORBIDDEN"`). */
 export function isKyroClientError(error: unknown): error is KyroClientError {

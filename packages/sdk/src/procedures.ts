@@ -1,10 +1,11 @@
 import type { AppRouter } from "@kyro/api";
 import type { AnyProcedure, inferProcedureOutput } from "@trpc/server";
+import type { KyroTokens } from "./types";
 
 type ProcedureRecord = AppRouter["_def"]["record"];
 
 /** Dotted paths of the router's procedures, optionally only those whose output extends `TOutput`. */
-type PathsOf<TRecord, TOutput = unknown, TPrefix extends string = ""> = {
+export type PathsOf<TRecord, TOutput = unknown, TPrefix extends string = ""> = {
   [K in keyof TRecord & string]: TRecord[K] extends AnyProcedure
     ? inferProcedureOutput<TRecord[K]> extends TOutput
       ? `${TPrefix}${K}`
@@ -13,6 +14,14 @@ type PathsOf<TRecord, TOutput = unknown, TPrefix extends string = ""> = {
 }[keyof TRecord & string];
 
 type ProcedurePath = PathsOf<ProcedureRecord>;
+
+/**
+ * Procedures that issue a session's token pair, found by their output's shape as the tokens link
+ * finds their results. Each must return a whole `KyroTokens` (what `onTokens` receives):
+ * `IncompleteTokenOutputPath` names any that does not, and a type test requires it to be empty.
+ */
+export type TokenIssuingPath = PathsOf<ProcedureRecord, Pick<KyroTokens, "accessToken" | "refreshToken">>;
+export type IncompleteTokenOutputPath = Exclude<TokenIssuingPath, PathsOf<ProcedureRecord, KyroTokens>>;
 
 /**
  * Procedures whose output is a stream need the streaming link. A record over exactly the router's

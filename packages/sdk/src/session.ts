@@ -9,11 +9,17 @@ export interface SessionOptions {
   exchange: (refreshToken: string) => Promise<KyroTokens>;
 }
 
-/** The session's current token pair, renewed at most once at a time however many calls fail together. */
+/**
+ * The session's current token pair. Renewed at most once at a time however many calls fail together,
+ * and replaced by any pair a call returns (`adopt`), since issuing a pair retires the previous refresh
+ * token on the server: presenting it again would be seen as reuse and end the session.
+ */
 export class Session {
   #accessToken: string | undefined;
   #refreshToken: string | undefined;
   #renewal: Promise<boolean> | undefined;
+  /** Counts adoptions, so a refresh that was overtaken by one does not put back the older pair. */
+  #adoptions = 0;
   readonly #options: SessionOptions;
 
   constructor(options: SessionOptions) {
@@ -43,9 +49,19 @@ export class Session {
     return this.#renewal;
   }
 
+  /**
+   * Makes a pair some call returned (login, switchOrg, an explicit refresh...) the session's own at
+   * once, so calls from now on use it; resolves once `onTokens` has taken it.
+   */
+  async adopt(tokens: KyroTokens): Promise<void> {
+    this.#adoptions++;
+    await this.#replace(tokens);
+  }
+
   async #exchange(): Promise<boolean> {
     const refreshToken = this.#refreshToken;
     if (refreshToken === undefined) return false;
+    const adoptionsBefore = this.#adoptions;
     let tokens: KyroTokens;
     try {
       tokens = await this.#options.exchange(refreshToken);
@@ -53,10 +69,18 @@ export class Session {
       // A refused refresh token is dead for good (logged out, expired, reused): stop presenting it.
       // Anything else (the network, a 5xx) may pass, so the next failing call tries again.
       if (error instanceof TRPCClientError && error.data?.code === "UNAUTHORIZED") {
-        this.#refreshToken = undefined;
+        if (this.#refreshToken === refreshToken) this.#refreshToken = undefined;
       }
-      return false;
+      return this.#adoptions !== adoptionsBefore;
     }
+    // A pair adopted meanwhile wins. Had its call (switchOrg, say) run before this refresh, the refresh
+    // would have been refused as reuse; so it ran after, and retired the pair this refresh returned.
+    if (this.#adoptions !== adoptionsBefore) return true;
+    await this.#replace(tokens);
+    return true;
+  }
+
+  async #replace(tokens: KyroTokens): Promise<void> {
     this.#accessToken = tokens.accessToken;
     this.#refreshToken = tokens.refreshToken;
     await this.#options.onTokens?.({
@@ -64,6 +88,5 @@ export class Session {
       refreshToken: tokens.refreshToken,
       accessTokenExpiresAt: tokens.accessTokenExpiresAt,
     });
-    return true;
   }
 }

@@ -1,20 +1,25 @@
 import type { AppRouter } from "@kyro/api";
 import type { HTTPBatchLinkOptions, TRPCClient, TRPCClientError } from "@trpc/client";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
+import type { KyroApiKeyRouter, KyroSessionRouter } from "./router-types";
 
-export type { AppRouter };
+export type { AppRouter, KyroApiKeyRouter, KyroSessionRouter };
 
-/** Inputs of every procedure, e.g. `KyroInputs["orgs"]["create"]`. */
-export type KyroInputs = inferRouterInputs<AppRouter>;
+/** Inputs of every procedure as a user session passes them, e.g. `KyroInputs["orgs"]["create"]`. */
+export type KyroInputs = inferRouterInputs<KyroSessionRouter>;
+/** Inputs as an API key passes them: `orgId` may be left out. */
+export type KyroApiKeyInputs = inferRouterInputs<KyroApiKeyRouter>;
 /** Outputs of every procedure, e.g. `KyroOutputs["auth"]["me"]`. */
 export type KyroOutputs = inferRouterOutputs<AppRouter>;
 
-/** The typed client: `client.orgs.create.mutate(...)`, `client.auth.me.query()`. */
-export type KyroClient = TRPCClient<AppRouter>;
+/** The typed client of a user session: `client.orgs.create.mutate(...)`, `client.auth.me.query()`. */
+export type KyroClient = TRPCClient<KyroSessionRouter>;
+/** The typed client of an API key: the same procedures, with `orgId` optional (the key's org). */
+export type KyroApiKeyClient = TRPCClient<KyroApiKeyRouter>;
 /** What a failed call rejects with; `error.data.code` is the Kyro error code (e.g. `"NOT_FOUND"`). */
 export type KyroClientError = TRPCClientError<AppRouter>;
 
-/** A session's token pair, as `auth.verifyEmail`, `auth.login` and `auth.refresh` return it. */
+/** A session's token pair, as `auth.verifyEmail`, `auth.login`, `auth.refresh` and `auth.switchOrg` return it. */
 export type KyroTokens = Pick<
   KyroOutputs["auth"]["refresh"],
   "accessToken" | "refreshToken" | "accessTokenExpiresAt"
@@ -41,10 +46,11 @@ export interface KyroApiKeyOptions extends KyroClientBaseOptions {
 }
 
 /**
- * A user session. Without an access token the client is anonymous (enough for `auth.signup`,
- * `auth.verifyEmail`, `auth.login` and the password reset). With a refresh token, a call that fails
- * with UNAUTHORIZED renews the pair once and is retried once; `onTokens` receives every new pair so it
- * can be persisted.
+ * A user session. With a refresh token, a call that fails with UNAUTHORIZED renews the pair once and
+ * is retried once. Every pair a call returns (login, verifyEmail, refresh, switchOrg) replaces the
+ * session's, and every new pair goes to `onTokens` so it can be persisted. Without any of the three
+ * options the client is anonymous (enough for `auth.signup`, `auth.verifyEmail`, `auth.login` and the
+ * password reset) and keeps no pair it is handed.
  */
 export interface KyroSessionOptions extends KyroClientBaseOptions {
   apiKey?: never;

@@ -68,9 +68,13 @@ let server: TestServer;
 let work: string;
 let project: string;
 let packedFiles: string[];
-let declarations: string;
-let javascript: string;
+/** Every built file's text, by its path in the package (`dist/index.js`, ...). */
+let built: Map<string, string>;
 let compilations: Record<"consumer" | "wrongInput" | "emitted", Promise<RunResult>>;
+
+/** The built files whose path matches, joined. */
+const builtText = (pattern: RegExp) =>
+  [...built].filter(([path]) => pattern.test(path)).map(([, text]) => text);
 
 const tsc = (args: string[]) =>
   run(
@@ -106,8 +110,12 @@ beforeAll(async () => {
     const [manifest] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
     if (!manifest) throw new Error("npm pack reported nothing");
     packedFiles = manifest.files.map((file) => file.path);
-    declarations = await readFile(join(sdkDir, "dist/index.d.ts"), "utf8");
-    javascript = await readFile(join(sdkDir, "dist/index.js"), "utf8");
+    const distFiles = packedFiles.filter((path) => path.startsWith("dist/"));
+    built = new Map(
+      await Promise.all(
+        distFiles.map(async (path) => [path, await readFile(join(sdkDir, path), "utf8")] as const),
+      ),
+    );
 
     await mkdir(project);
     await writeFile(
@@ -126,11 +134,12 @@ beforeAll(async () => {
       ],
       project,
     );
-    await copyFile(join(consumerDir, "consumer.ts"), join(project, "consumer.ts"));
-    await copyFile(join(consumerDir, "wrong-input.ts"), join(project, "wrong-input.ts"));
+    for (const file of ["consumer.ts", "type-checks.ts", "wrong-input.ts"]) {
+      await copyFile(join(consumerDir, file), join(project, file));
+    }
     // Independent compilations, started together; the tests below await their results.
     compilations = {
-      consumer: tsc(["--noEmit", "consumer.ts"]),
+      consumer: tsc(["--noEmit", "consumer.ts", "type-checks.ts"]),
       wrongInput: tsc(["--noEmit", "wrong-input.ts"]),
       emitted: tsc(["--outDir", "out", "consumer.ts"]),
     };
@@ -146,20 +155,30 @@ afterAll(async () => {
 });
 
 describe("@kyro/sdk package", () => {
-  it("packs only the built files and the README", () => {
-    expect(packedFiles.sort()).toEqual(["README.md", "dist/index.d.ts", "dist/index.js", "package.json"]);
+  it("packs only the built files (two entry points and the chunks they share) and the README", () => {
+    const entries = ["dist/index.d.ts", "dist/index.js", "dist/widget.d.ts", "dist/widget.js"];
+    const others = packedFiles.filter((path) => ![...entries, "README.md", "package.json"].includes(path));
+    expect(packedFiles).toEqual(expect.arrayContaining([...entries, "README.md", "package.json"]));
+    for (const path of others) expect(path).toMatch(/^dist\/[\w-]+\.(js|d\.ts)$/);
   });
 
-  it("ships JavaScript that imports only the tRPC client runtime and superjson", () => {
-    const imports = moduleSpecifiers(javascript);
-    expect(imports.length).toBeGreaterThan(0);
-    for (const specifier of imports) {
-      expect(["@trpc/client", "@trpc/server/observable", "superjson"]).toContain(specifier);
-    }
+  it("ships JavaScript that imports only @trpc/client, @trpc/server/observable and superjson", () => {
+    const external = (texts: string[]) =>
+      [...new Set(texts.flatMap(moduleSpecifiers))].filter((specifier) => !specifier.startsWith("./")).sort();
+    // The README lists these exactly; keep it in step.
+    expect(external(builtText(/\.js$/))).toEqual(["@trpc/client", "@trpc/server/observable", "superjson"]);
+    // The widget entry point, and every chunk it loads, import nothing.
+    const widget = built.get("dist/widget.js") ?? "";
+    const chunks = moduleSpecifiers(widget).map((specifier) => `dist/${specifier.replace(/^\.\//, "")}`);
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(external([widget, ...chunks.map((chunk) => built.get(chunk) ?? "")])).toEqual([]);
   });
 
   it("ships declarations that inline the router and refer to no server package", () => {
-    expect(moduleSpecifiers(declarations).sort()).toEqual(["@trpc/client", "@trpc/server"]);
+    const declarations = builtText(/\.d\.ts$/).join("\n");
+    expect(
+      [...new Set(moduleSpecifiers(declarations))].filter((specifier) => !specifier.startsWith("./")).sort(),
+    ).toEqual(["@trpc/client", "@trpc/server"]);
     // Server packages and drivers, quoted anywhere: import types can hide inside any expression.
     expect(declarations).not.toMatch(
       /["'](@kyro\/|drizzle-orm|postgres["'/]|@electric-sql\/pglite|ioredis|pino|@node-rs\/)/,
@@ -194,13 +213,23 @@ describe("@kyro/sdk package", () => {
       expect.stringContaining(`${at("input);")}: error TS2345: Argument of type '{ name: number; }'`),
     );
     expect(result.stdout).toMatch(/^ {2}Types of property 'name' are incompatible\.$/m);
-    // An API key and a refresh token in one options object.
+    // An API key and a refresh token in one options object: no overload takes both.
     expect(errors).toContainEqual(
-      expect.stringMatching(
-        /^wrong-input\.ts\(\d+,\d+\): error TS2345: .*apiKey: string; refreshToken: string/,
-      ),
+      `${at('createKyroClient({ baseUrl: "http://127.0.0.1:9", apiKey')}: error TS2769: No overload matches this call.`,
     );
-    expect(errors).toHaveLength(3);
+    expect(result.stdout).toMatch(
+      /Argument of type '\{ baseUrl: string; apiKey: string; refreshToken: string; \}' is not assignable to parameter of type 'KyroClientOptions'/,
+    );
+    // A user session must name the org (an API key may leave it out: type-checks.ts compiles).
+    expect(errors).toContainEqual(
+      expect.stringContaining(`${at("{ limit: 10 }")}: error TS2345: Argument of type '{ limit: number; }'`),
+    );
+    expect(result.stdout).toMatch(/Property 'orgId' is missing in type '\{ limit: number; \}'/);
+    // A visitor's session has no other procedures.
+    expect(errors).toContainEqual(
+      `${at("bots.list.query({ orgId")}: error TS2339: Property 'bots' does not exist on type 'KyroWidgetSession'.`,
+    );
+    expect(errors).toHaveLength(5);
   });
 
   it("runs the compiled consumer against a live server", async () => {
@@ -229,6 +258,16 @@ describe("@kyro/sdk package", () => {
       auditActions: string[];
       datesRevived: boolean;
       unknownOrgError: string;
+      switchedOrgId: string;
+      secondOrgId: string;
+      activeOrgAfterRefresh: string | null;
+      persistedAdoptedPair: boolean;
+      refreshPresentedAdopted: boolean;
+      retiredTokenSentAgain: boolean;
+      pairsPersisted: number;
+      botNames: string[];
+      widgetReplyRole: string;
+      transcriptRoles: string[];
     };
     expect(output.verificationRequired).toBe(true);
     expect(output.email).toBe(email);
@@ -237,10 +276,24 @@ describe("@kyro/sdk package", () => {
     expect(output.auditActions).toContain("org.created");
     expect(output.datesRevived).toBe(true);
     expect(output.unknownOrgError).toBe("NOT_FOUND");
+    // switchOrg's pair was adopted and persisted; the forced refresh presented it, never the retired one,
+    // and the session survived it (still in the org it switched to).
+    expect(output.switchedOrgId).toBe(output.secondOrgId);
+    expect(output.persistedAdoptedPair).toBe(true);
+    expect(output.refreshPresentedAdopted).toBe(true);
+    expect(output.retiredTokenSentAgain).toBe(false);
+    expect(output.activeOrgAfterRefresh).toBe(output.secondOrgId);
+    expect(output.pairsPersisted).toBe(2);
+    expect(output.botNames).toEqual(["Three", "Two", "One"]); // newest first
+    expect(output.widgetReplyRole).toBe("bot");
+    expect(output.transcriptRoles).toEqual(["visitor", "bot"]);
 
     const trpcRoutes = server.logs.filter((line) => line.msg === "request").map((line) => line.route);
     expect(trpcRoutes).toContain("/trpc/batch");
     expect(trpcRoutes).toContain("/trpc/auth.signup");
     expect(trpcRoutes).toContain("/trpc/auth.verifyEmail");
+    expect(trpcRoutes).toContain("/trpc/auth.refresh");
+    // The visitor went through the REST routes only.
+    expect(trpcRoutes).toContain("/api/v1/widget/{botId}/sessions");
   });
 });

@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../../../apps/server/test/server-harness";
-import {
-  createKyroClient,
-  isKyroClientError,
-  type KyroFetch,
-  type KyroSessionOptions,
-  type KyroTokens,
-} from "../src/index";
+import { createKyroClient, isKyroClientError } from "../src/index";
+import { asUser, recordingFetch, rejection, sessionClient, signUp, untilExpired } from "./sdk-fixtures";
 
 /**
  * The client's credential handling against live servers: API keys are sent as bearer tokens; an
@@ -32,93 +27,11 @@ afterAll(async () => {
   await Promise.all([shortLived?.close(), server?.close()]);
 });
 
-interface SentRequest {
-  procedures: string[];
-  authorization: string | null;
-  userAgent: string | null;
-}
-
-/** A fetch that records which procedures each HTTP request carried and with which credential. */
-function recordingFetch(): { fetch: KyroFetch; sent: SentRequest[]; calls(procedure: string): number } {
-  const sent: SentRequest[] = [];
-  const fetchImpl: KyroFetch = (input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    const headers = new Headers(init?.headers);
-    sent.push({
-      procedures: decodeURIComponent(url.pathname.replace(/^\/trpc\//, "")).split(","),
-      authorization: headers.get("authorization"),
-      userAgent: headers.get("user-agent"),
-    });
-    return fetch(input, init as RequestInit);
-  };
-  return {
-    fetch: fetchImpl,
-    sent,
-    calls: (procedure) => sent.filter((request) => request.procedures.includes(procedure)).length,
-  };
-}
-
-/** Signs up and follows the mailed verification link, which answers with the session's tokens. */
-async function signUp(on: TestServer): Promise<KyroTokens> {
-  const anonymous = createKyroClient({ baseUrl: on.url });
-  const password = "a long and unusual passphrase";
-  const { email } = await anonymous.auth.signup.mutate({
-    email: `sdk-${Math.random().toString(36).slice(2)}@example.test`,
-    password,
-  });
-  const mail = on.app.mailer.sent.find((message) => message.to === email);
-  const token = decodeURIComponent(/verify-email\?token=(\S+)/.exec(mail?.text ?? "")?.[1] ?? "");
-  return anonymous.auth.verifyEmail.mutate({ token, password });
-}
-
-/** Waits until the short-lived server refuses the access token. */
-async function untilExpired(accessToken: string): Promise<void> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const response = await fetch(`${shortLived.url}/trpc/auth.me`, {
-      headers: { authorization: `Bearer ${accessToken}` },
-    });
-    if (response.status === 401) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("access token never expired");
-}
-
-function sessionClient(on: TestServer, tokens: KyroTokens, extra: Pick<KyroSessionOptions, "onTokens"> = {}) {
-  const recorder = recordingFetch();
-  const issued: KyroTokens[] = [];
-  const client = createKyroClient({
-    baseUrl: on.url,
-    accessToken: tokens.accessToken,
-    refreshToken: tokens.refreshToken,
-    onTokens: (pair) => {
-      issued.push(pair);
-    },
-    fetch: recorder.fetch,
-    ...extra,
-  });
-  return { client, recorder, issued };
-}
-
-/** `auth.me` answers for a user or an API key; these tests sign in as users. */
-function asUser<T extends { kind: string }>(me: T): Extract<T, { kind: "user" }> {
-  if (me.kind !== "user") throw new Error(`expected a user, got ${me.kind}`);
-  return me as Extract<T, { kind: "user" }>;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error("expected the call to fail");
-    },
-    (error: unknown) => error,
-  );
-}
-
 describe("session refresh", () => {
   it("renews an expired access token once and retries the call", async () => {
     const tokens = await signUp(shortLived);
     const { client, recorder, issued } = sessionClient(shortLived, tokens);
-    await untilExpired(tokens.accessToken);
+    await untilExpired(shortLived, tokens.accessToken);
 
     const me = asUser(await client.auth.me.query());
 
@@ -145,7 +58,7 @@ describe("session refresh", () => {
     const org = await setup.client.orgs.create.mutate({ name: "Refresh Org" });
     const tokens = setup.issued.at(-1) ?? initial;
     const { client, recorder, issued } = sessionClient(shortLived, tokens);
-    await untilExpired(tokens.accessToken);
+    await untilExpired(shortLived, tokens.accessToken);
 
     // Two queries batched into one request, and a streamed export in a request of its own.
     const [me, orgs, exported] = await Promise.all([
@@ -200,7 +113,7 @@ describe("session refresh", () => {
       accessToken: tokens.accessToken,
       fetch: recorder.fetch,
     });
-    await untilExpired(tokens.accessToken);
+    await untilExpired(shortLived, tokens.accessToken);
 
     const error = await rejection(client.auth.me.query());
 
@@ -222,7 +135,7 @@ describe("session refresh", () => {
   it("does not refresh for a refused login: the credentials in its input are wrong, not the session", async () => {
     const tokens = await signUp(shortLived);
     const { client, recorder } = sessionClient(shortLived, tokens);
-    await untilExpired(tokens.accessToken);
+    await untilExpired(shortLived, tokens.accessToken);
 
     const error = await rejection(
       client.auth.login.mutate({ email: "nobody@example.test", password: "not the password" }),
@@ -240,66 +153,10 @@ describe("session refresh", () => {
         throw new Error("could not persist the tokens");
       },
     });
-    await untilExpired(tokens.accessToken);
+    await untilExpired(shortLived, tokens.accessToken);
 
     const error = await rejection(client.auth.me.query());
 
     expect(isKyroClientError(error) && error.message).toBe("could not persist the tokens");
-  });
-});
-
-describe("API key and headers", () => {
-  it("sends the API key as a bearer token and never refreshes", async () => {
-    const tokens = await signUp(server);
-    const owner = createKyroClient({ baseUrl: server.url, accessToken: tokens.accessToken });
-    const org = await owner.orgs.create.mutate({ name: "Key Org" });
-    const created = await owner.apiKeys.create.mutate({ orgId: org.id, name: "sdk", scopes: ["admin:org"] });
-    const recorder = recordingFetch();
-    const client = createKyroClient({ baseUrl: server.url, apiKey: created.key, fetch: recorder.fetch });
-
-    const [fetched, me] = await Promise.all([
-      client.orgs.get.query({ orgId: org.id }),
-      client.auth.me.query(),
-    ]);
-
-    expect(fetched.id).toBe(org.id);
-    expect(fetched.role).toBeNull();
-    expect(me).toMatchObject({
-      kind: "apiKey",
-      apiKey: { name: "sdk", scopes: ["admin:org"] },
-      org: { id: org.id },
-    });
-    expect(recorder.sent.map((request) => request.authorization)).toEqual([`Bearer ${created.key}`]);
-
-    const refused = createKyroClient({
-      baseUrl: server.url,
-      apiKey: `${created.key.slice(0, -1)}${created.key.endsWith("x") ? "y" : "x"}`,
-      fetch: recorder.fetch,
-    });
-    const error = await rejection(refused.orgs.get.query({ orgId: org.id }));
-    expect(isKyroClientError(error) && error.data?.code).toBe("UNAUTHORIZED");
-    expect(recorder.calls("auth.refresh")).toBe(0);
-  });
-
-  it("adds custom headers but keeps its own Authorization", async () => {
-    const tokens = await signUp(server);
-    const recorder = recordingFetch();
-    const client = createKyroClient({
-      baseUrl: `${server.url}/`,
-      accessToken: tokens.accessToken,
-      fetch: recorder.fetch,
-      headers: async () => ({ "User-Agent": "partner-app/1.0", Authorization: "Bearer something-else" }),
-    });
-
-    const me = asUser(await client.auth.me.query());
-
-    expect(me.orgs).toEqual([]);
-    expect(recorder.sent).toEqual([
-      {
-        procedures: ["auth.me"],
-        authorization: `Bearer ${tokens.accessToken}`,
-        userAgent: "partner-app/1.0",
-      },
-    ]);
   });
 });

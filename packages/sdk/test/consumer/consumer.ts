@@ -3,9 +3,13 @@ import {
   createKyroClient,
   isKyroClientError,
   type KyroClient,
+  type KyroFetch,
   type KyroInputs,
   type KyroOutputs,
+  type KyroTokens,
+  paginate,
 } from "@kyro/sdk";
+import { createKyroWidgetClient, type KyroWidgetMessage } from "@kyro/sdk/widget";
 
 // No @types/node here on purpose: the SDK's declarations must not need it.
 declare const process: { env: Record<string, string | undefined> };
@@ -26,11 +30,29 @@ const signup: KyroOutputs["auth"]["signup"] = await anonymous.auth.signup.mutate
 const verifyInput: KyroInputs["auth"]["verifyEmail"] = { token: verificationToken, password };
 const session: KyroOutputs["auth"]["verifyEmail"] = await anonymous.auth.verifyEmail.mutate(verifyInput);
 
+// Records what went out, and on demand spoils the next call's access token so the server refuses it
+// and the client must refresh: a refresh without waiting for the token to expire.
+const sentBodies: string[] = [];
+let spoilNextAccessToken = false;
+const spoilingFetch: KyroFetch = (input, init) => {
+  const headers = new Headers(init?.headers);
+  if (typeof init?.body === "string") sentBodies.push(init.body);
+  if (spoilNextAccessToken && headers.has("authorization")) {
+    spoilNextAccessToken = false;
+    headers.set("authorization", "Bearer spoiled");
+  }
+  return fetch(input, { ...(init as RequestInit), headers });
+};
+const persisted: KyroTokens[] = [];
 const client = createKyroClient({
   baseUrl,
   accessToken: session.accessToken,
   refreshToken: session.refreshToken,
+  onTokens: (tokens) => {
+    persisted.push(tokens);
+  },
   headers: { "user-agent": "kyro-sdk-consumer" },
+  fetch: spoilingFetch,
 });
 const createInput: KyroInputs["orgs"]["create"] = { name: "Consumer Org" };
 const org = await client.orgs.create.mutate(createInput);
@@ -45,6 +67,29 @@ if (caller.kind !== "user") throw new Error(`expected a user, got ${caller.kind}
 const me: Extract<KyroOutputs["auth"]["me"], { kind: "user" }> = caller;
 const createdAt: Date = me.user.createdAt;
 const tokenExpiry: Date = session.accessTokenExpiresAt;
+
+// switchOrg issues a new pair and retires the session's refresh token: the client must adopt the pair.
+const second = await client.orgs.create.mutate({ name: "Second Org" });
+const sentBeforeSwitch = sentBodies.length;
+const switched = await client.auth.switchOrg.mutate({ orgId: second.id });
+spoilNextAccessToken = true;
+const afterRefresh = await client.auth.me.query();
+const bodiesAfterSwitch = sentBodies.slice(sentBeforeSwitch);
+
+// Three bots, listed two a page.
+for (const name of ["One", "Two", "Three"]) await client.bots.create.mutate({ orgId: org.id, name });
+const botNames: string[] = [];
+for await (const bot of paginate(client.bots.list, { orgId: org.id, limit: 2 })) botNames.push(bot.name);
+
+// A visitor on an allowed page, through the widget entry point.
+const pageOrigin = "https://shop.example";
+const { bot } = await client.bots.create.mutate({ orgId: org.id, name: "Widget Bot" });
+await client.widget.set.mutate({ orgId: org.id, botId: bot.id, settings: { allowedDomains: [pageOrigin] } });
+const visitor = createKyroWidgetClient({ baseUrl, botId: bot.id, origin: pageOrigin });
+const widgetSession = await visitor.openSession();
+const exchange = await widgetSession.send("Hello there");
+const transcript: KyroWidgetMessage[] = [];
+for await (const message of paginate(widgetSession.messages, { limit: 1 })) transcript.push(message);
 
 let unknownOrgError: string | undefined;
 try {
@@ -63,5 +108,17 @@ console.log(
     auditActions: audit.items.map((event) => event.action),
     datesRevived: createdAt instanceof Date && tokenExpiry instanceof Date,
     unknownOrgError,
+    switchedOrgId: switched.activeOrgId,
+    secondOrgId: second.id,
+    activeOrgAfterRefresh: afterRefresh.kind === "user" ? afterRefresh.activeOrgId : null,
+    persistedAdoptedPair: persisted.some((tokens) => tokens.refreshToken === switched.refreshToken),
+    refreshPresentedAdopted: bodiesAfterSwitch.some(
+      (body) => body.includes("refreshToken") && body.includes(switched.refreshToken),
+    ),
+    retiredTokenSentAgain: bodiesAfterSwitch.some((body) => body.includes(session.refreshToken)),
+    pairsPersisted: persisted.length,
+    botNames,
+    widgetReplyRole: exchange.reply.role,
+    transcriptRoles: transcript.map((message) => message.role),
   }),
 );

@@ -1,0 +1,113 @@
+import type {
+  KyroWidgetClient,
+  KyroWidgetClientOptions,
+  KyroWidgetSession,
+  KyroWidgetSessionInfo,
+} from "./widget-types";
+
+interface ErrorEnvelope {
+  error?: { code?: unknown; message?: unknown; requestId?: unknown; details?: unknown };
+}
+
+/** A refused widget call: the REST error envelope (`code`, `message`, `requestId`, `details`) and status. */
+export class KyroWidgetError extends Error {
+  override readonly name = "KyroWidgetError";
+  constructor(
+    /** The Kyro error code, e.g. `UNAUTHORIZED` (expired session), `FORBIDDEN` (origin), `RATE_LIMITED`. */
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly requestId: string | null,
+    readonly details: Record<string, unknown> | null,
+    /** Seconds to wait before retrying, from `Retry-After` (rate limits). */
+    readonly retryAfterSeconds: number | null,
+  ) {
+    super(message);
+  }
+}
+
+export function isKyroWidgetError(error: unknown): error is KyroWidgetError {
+  return error instanceof KyroWidgetError;
+}
+
+async function refusal(response: Response): Promise<KyroWidgetError> {
+  const body = (await response.json().catch(() => null)) as ErrorEnvelope | null;
+  const error = body?.error;
+  const retryAfter = Number.parseInt(response.headers.get("retry-after") ?? "", 10);
+  return new KyroWidgetError(
+    typeof error?.code === "string" ? error.code : `HTTP_${response.status}`,
+    typeof error?.message === "string" ? error.message : response.statusText,
+    response.status,
+    typeof error?.requestId === "string" ? error.requestId : response.headers.get("x-request-id"),
+    typeof error?.details === "object" && error.details !== null
+      ? (error.details as Record<string, unknown>)
+      : null,
+    Number.isNaN(retryAfter) ? null : retryAfter,
+  );
+}
+
+/**
+ * The visitor's client for the widget runtime: opens a session on one bot and sends the visitor's
+ * calls with its token. It speaks the public REST routes (`/api/v1/widget/...`), the only ones any
+ * page origin may call (CORS), as plain JSON: no tRPC or superjson, so it stays small enough to ship
+ * inside the widget script. It can reach nothing but the widget runtime.
+ */
+export function createKyroWidgetClient(options: KyroWidgetClientOptions): KyroWidgetClient {
+  const api = `${options.baseUrl.replace(/\/+$/, "")}/api/v1/widget`;
+  const send = options.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
+  const botId = options.botId;
+
+  async function call<T>(
+    method: "GET" | "POST",
+    path: string,
+    token: string | null,
+    body?: object,
+  ): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    if (options.origin !== undefined) headers.origin = options.origin;
+    const response = await send(`${api}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!response.ok) throw await refusal(response);
+    return (await response.json()) as T;
+  }
+
+  function sessionFrom(info: KyroWidgetSessionInfo): KyroWidgetSession {
+    const conversation = `/sessions/${encodeURIComponent(info.conversationId)}`;
+    return {
+      info,
+      send: (content) => call("POST", `${conversation}/messages`, info.token, { content }),
+      messages: (page = {}) => {
+        const query = new URLSearchParams();
+        if (page.cursor !== undefined) query.set("cursor", page.cursor);
+        if (page.limit !== undefined) query.set("limit", String(page.limit));
+        const search = query.toString();
+        return call("GET", `${conversation}/messages${search ? `?${search}` : ""}`, info.token);
+      },
+      feedback: ({ messageId, ...rating }) =>
+        call("POST", `/messages/${encodeURIComponent(messageId)}/feedback`, info.token, rating),
+      lead: (details) => call("POST", `${conversation}/lead`, info.token, details),
+    };
+  }
+
+  return {
+    botId,
+    async openSession(identity) {
+      const info = await call<KyroWidgetSessionInfo>(
+        "POST",
+        `/${encodeURIComponent(botId)}/sessions`,
+        null,
+        identity ?? {},
+      );
+      return sessionFrom(info);
+    },
+    resumeSession(info) {
+      if (info.botId !== botId) throw new Error(`This session belongs to bot ${info.botId}, not ${botId}`);
+      return sessionFrom(info);
+    },
+  };
+}
