@@ -24,8 +24,8 @@ import { createLogger, createMailer, createRedis, logDestination } from "@kyro/p
 import { eq, sql } from "drizzle-orm";
 import { loadConfig } from "../apps/server/src/config";
 import { createHttpServer } from "../apps/server/src/http/server";
-import { parseBotConfig } from "../packages/api/src/domains/bots/config";
-import { ANSWER_THRESHOLD, searchKnowledge } from "../packages/api/src/domains/knowledge/search";
+import { ANSWER_THRESHOLD, searchKnowledge } from "../packages/api/src/domains/knowledge/index";
+import { parseBotConfig } from "../packages/api/src/domains/shared/bot-config";
 import { seedVerifiedUser } from "./seed-user";
 import { knowledgeSet, SESSIONS } from "./widget-data";
 

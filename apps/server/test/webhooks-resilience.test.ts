@@ -5,11 +5,11 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startWebhookSink, type WebhookSink } from "@kyro/api/testing/webhooks-sink";
 import { mailBody } from "@kyro/platform/testing";
 import postgres from "postgres";
 import { Webhook } from "standardwebhooks";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { startWebhookSink, type WebhookSink } from "../../../packages/api/test/webhooks-sink";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const MAIN = "apps/server/src/main.ts";

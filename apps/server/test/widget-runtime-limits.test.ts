@@ -1,9 +1,9 @@
 import { DEFAULT_LIMIT_SETTINGS } from "@kyro/api";
 import type { SeededOrg } from "@kyro/api/testing";
+import { PAGE_ORIGIN, seedBot } from "@kyro/api/testing/conversations";
 import { messages } from "@kyro/db";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PAGE_ORIGIN, seedBot } from "../../../packages/api/test/conversations-fixtures";
 import { startTestServer, type TestServer } from "./server-harness";
 
 let server: TestServer;

@@ -1,8 +1,8 @@
 import type { SeededOrg } from "@kyro/api/testing";
+import { eventsOf, PAGE_ORIGIN, seedBot } from "@kyro/api/testing/conversations";
 import { feedback, leads, messages } from "@kyro/db";
 import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventsOf, PAGE_ORIGIN, seedBot } from "../../../packages/api/test/conversations-fixtures";
 import { startTestServer, type TestServer } from "./server-harness";
 
 let server: TestServer;

@@ -1,4 +1,4 @@
-import { platformAdminProcedure, router } from "../../trpc";
+import { platformAdminProcedure, router } from "../../core/trpc";
 import {
   adminOrgOutput,
   getOrgInput,

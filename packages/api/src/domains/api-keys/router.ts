@@ -1,4 +1,4 @@
-import { orgUserProcedure, router } from "../../trpc";
+import { orgUserProcedure, router } from "../../core/trpc";
 import {
   apiKeyListOutput,
   apiKeyOutput,

@@ -1,4 +1,5 @@
-import { orgProcedure, router } from "../../trpc";
+import { orgProcedure, router } from "../../core/trpc";
+import { contentTypeFor } from "../shared/export-stream";
 import {
   AUDIT_EVENT_SCHEMA_ID,
   auditExportOutput,
@@ -6,7 +7,7 @@ import {
   exportAuditInput,
   listAuditInput,
 } from "./schemas";
-import { contentTypeFor, exportAuditEvents, listAuditEvents } from "./service";
+import { exportAuditEvents, listAuditEvents } from "./service";
 
 /** Read-only by design: audit events are append-only, so no procedure updates or deletes them. */
 export const auditRouter = router({

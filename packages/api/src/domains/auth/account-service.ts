@@ -1,12 +1,12 @@
 import { compileStatement, organizations, refreshTokenFamilies, users } from "@kyro/db";
 import { hashPassword, verifyPassword } from "@kyro/platform";
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { type AuditScope, recordAudit } from "../../audit-log";
-import type { ApiKeyPrincipal, Principal, UserPrincipal } from "../../authenticate";
-import type { AppDeps } from "../../deps";
-import { AppError, unauthorized } from "../../errors";
-import type { UserOrgScope } from "../../trpc";
-import { listOrgs } from "../orgs/service";
+import { type AuditScope, recordAudit } from "../../core/audit-log";
+import type { AppDeps } from "../../core/deps";
+import { AppError, unauthorized } from "../../core/errors";
+import type { ApiKeyPrincipal, Principal, UserPrincipal } from "../../core/principal";
+import type { UserOrgScope } from "../../core/trpc";
+import { listOrgs } from "../orgs/index";
 import { assertPasswordPolicy } from "./password-policy";
 import type {
   ApiKeyMeResult,

@@ -1,4 +1,10 @@
-import { authedProcedure, orgUserProcedure, principalProcedure, publicProcedure, router } from "../../trpc";
+import {
+  authedProcedure,
+  orgUserProcedure,
+  principalProcedure,
+  publicProcedure,
+  router,
+} from "../../core/trpc";
 import { changePassword, logout, me, switchOrg } from "./account-service";
 import { requestPasswordReset, resetPassword } from "./password-reset-service";
 import {

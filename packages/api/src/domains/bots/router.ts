@@ -1,4 +1,4 @@
-import { orgProcedure, router } from "../../trpc";
+import { orgProcedure, router } from "../../core/trpc";
 import { getIdentitySecret, rotateIdentitySecret } from "./identity-service";
 import { cloneBot, deleteBot, restoreBot } from "./lifecycle-service";
 import {

@@ -1,6 +1,6 @@
 import { compileStatement, conversations, type Database, type Executor } from "@kyro/db";
 import { eq, sql } from "drizzle-orm";
-import type { BotConfig } from "../bots/config";
+import type { BotConfig } from "../shared/bot-config";
 import {
   decideEscalation,
   type Escalation,

@@ -8,9 +8,9 @@ import {
   newId,
 } from "@kyro/db";
 import { and, eq, sql } from "drizzle-orm";
-import { notFound } from "../../errors";
-import type { EventType } from "../../events/catalogue";
-import { type EmitEvent, emitEvents } from "../../events/emit";
+import { notFound } from "../../core/errors";
+import type { EventType } from "../../core/events/catalogue";
+import { type EmitEvent, emitEvents } from "../../core/events/emit";
 
 export interface NewMessage {
   role: MessageRole;

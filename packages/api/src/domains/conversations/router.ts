@@ -1,5 +1,5 @@
-import { orgProcedure, orgUserProcedure, router } from "../../trpc";
-import { listFeedback, submitMemberFeedback } from "./feedback-service";
+import { orgProcedure, orgUserProcedure, router } from "../../core/trpc";
+import { listFeedback, submitMemberFeedback } from "./feedback/service";
 import {
   conversationIdInput,
   conversationOutput,

@@ -1,6 +1,6 @@
-import { orgProcedure, router } from "../../trpc";
+import { orgProcedure, router } from "../../core/trpc";
 import { testIntegration } from "./health";
-import { inboundRouter } from "./inbound-router";
+import { inboundRouter } from "./inbound/router";
 import {
   createIntegrationInput,
   integrationListOutput,

@@ -1,5 +1,5 @@
-import { orgProcedure, router } from "../../trpc";
-import { contentTypeFor } from "../audit/service";
+import { orgProcedure, router } from "../../core/trpc";
+import { contentTypeFor } from "../shared/export-stream";
 import {
   createLeadInput,
   exportLeadsInput,

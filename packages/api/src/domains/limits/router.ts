@@ -1,4 +1,4 @@
-import { orgProcedure, router } from "../../trpc";
+import { orgProcedure, router } from "../../core/trpc";
 import { limitsReportOutput } from "./schemas";
 import { limitsReport } from "./service";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { authedProcedure, orgProcedure, router } from "../../trpc";
-import { membersRouter } from "./members-router";
+import { authedProcedure, orgProcedure, router } from "../../core/trpc";
+import { membersRouter } from "./members/router";
 import { createOrgInput, orgListOutput, orgSchema, updateOrgInput } from "./schemas";
 import { createOrg, getOrg, listOrgs, updateOrg } from "./service";
 

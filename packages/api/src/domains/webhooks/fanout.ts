@@ -1,6 +1,7 @@
 import { compileStatement, type Executor, executorSql, webhookEndpoints, webhookMessages } from "@kyro/db";
 import { type EnqueueOptions, enqueueJobs } from "@kyro/platform";
 import { and, arrayOverlaps, eq, isNull, or, sql } from "drizzle-orm";
+import type { EventFanOut } from "../../core/events/emit";
 
 /** The pg-boss queue of delivery attempts. */
 export const DELIVERY_QUEUE = "webhooks.deliver";
@@ -85,6 +86,12 @@ export async function fanOutEvents(
     messages.map((message) => ({ messageId: message.id, attempt: 1, trigger: "scheduled" as const })),
   );
 }
+
+/** What the wiring module registers with the events (`registerEventFanOut`). */
+export const webhookFanOut: EventFanOut<SubscribedEndpoint[]> = {
+  subscribers: subscribedEndpoints,
+  fanOut: fanOutEvents,
+};
 
 export function enqueueDeliveries(
   executor: Executor,

@@ -1,7 +1,7 @@
-import { describeEventTypes } from "../../events/json-schema";
-import { principalProcedure, router } from "../../trpc";
-import { webhookDeliveriesRouter } from "./deliveries-router";
-import { webhookEndpointsRouter } from "./endpoints-router";
+import { describeEventTypes } from "../../core/events/json-schema";
+import { principalProcedure, router } from "../../core/trpc";
+import { webhookDeliveriesRouter } from "./deliveries/router";
+import { webhookEndpointsRouter } from "./endpoints/router";
 import { eventTypesInput, eventTypesOutput } from "./schemas";
 
 export const webhooksRouter = router({

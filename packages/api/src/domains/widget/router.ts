@@ -1,4 +1,4 @@
-import { orgProcedure, publicProcedure, router } from "../../trpc";
+import { orgProcedure, publicProcedure, router } from "../../core/trpc";
 import {
   botWidgetOutput,
   createSessionInput,

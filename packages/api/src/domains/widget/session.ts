@@ -1,11 +1,11 @@
 import { conversations } from "@kyro/db";
 import { hmacSha256, safeEqual } from "@kyro/platform";
-import { bearerToken } from "../../authenticate";
-import type { RequestInfo } from "../../context";
-import type { AppDeps } from "../../deps";
-import { AppError, forbidden, notFound, unauthorized } from "../../errors";
-import { emitEvent } from "../../events/emit";
-import { findLiveBot, type LiveBot } from "../bots/live";
+import { bearerToken } from "../../core/authenticate";
+import type { AppDeps } from "../../core/deps";
+import { AppError, forbidden, notFound, unauthorized } from "../../core/errors";
+import { emitEvent } from "../../core/events/emit";
+import type { RequestInfo } from "../../core/request-info";
+import { findLiveBot, type LiveBot } from "../shared/live-bots";
 import { liveWidget } from "./live-widgets";
 import { originAllowed } from "./origins";
 import type { CreateSessionInput, EffectiveWidgetSettings, PublicWidgetSettings } from "./schemas";
