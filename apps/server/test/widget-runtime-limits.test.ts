@@ -1,8 +1,7 @@
 import { DEFAULT_LIMIT_SETTINGS } from "@kyro/api";
 import type { SeededOrg } from "@kyro/api/testing";
 import { PAGE_ORIGIN, seedBot } from "@kyro/api/testing/conversations";
-import { messages } from "@kyro/db";
-import { eq } from "drizzle-orm";
+import { eq, messages } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./server-harness";
 

@@ -1,7 +1,6 @@
 import type { SeededOrg } from "@kyro/api/testing";
 import { eventsOf, PAGE_ORIGIN, seedBot } from "@kyro/api/testing/conversations";
-import { feedback, leads, messages } from "@kyro/db";
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, feedback, leads, messages } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./server-harness";
 

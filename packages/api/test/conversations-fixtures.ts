@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { bots, botVersions, conversations, domainEvents, widgetSettings } from "@kyro/db";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, bots, botVersions, conversations, domainEvents, eq, sql, widgetSettings } from "@kyro/db";
 import { type BotConfigPatch, parseBotConfig } from "../src/domains/shared/bot-config";
 import type { TestApp } from "./harness";
 

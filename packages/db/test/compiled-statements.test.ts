@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 const insertEvents = compiledInsert(domainEvents, ["id", "orgId", "type", "version", "data", "createdAt"]);
-const selectEvent = compileStatement<"id">((db) =>
+const selectEvent = compileStatement(["id"], (db) =>
   db
     .select({ type: domainEvents.type, data: domainEvents.data, createdAt: domainEvents.createdAt })
     .from(domainEvents)
@@ -50,7 +50,7 @@ describe("compiled statements", () => {
       const [stored] = await selectEvent(database.db, { id: row.id });
       expect(stored?.type).toBe(row.type);
       expect(stored?.data).toEqual(row.data);
-      expect(new Date(String(stored?.created_at)).toISOString()).toBe(row.createdAt.toISOString());
+      expect(new Date(String(stored?.createdAt)).toISOString()).toBe(row.createdAt.toISOString());
     }
   });
 
@@ -71,7 +71,7 @@ describe("compiled statements", () => {
     await expect(
       withDefaults(database.db, [{ orgId, type: "compiled.defaults", version: 1, data: {} }]),
     ).rejects.toThrow(/would repeat on every run/);
-    const withLiteral = compileStatement<"id">((db) =>
+    const withLiteral = compileStatement(["id"], (db) =>
       db.select({ id: domainEvents.id }).from(domainEvents).where(eq(domainEvents.type, "literal")),
     );
     await expect(withLiteral(database.db, { id: "unused" })).rejects.toThrow(/would repeat on every run/);

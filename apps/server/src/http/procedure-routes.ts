@@ -10,12 +10,11 @@ import {
   restProcedures,
 } from "@kyro/api";
 import type { AnyRouter } from "@trpc/server";
-import { getProcedureAtPath } from "@trpc/server/unstable-core-do-not-import";
 import { rateLimitHeaderList, sendJson } from "./envelope";
-import { callProcedure, isPlainObject } from "./procedure-call";
 import { type FieldReader, fieldReaders, readQuery } from "./query";
 import type { HeaderList } from "./response";
 import { BODY_METHODS, REST_PREFIX, type RestCall, type RestRoute } from "./rest";
+import { callProcedure, getProcedureAtPath, isPlainObject } from "./trpc-internals";
 
 interface Issue {
   path: string;

@@ -1,5 +1,4 @@
-import { refreshTokenFamilies, users } from "@kyro/db";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, refreshTokenFamilies, users } from "@kyro/db";
 import type { AppDeps } from "./deps";
 import { unauthorized } from "./errors";
 import { API_KEY_PREFIX, type Principal, type UserPrincipal } from "./principal";

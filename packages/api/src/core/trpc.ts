@@ -1,6 +1,5 @@
-import { compileStatement, memberships, organizations, type Role } from "@kyro/db";
+import { and, compileStatement, eq, memberships, organizations, type Role, sql } from "@kyro/db";
 import { initTRPC } from "@trpc/server";
-import { and, eq, sql } from "drizzle-orm";
 import superjson from "superjson";
 import { z } from "zod";
 import type { AuditScope } from "./audit-log";
@@ -148,7 +147,7 @@ export const orgIdInput = z.object({ orgId: z.uuid() });
  * once). Compiled, as Drizzle would render it anew on every call (see `compileStatement`); the primary
  * key (org, user) makes it at most one row.
  */
-const membershipStatement = compileStatement<"orgId" | "userId">((db) =>
+const membershipStatement = compileStatement(["orgId", "userId"], (db) =>
   db
     .select({ role: memberships.role })
     .from(memberships)
@@ -181,9 +180,8 @@ async function resolveOrgScope(deps: AppDeps, principal: Principal, access: OrgA
   }
   const [membership] = await membershipStatement(deps.db, { orgId, userId: principal.userId });
   if (!membership) throw notFound("Organization");
-  const role = membership.role as Role;
-  if (!roleHasPermission(role, permission)) throw forbidden();
-  return { orgId, role };
+  if (!roleHasPermission(membership.role, permission)) throw forbidden();
+  return { orgId, role: membership.role };
 }
 
 /**

@@ -1,8 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { bots, users, webhookEndpoints } from "@kyro/db";
+import { bots, eq, sql, users, webhookEndpoints } from "@kyro/db";
 import { createJobRunner, createLogger, type JobRunner } from "@kyro/platform";
 import { TRPCError } from "@trpc/server";
-import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type SeededOrg, type TestApp } from "../harness";
 

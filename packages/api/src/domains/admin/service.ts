@@ -1,5 +1,18 @@
-import { botLimits, bots, type Database, organizations, orgLimits } from "@kyro/db";
-import { and, asc, eq, gt, ilike, isNull, or, type SQL } from "drizzle-orm";
+import {
+  and,
+  asc,
+  botLimits,
+  bots,
+  type Database,
+  eq,
+  gt,
+  ilike,
+  isNull,
+  or,
+  organizations,
+  orgLimits,
+  type SQL,
+} from "@kyro/db";
 import type { AuditScope } from "../../core/audit-log";
 import { recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";

@@ -1,5 +1,4 @@
-import { apiKeys, bots, type Executor, users } from "@kyro/db";
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, apiKeys, bots, desc, type Executor, eq, isNull, users } from "@kyro/db";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { AppError, notFound } from "../../core/errors";

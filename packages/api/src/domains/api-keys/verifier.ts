@@ -1,6 +1,5 @@
-import { apiKeys, type Executor } from "@kyro/db";
+import { apiKeys, type Executor, eq, or } from "@kyro/db";
 import type { Logger, Redis } from "@kyro/platform";
-import { eq, or } from "drizzle-orm";
 import type { ApiKeyVerifier } from "../../core/deps";
 import { unauthorized } from "../../core/errors";
 import { API_KEY_SCOPES, type ApiKeyScope, effectiveScopes } from "../../core/policy";

@@ -1,5 +1,4 @@
-import { auditEvents, type Executor } from "@kyro/db";
-import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
+import { and, auditEvents, desc, type Executor, eq, gte, lt, type SQL } from "@kyro/db";
 import type { AppDeps } from "../../core/deps";
 import { decodeCursor, pageOf } from "../../core/pagination";
 import type { RequestInfo } from "../../core/request-info";

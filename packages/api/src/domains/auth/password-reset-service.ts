@@ -1,6 +1,5 @@
-import { users } from "@kyro/db";
+import { eq, sql, users } from "@kyro/db";
 import { hashPassword } from "@kyro/platform";
-import { eq, sql } from "drizzle-orm";
 import { recordAudit } from "../../core/audit-log";
 import { passwordResetMail, sendInBackground } from "./mails";
 import { assertPasswordPolicy } from "./password-policy";

@@ -1,6 +1,15 @@
-import { refreshTokenFamilies, refreshTokens, type Transaction, users } from "@kyro/db";
+import {
+  and,
+  eq,
+  gt,
+  isNull,
+  refreshTokenFamilies,
+  refreshTokens,
+  sql,
+  type Transaction,
+  users,
+} from "@kyro/db";
 import { burnPasswordCheck, verifyPassword } from "@kyro/platform";
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { AppError } from "../../core/errors";

@@ -1,6 +1,5 @@
-import { users } from "@kyro/db";
+import { eq, sql, users } from "@kyro/db";
 import { hashPassword, verifyPassword } from "@kyro/platform";
-import { eq, sql } from "drizzle-orm";
 import { recordAudit } from "../../core/audit-log";
 import { AppError } from "../../core/errors";
 import { sendInBackground, signupAttemptMail, verificationMail } from "./mails";

@@ -1,6 +1,16 @@
-import { type Executor, type UserTokenPurpose, users, userTokens } from "@kyro/db";
+import {
+  and,
+  type Executor,
+  eq,
+  gt,
+  inArray,
+  isNull,
+  sql,
+  type UserTokenPurpose,
+  users,
+  userTokens,
+} from "@kyro/db";
 import { hmacSha256, randomToken } from "@kyro/platform";
-import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { AppDeps } from "../../core/deps";
 import { AppError } from "../../core/errors";
 

@@ -1,6 +1,5 @@
-import { bots } from "@kyro/db";
+import { and, bots, eq, isNull } from "@kyro/db";
 import { randomToken } from "@kyro/platform";
-import { and, eq, isNull } from "drizzle-orm";
 import { recordAudit } from "../../core/audit-log";
 import { notFound } from "../../core/errors";
 import { assertBotAccess } from "../../core/trpc";

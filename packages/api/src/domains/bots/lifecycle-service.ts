@@ -1,6 +1,5 @@
-import { bots, widgetSettings } from "@kyro/db";
+import { and, bots, eq, widgetSettings } from "@kyro/db";
 import { randomToken } from "@kyro/platform";
-import { and, eq } from "drizzle-orm";
 import { recordAudit } from "../../core/audit-log";
 import { AppError, notFound } from "../../core/errors";
 import { assertBotAccess } from "../../core/trpc";

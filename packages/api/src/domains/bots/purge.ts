@@ -1,5 +1,4 @@
-import { auditEvents, bots } from "@kyro/db";
-import { and, inArray, isNotNull, lte } from "drizzle-orm";
+import { and, auditEvents, bots, inArray, isNotNull, lte } from "@kyro/db";
 import type { AppDeps } from "../../core/deps";
 import { defineJob } from "../../core/jobs";
 import { BOT_RESOURCE, restoreWindowStart } from "./service";

@@ -1,6 +1,18 @@
-import { bots, botVersions, type Executor, users } from "@kyro/db";
+import {
+  and,
+  bots,
+  botVersions,
+  desc,
+  type Executor,
+  eq,
+  gt,
+  isNull,
+  lt,
+  or,
+  type SQL,
+  users,
+} from "@kyro/db";
 import { randomToken } from "@kyro/platform";
-import { and, desc, eq, gt, isNull, lt, or, type SQL } from "drizzle-orm";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { AppError, forbidden, notFound } from "../../core/errors";

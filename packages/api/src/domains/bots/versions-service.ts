@@ -1,5 +1,4 @@
-import { bots, botVersions, type Executor, users } from "@kyro/db";
-import { and, desc, eq, lt, max } from "drizzle-orm";
+import { and, bots, botVersions, desc, type Executor, eq, lt, max, users } from "@kyro/db";
 import { recordAudit } from "../../core/audit-log";
 import { notFound } from "../../core/errors";
 import { assertBotAccess } from "../../core/trpc";

@@ -1,5 +1,19 @@
-import { conversations, type Executor, feedback, messages } from "@kyro/db";
-import { and, asc, desc, eq, gt, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  conversations,
+  desc,
+  type Executor,
+  eq,
+  feedback,
+  gt,
+  gte,
+  inArray,
+  lt,
+  messages,
+  type SQL,
+  sql,
+} from "@kyro/db";
 import type { AuditScope } from "../../core/audit-log";
 import { recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";

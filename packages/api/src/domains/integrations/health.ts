@@ -1,6 +1,5 @@
-import { integrations } from "@kyro/db";
+import { and, eq, integrations } from "@kyro/db";
 import { checkOutboundUrl, OutboundError } from "@kyro/platform";
-import { and, eq } from "drizzle-orm";
 import { recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { notFound } from "../../core/errors";

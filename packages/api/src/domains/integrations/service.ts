@@ -1,6 +1,5 @@
-import { type Executor, integrations, newId } from "@kyro/db";
+import { and, asc, type Executor, eq, integrations, newId } from "@kyro/db";
 import { checkOutboundUrl } from "@kyro/platform";
-import { and, asc, eq } from "drizzle-orm";
 import { recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { AppError, isUniqueViolation, notFound } from "../../core/errors";

@@ -1,5 +1,4 @@
-import { knowledgeEntries } from "@kyro/db";
-import { and, asc, count, eq, gt, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, knowledgeEntries, sql } from "@kyro/db";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { AppError } from "../../core/errors";

@@ -1,5 +1,4 @@
-import { conversations, type Executor, leads } from "@kyro/db";
-import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import { and, conversations, desc, type Executor, eq, gte, leads, lt, type SQL, sql } from "@kyro/db";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { notFound } from "../../core/errors";

@@ -1,5 +1,4 @@
-import { botLimits, bots, type Database } from "@kyro/db";
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, botLimits, bots, type Database, eq, isNull } from "@kyro/db";
 import type { AppDeps } from "../../core/deps";
 import type { Principal } from "../../core/principal";
 import { mergeLimits } from "./effective";

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { memberships, organizations, type Role } from "@kyro/db";
-import { and, asc, eq, ne } from "drizzle-orm";
+import { and, asc, eq, memberships, ne, organizations, type Role } from "@kyro/db";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { AppError, isUniqueViolation, notFound } from "../../core/errors";

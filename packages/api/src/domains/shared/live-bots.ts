@@ -1,5 +1,4 @@
-import { bots, botVersions, type Executor } from "@kyro/db";
-import { and, eq, isNull, ne } from "drizzle-orm";
+import { and, bots, botVersions, type Executor, eq, isNull, ne } from "@kyro/db";
 import { type BotConfig, parseBotConfig } from "./bot-config";
 
 /** A bot visitors can talk to: not deleted, not paused. */

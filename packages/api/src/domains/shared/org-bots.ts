@@ -1,5 +1,4 @@
-import { bots, type Executor } from "@kyro/db";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, bots, type Executor, eq, isNull } from "@kyro/db";
 import { notFound } from "../../core/errors";
 import type { Principal } from "../../core/principal";
 import { assertBotAccess } from "../../core/trpc";

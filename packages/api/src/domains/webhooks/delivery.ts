@@ -1,14 +1,19 @@
 import {
+  and,
   domainEvents,
   type Executor,
+  eq,
+  isNull,
+  lt,
   newId,
+  or,
+  sql,
   type WebhookAttemptTrigger,
   webhookAttempts,
   webhookEndpoints,
   webhookMessages,
 } from "@kyro/db";
 import { OutboundError } from "@kyro/platform";
-import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { AppDeps } from "../../core/deps";
 import { disableEndpoint } from "./disable";
 import { endpointRateLimiter } from "./endpoint-rate";

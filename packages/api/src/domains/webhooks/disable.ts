@@ -1,5 +1,4 @@
-import { type Executor, webhookEndpoints } from "@kyro/db";
-import { and, eq } from "drizzle-orm";
+import { and, type Executor, eq, webhookEndpoints } from "@kyro/db";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import { emitEvent } from "../../core/events/emit";
 import { NO_REQUEST } from "../../core/request-info";

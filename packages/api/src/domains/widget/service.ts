@@ -1,5 +1,4 @@
-import { type Executor, widgetSettings } from "@kyro/db";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, type Executor, eq, isNull, widgetSettings } from "@kyro/db";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { forbidden } from "../../core/errors";

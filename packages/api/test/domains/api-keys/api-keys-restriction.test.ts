@@ -1,5 +1,4 @@
-import { apiKeys } from "@kyro/db";
-import { eq, sql } from "drizzle-orm";
+import { apiKeys, eq, sql } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_KEY_SCOPES, SCOPE_REACH } from "../../../src/core/policy";
 import { auditRows, failureOf } from "../../auth-helpers";

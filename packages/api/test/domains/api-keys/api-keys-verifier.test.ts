@@ -1,6 +1,5 @@
-import { apiKeys, type Database } from "@kyro/db";
+import { apiKeys, type Database, eq, sql } from "@kyro/db";
 import { createLogger } from "@kyro/platform";
-import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createContext, createRuntime } from "../../../src/core/context";
 import type { ApiKeyVerifier } from "../../../src/core/deps";

@@ -1,6 +1,5 @@
-import { apiKeys } from "@kyro/db";
+import { apiKeys, eq, sql } from "@kyro/db";
 import { hmacSha256 } from "@kyro/platform";
-import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_KEY_PATTERN } from "../../../src/domains/api-keys/key-format";
 import { MAX_GRACE_PERIOD_SECONDS } from "../../../src/domains/api-keys/schemas";

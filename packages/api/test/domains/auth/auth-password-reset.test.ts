@@ -1,5 +1,4 @@
-import { refreshTokenFamilies, users, userTokens } from "@kyro/db";
-import { eq, sql } from "drizzle-orm";
+import { eq, refreshTokenFamilies, sql, users, userTokens } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   auditRows,

@@ -1,6 +1,5 @@
-import { refreshTokenFamilies, refreshTokens } from "@kyro/db";
+import { eq, refreshTokenFamilies, refreshTokens, sql } from "@kyro/db";
 import { hmacSha256 } from "@kyro/platform";
-import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditRows, failureOf, signUpVerified, uniqueEmail, userMe } from "../../auth-helpers";
 import { createTestApp, type TestApp } from "../../harness";

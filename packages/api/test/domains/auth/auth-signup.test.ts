@@ -1,6 +1,5 @@
-import { refreshTokenFamilies, refreshTokens, users, userTokens } from "@kyro/db";
+import { eq, refreshTokenFamilies, refreshTokens, sql, users, userTokens } from "@kyro/db";
 import { hmacSha256 } from "@kyro/platform";
-import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INVALID_CREDENTIALS } from "../../../src/domains/auth/service";
 import {

@@ -1,5 +1,4 @@
-import { invitations, memberships, users } from "@kyro/db";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, invitations, isNull, memberships, users } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failureOf, mailedToken, nextSignupIp, STRONG_PASSWORD, uniqueEmail } from "../../auth-helpers";
 import { type Caller, createTestApp, type TestApp } from "../../harness";

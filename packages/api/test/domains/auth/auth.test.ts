@@ -1,5 +1,4 @@
-import { memberships, refreshTokenFamilies, users } from "@kyro/db";
-import { eq } from "drizzle-orm";
+import { eq, memberships, refreshTokenFamilies, users } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INVALID_CREDENTIALS } from "../../../src/domains/auth/service";
 import {

@@ -1,5 +1,4 @@
-import { bots, botVersions } from "@kyro/db";
-import { eq, sql } from "drizzle-orm";
+import { bots, botVersions, eq, sql } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BOT_TEMPLATES } from "../../../src/domains/bots/templates";
 import { DEFAULT_BOT_CONFIG } from "../../../src/domains/shared/bot-config";

@@ -1,5 +1,4 @@
-import { conversations, messages } from "@kyro/db";
-import { asc, eq } from "drizzle-orm";
+import { asc, conversations, eq, messages } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isOpen, localClock } from "../../../src/domains/conversations/business-hours";
 import {

@@ -1,7 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { auditEvents, integrations } from "@kyro/db";
-import { eq } from "drizzle-orm";
+import { auditEvents, eq, integrations } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failureOf } from "../../auth-helpers";
 import { createTestApp, type SeededOrg, type TestApp } from "../../harness";

@@ -1,5 +1,4 @@
-import { bots, knowledgeEntries } from "@kyro/db";
-import { eq, sql } from "drizzle-orm";
+import { bots, eq, knowledgeEntries, sql } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KNOWLEDGE_LIMITS } from "../../../src/domains/knowledge/schemas";
 import { auditRows, failureOf } from "../../auth-helpers";

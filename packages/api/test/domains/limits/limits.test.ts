@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { auditEvents, bots, domainEvents, usageDaily } from "@kyro/db";
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, auditEvents, bots, domainEvents, eq, usageDaily } from "@kyro/db";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { z } from "zod";
 import { createContext } from "../../../src/core/context";

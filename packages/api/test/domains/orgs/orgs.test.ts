@@ -1,5 +1,4 @@
-import { auditEvents, memberships, organizations } from "@kyro/db";
-import { and, eq } from "drizzle-orm";
+import { and, auditEvents, eq, memberships, organizations } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { slugify } from "../../../src/domains/orgs/service";
 import { createTestApp, type TestApp } from "../../harness";

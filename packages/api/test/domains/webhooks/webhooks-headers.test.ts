@@ -1,5 +1,4 @@
-import { auditEvents, domainEvents, webhookEndpoints } from "@kyro/db";
-import { eq } from "drizzle-orm";
+import { auditEvents, domainEvents, eq, webhookEndpoints } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { maskHeaderValue } from "../../../src/domains/webhooks/endpoints/service";
 import { failureOf } from "../../auth-helpers";

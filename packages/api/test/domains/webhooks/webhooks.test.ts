@@ -1,5 +1,4 @@
-import { auditEvents, domainEvents, webhookEndpoints, webhookMessages } from "@kyro/db";
-import { eq } from "drizzle-orm";
+import { auditEvents, domainEvents, eq, webhookEndpoints, webhookMessages } from "@kyro/db";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EVENT_TYPES } from "../../../src/core/events/catalogue";

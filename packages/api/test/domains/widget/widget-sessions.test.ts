@@ -1,6 +1,5 @@
 import { createHmac } from "node:crypto";
-import { auditEvents, conversations, domainEvents } from "@kyro/db";
-import { and, eq, sql } from "drizzle-orm";
+import { and, auditEvents, conversations, domainEvents, eq, sql } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { createContext, depsOf } from "../../../src/core/context";
 import { requireWidgetSession } from "../../../src/domains/widget/session";

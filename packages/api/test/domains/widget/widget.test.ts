@@ -1,5 +1,4 @@
-import { widgetSettings } from "@kyro/db";
-import { eq } from "drizzle-orm";
+import { eq, widgetSettings } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_WIDGET_SETTINGS } from "../../../src/domains/widget/settings";
 import { auditRows, failureOf } from "../../auth-helpers";

@@ -1,5 +1,4 @@
-import { inboundEvents } from "@kyro/db";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inboundEvents } from "@kyro/db";
 import type { AppDeps } from "../../../core/deps";
 import { defineJob } from "../../../core/jobs";
 

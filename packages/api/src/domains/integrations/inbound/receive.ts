@@ -1,5 +1,4 @@
-import { inboundEndpoints, inboundEvents } from "@kyro/db";
-import { and, eq, or, sql } from "drizzle-orm";
+import { and, eq, inboundEndpoints, inboundEvents, or, sql } from "@kyro/db";
 import type { AppDeps } from "../../../core/deps";
 import { AppError } from "../../../core/errors";
 import { INBOUND_PROCESS_JOB } from "./job";

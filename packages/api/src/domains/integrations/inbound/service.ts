@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { type Executor, inboundEndpoints, inboundEvents, newId } from "@kyro/db";
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, type Executor, eq, inboundEndpoints, inboundEvents, lt, newId } from "@kyro/db";
 import { recordAudit } from "../../../core/audit-log";
 import { AppError, isUniqueViolation, notFound } from "../../../core/errors";
 import { decodeCursor, pageOf } from "../../../core/pagination";

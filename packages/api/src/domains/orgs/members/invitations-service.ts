@@ -1,6 +1,5 @@
-import { invitations, memberships, organizations, type Role, users } from "@kyro/db";
+import { and, eq, gt, invitations, isNull, memberships, organizations, type Role, users } from "@kyro/db";
 import { hmacSha256, type MailMessage, randomToken } from "@kyro/platform";
-import { and, eq, gt, isNull } from "drizzle-orm";
 import { recordAudit } from "../../../core/audit-log";
 import type { AppDeps } from "../../../core/deps";
 import { AppError, forbidden, notFound } from "../../../core/errors";

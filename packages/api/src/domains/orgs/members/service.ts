@@ -1,5 +1,15 @@
-import { invitations, memberships, type Role, refreshTokenFamilies, type Transaction, users } from "@kyro/db";
-import { and, asc, eq, isNull } from "drizzle-orm";
+import {
+  and,
+  asc,
+  eq,
+  invitations,
+  isNull,
+  memberships,
+  type Role,
+  refreshTokenFamilies,
+  type Transaction,
+  users,
+} from "@kyro/db";
 import { recordAudit } from "../../../core/audit-log";
 import { AppError, forbidden, notFound } from "../../../core/errors";
 import { emitEvent } from "../../../core/events/emit";

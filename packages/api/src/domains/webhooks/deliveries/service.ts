@@ -1,5 +1,16 @@
-import { domainEvents, type Executor, webhookAttempts, webhookMessages } from "@kyro/db";
-import { and, asc, desc, eq, gte, lt, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  desc,
+  domainEvents,
+  type Executor,
+  eq,
+  gte,
+  lt,
+  sql,
+  webhookAttempts,
+  webhookMessages,
+} from "@kyro/db";
 import { recordAudit } from "../../../core/audit-log";
 import type { AppDeps } from "../../../core/deps";
 import { AppError, notFound } from "../../../core/errors";

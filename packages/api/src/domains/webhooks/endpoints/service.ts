@@ -1,6 +1,5 @@
-import { type Executor, newId, webhookEndpoints } from "@kyro/db";
+import { and, desc, type Executor, eq, newId, webhookEndpoints } from "@kyro/db";
 import { checkOutboundUrl } from "@kyro/platform";
-import { and, desc, eq } from "drizzle-orm";
 import { type AuditScope, recordAudit } from "../../../core/audit-log";
 import type { AppDeps } from "../../../core/deps";
 import { AppError, notFound } from "../../../core/errors";

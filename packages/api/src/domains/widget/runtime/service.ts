@@ -1,5 +1,4 @@
-import { messages } from "@kyro/db";
-import { and, asc, eq, gt, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, messages, type SQL } from "@kyro/db";
 import { bearerToken } from "../../../core/authenticate";
 import { AppError, notFound } from "../../../core/errors";
 import { decodeCursor, pageOf } from "../../../core/pagination";

@@ -1,5 +1,4 @@
-import { conversations, feedback, messages } from "@kyro/db";
-import { eq } from "drizzle-orm";
+import { conversations, eq, feedback, messages } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditRows, failureOf } from "../../../auth-helpers";
 import { eventsOf, seedBot, seedConversation } from "../../../conversations-fixtures";

@@ -1,6 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
-import { auditEvents, inboundEndpoints, inboundEvents } from "@kyro/db";
-import { eq, sql } from "drizzle-orm";
+import { auditEvents, eq, inboundEndpoints, inboundEvents, sql } from "@kyro/db";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createContext } from "../../../../src/core/context";

@@ -1,7 +1,6 @@
-import { invitations } from "@kyro/db";
+import { eq, invitations } from "@kyro/db";
 import { createLogger, createMailer, type Mailer } from "@kyro/platform";
 import { mailBody, mailHeader, type SmtpCapture, startSmtpCapture } from "@kyro/platform/testing";
-import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestApp, type TestApp } from "../../../harness";
 

@@ -1,6 +1,5 @@
-import { auditEvents, invitations, memberships } from "@kyro/db";
+import { and, auditEvents, eq, invitations, memberships } from "@kyro/db";
 import { hmacSha256 } from "@kyro/platform";
-import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../harness";
 

@@ -1,5 +1,4 @@
-import { auditEvents, memberships, refreshTokenFamilies } from "@kyro/db";
-import { and, eq } from "drizzle-orm";
+import { and, auditEvents, eq, memberships, refreshTokenFamilies } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type SeededOrg, type TestApp } from "../../../harness";
 

@@ -1,6 +1,5 @@
 import { createHmac } from "node:crypto";
-import { bots, leads } from "@kyro/db";
-import { and, eq } from "drizzle-orm";
+import { and, bots, eq, leads } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PAGE_ORIGIN, seedBot } from "../../../conversations-fixtures";
 import { createTestApp, type SeededOrg, type TestApp } from "../../../harness";

@@ -1,3 +1,16 @@
+/**
+ * The one module that reaches into tRPC's internals (`@trpc/server/unstable-core-do-not-import`, whose
+ * exports may change in any release): @trpc/server is pinned to an exact version in every package.json
+ * that declares it, and a lint rule (biome.json, noRestrictedImports) refuses that import anywhere else.
+ * Check this file against the new version's `callRecursive` and `resolveResponse` before upgrading.
+ *
+ * Why it exists: the published build of @trpc/server copies each middleware's options with a transpiled
+ * object-spread helper (`_objectSpread2`), several µs per middleware level and the largest single item
+ * of a REST or tRPC read in CPU profiles. No upstream issue tracks it (tRPC's tracker has none on this
+ * helper); the underlying cost is V8's slow path for spreads followed by more properties
+ * (https://bugs.chromium.org/p/v8/issues/detail?id=11536, also the reason for angular/angular-cli#24164).
+ * So the procedure runner below does what `callRecursive` does with objects built field by field.
+ */
 import type { Context } from "@kyro/api";
 import { TRPCError } from "@trpc/server";
 import {
@@ -5,6 +18,15 @@ import {
   getParseFn,
   getTRPCErrorFromUnknown,
   middlewareMarker,
+} from "@trpc/server/unstable-core-do-not-import";
+
+// What the rest of the server needs from tRPC's internals, re-exported so they are imported from here only.
+export {
+  type AnyProcedure,
+  getErrorShape,
+  getProcedureAtPath,
+  getTRPCErrorFromUnknown,
+  transformTRPCResponse,
 } from "@trpc/server/unstable-core-do-not-import";
 
 interface NextOptions {
@@ -186,10 +208,9 @@ async function runTail(plan: Plan, options: CallOptions, resolver: Resolver): Pr
 /**
  * tRPC's procedure caller (callRecursive in @trpc/server) step for step: the same options reach every
  * middleware, `next({ ctx })` merges into the context, `next({ input })` and `getRawInput` carry on, and
- * a throw becomes an error result. Hand-written because the published build copies the options with a
- * transpiled object-spread helper, several µs per middleware level and the largest single item of a
- * REST or tRPC read in CPU profiles. The objects are built field by field and contexts merged with
- * Object.assign: V8 is as slow on a spread followed by more properties as on that helper.
+ * a throw becomes an error result. Hand-written for speed (see the top of this file): the objects are
+ * built field by field and contexts merged with Object.assign, as V8 is as slow on a spread followed by
+ * more properties as on the transpiled helper.
  */
 function callFrom(plan: Plan, index: number, options: CallOptions): Promise<MiddlewareResult> {
   // The tail is its own async step, rather than one awaited inside another.

@@ -2,7 +2,7 @@ import type { Context } from "@kyro/api";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { callProcedure } from "../src/http/procedure-call";
+import { callProcedure } from "../src/http/trpc-internals";
 
 const t = initTRPC.context<{ base: string }>().meta<{ tag: string }>().create();
 const seen: unknown[] = [];
