@@ -1,7 +1,9 @@
 // The package's public surface: what the server, the SDK (types only) and benchmarks may use.
 export type { Actor, AuditScope } from "./core/audit-log";
-export { authenticateBearer, bearerToken } from "./core/authenticate";
+export { authenticateBearer } from "./core/authenticate";
+export { bearerToken } from "./core/bearer";
 export {
+  bearerOf,
   type Context,
   createContext,
   createRuntime,

@@ -1,33 +1,22 @@
 import { and, eq, isNull, refreshTokenFamilies, users } from "@kyro/db";
+import { bearerToken } from "./bearer";
 import type { AppDeps } from "./deps";
 import { unauthorized } from "./errors";
 import { API_KEY_PREFIX, type Principal, type UserPrincipal } from "./principal";
 
-const BEARER_PREFIX = "Bearer ";
-const CANONICAL_BEARER = /^Bearer \S+$/;
-
-/** Reads `Authorization: Bearer <token>`; null when absent, UNAUTHORIZED when present but malformed. */
-export function bearerToken(authorization: string | null): string | null {
-  if (!authorization) return null;
-  // The usual form, checked without building a match; any other spelling takes the full pattern.
-  if (CANONICAL_BEARER.test(authorization)) return authorization.slice(BEARER_PREFIX.length);
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  if (!match?.[1]) throw unauthorized("Authorization must be `Bearer <token>`");
-  return match[1];
-}
-
 /**
- * Resolves the caller from the Authorization header: an API key (by its prefix) or a user access token.
- * Returns null for an anonymous request and throws UNAUTHORIZED for any credential that does not verify.
+ * Resolves the caller from a bearer token: an API key (by its prefix) or a user access token. Returns
+ * null for an anonymous request and throws UNAUTHORIZED for any credential that does not verify.
  */
-export async function authenticateBearer(
-  deps: AppDeps,
-  authorization: string | null,
-): Promise<Principal | null> {
-  const token = bearerToken(authorization);
+export async function authenticateToken(deps: AppDeps, token: string | null): Promise<Principal | null> {
   if (!token) return null;
   if (token.startsWith(API_KEY_PREFIX)) return deps.apiKeys.verify(token);
   return authenticateAccessToken(deps, token);
+}
+
+/** `authenticateToken` for a raw `Authorization` header (benchmarks and tools outside a request context). */
+export function authenticateBearer(deps: AppDeps, authorization: string | null): Promise<Principal | null> {
+  return authenticateToken(deps, bearerToken(authorization));
 }
 
 /**

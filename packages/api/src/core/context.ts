@@ -1,4 +1,6 @@
+import { bearerToken } from "./bearer";
 import type { AppDeps } from "./deps";
+import { unauthorized } from "./errors";
 import type { RequestInfo } from "./request-info";
 import type { LimitOutcome } from "./request-limits";
 
@@ -36,8 +38,11 @@ export interface RequestTrace {
 export interface Context {
   runtime: Runtime;
   request: RequestInfo;
-  /** The raw `Authorization` header value, parsed by the auth middleware. */
-  authorization: string | null;
+  /**
+   * The `Authorization` header, read once when the context is made: its bearer token (null when the
+   * request has none), or why it was refused. Read it with `bearerOf`.
+   */
+  bearer: { token: string | null } | { refused: string };
   trace: RequestTrace;
   /**
    * The request body exactly as received, on REST calls only (signature checks of inbound webhooks).
@@ -51,6 +56,7 @@ export interface Context {
 export interface ContextOptions {
   runtime: Runtime;
   request: RequestInfo;
+  /** The raw `Authorization` header; parsed here, once per request. */
   authorization: string | null;
   trace?: RequestTrace;
   rawBody?: Uint8Array | null;
@@ -61,9 +67,24 @@ export function createContext(options: ContextOptions): Context {
   return {
     runtime: options.runtime,
     request: options.request,
-    authorization: options.authorization,
+    bearer: readBearer(options.authorization),
     trace: options.trace ?? {},
     rawBody: options.rawBody ?? null,
     headers: options.headers ?? {},
   };
+}
+
+/** A malformed header is kept as a refusal rather than thrown: anonymous procedures ignore it, as before. */
+function readBearer(authorization: string | null): Context["bearer"] {
+  try {
+    return { token: bearerToken(authorization) };
+  } catch (error) {
+    return { refused: error instanceof Error ? error.message : "Invalid Authorization header" };
+  }
+}
+
+/** The request's bearer token (null when anonymous); UNAUTHORIZED when the header was not `Bearer <token>`. */
+export function bearerOf(ctx: Pick<Context, "bearer">): string | null {
+  if ("refused" in ctx.bearer) throw unauthorized(ctx.bearer.refused);
+  return ctx.bearer.token;
 }

@@ -3,8 +3,8 @@ import { initTRPC } from "@trpc/server";
 import superjson from "superjson";
 import { z } from "zod";
 import type { AuditScope } from "./audit-log";
-import { authenticateBearer } from "./authenticate";
-import { type Context, depsOf } from "./context";
+import { authenticateToken } from "./authenticate";
+import { bearerOf, type Context, depsOf } from "./context";
 import type { AppDeps } from "./deps";
 import { AppError, describeError, forbidden, notFound, unauthorized } from "./errors";
 import {
@@ -75,12 +75,22 @@ const withDeps = t.middleware(async ({ ctx, next }) => {
   return await next({ ctx: { deps } });
 });
 
-/** No caller required. Declare `.meta({ requires: "public" })`. */
-export const publicProcedure = t.procedure.use(withDeps);
+/**
+ * What a procedure declares besides its requirement; the builder sets `requires` from its kind (or the
+ * permission it is given), so it is never written twice.
+ */
+export type ProcedureOptions = Omit<ProcedureMeta, "requires">;
+
+const publicBase = t.procedure.use(withDeps);
+
+/** No caller required. */
+export function publicProcedure(options: ProcedureOptions = {}) {
+  return publicBase.meta({ ...options, requires: "public" });
+}
 
 async function authenticate(ctx: Context) {
   const deps = depsOf(ctx.runtime);
-  const principal = await authenticateBearer(deps, ctx.authorization);
+  const principal = await authenticateToken(deps, bearerOf(ctx));
   if (!principal) throw unauthorized();
   if (principal.kind === "user") ctx.trace.userId = principal.userId;
   else ctx.trace.keyId = principal.keyId;
@@ -88,18 +98,19 @@ async function authenticate(ctx: Context) {
   return { deps, principal, audit };
 }
 
-/**
- * Any verified caller: a user or an API key. Declare `.meta({ requires: "authenticated" })`.
- * Deps and the caller are resolved in one middleware: each tRPC middleware level copies the context.
- */
-export const principalProcedure = t.procedure.use(async ({ ctx, next }) => {
+/** Deps and the caller are resolved in one middleware: each tRPC middleware level copies the context. */
+const principalBase = t.procedure.use(async ({ ctx, next }) => {
   const caller = await authenticate(ctx);
   await caller.deps.requestLimits.checkRequest(ctx.trace, ctx.request, { principal: caller.principal });
   return await next({ ctx: caller });
 });
 
-/** A signed-in user; API keys are refused — these operations act on a person's account or session. */
-export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
+/** Any verified caller: a user or an API key. */
+export function principalProcedure(options: ProcedureOptions = {}) {
+  return principalBase.meta({ ...options, requires: "authenticated" });
+}
+
+const authedBase = t.procedure.use(async ({ ctx, next }) => {
   const caller = await authenticate(ctx);
   const { principal } = caller;
   await caller.deps.requestLimits.checkRequest(ctx.trace, ctx.request, { principal });
@@ -107,20 +118,27 @@ export const authedProcedure = t.procedure.use(async ({ ctx, next }) => {
   return await next({ ctx: { deps: caller.deps, audit: caller.audit, principal } });
 });
 
+/** A signed-in user; API keys are refused — these operations act on a person's account or session. */
+export function authedProcedure(options: ProcedureOptions = {}) {
+  return authedBase.meta({ ...options, requires: "authenticated" });
+}
+
 /**
  * A platform operator: a signed-in user whose email is in KYRO_PLATFORM_ADMINS (compared normalized) and
  * whose address is verified — an address string alone proves nothing, since anyone can sign up with it.
  * Everyone else, API keys included, gets NOT_FOUND: the operator surface is not advertised.
  */
-export const platformAdminProcedure = t.procedure
-  .meta({ requires: "platform:admin" })
-  .use(async ({ ctx, next }) => {
-    const caller = await authenticate(ctx);
-    const { principal, deps } = caller;
-    await deps.requestLimits.checkRequest(ctx.trace, ctx.request, { principal });
-    if (principal.kind !== "user" || !isPlatformOperator(deps, principal)) throw notFound("Procedure");
-    return await next({ ctx: { deps: caller.deps, audit: caller.audit, principal } });
-  });
+const platformAdminBase = t.procedure.use(async ({ ctx, next }) => {
+  const caller = await authenticate(ctx);
+  const { principal, deps } = caller;
+  await deps.requestLimits.checkRequest(ctx.trace, ctx.request, { principal });
+  if (principal.kind !== "user" || !isPlatformOperator(deps, principal)) throw notFound("Procedure");
+  return await next({ ctx: { deps: caller.deps, audit: caller.audit, principal } });
+});
+
+export function platformAdminProcedure(options: ProcedureOptions = {}) {
+  return platformAdminBase.meta({ ...options, requires: "platform:admin" });
+}
 
 /** Both sides normalized as the auth domain stores emails (trimmed, lower-cased). */
 function isPlatformOperator(deps: AppDeps, principal: { email: string; emailVerified: boolean }): boolean {
@@ -129,10 +147,31 @@ function isPlatformOperator(deps: AppDeps, principal: { email: string; emailVeri
   return deps.settings.platformAdmins.some((admin) => admin.trim().toLowerCase() === email);
 }
 
-/** Authenticated but not yet counted: the org procedures count the request once they know the org. */
-const verifiedProcedure = t.procedure.use(
-  async ({ ctx, next }) => await next({ ctx: await authenticate(ctx) }),
-);
+/**
+ * Authenticated but not yet counted: the org procedures count the request once they know the org. An
+ * API key acts in its own org, so when the input leaves `orgId` out it is filled in from the key here,
+ * before any input is validated (on tRPC as on REST); with a user token it stays missing and the input
+ * validation answers 400.
+ */
+const verifiedProcedure = t.procedure.use(async ({ ctx, next, getRawInput }) => {
+  const caller = await authenticate(ctx);
+  if (caller.principal.kind !== "apiKey") return await next({ ctx: caller });
+  const raw = await getRawInput();
+  if (raw !== undefined && (!isPlainObject(raw) || raw.orgId !== undefined))
+    return await next({ ctx: caller });
+  const withOrg = { ...raw, orgId: caller.principal.orgId };
+  // tRPC's `next` takes `ctx` and `getRawInput` together at run time; its overloads type them apart.
+  const options = { ctx: caller, getRawInput: resolvesTo(withOrg) };
+  return await next(options);
+});
+
+/** Built here rather than inline so no per-request closure gets a run-time name (tsx keeps names). */
+function resolvesTo(value: unknown): () => Promise<unknown> {
+  return () => Promise.resolve(value);
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 export interface OrgScope {
   orgId: string;
@@ -203,9 +242,9 @@ function confineToBot(principal: ApiKeyPrincipal, access: OrgAccess): void {
  * orgs' ids answer NOT_FOUND — ids cannot be probed — and a missing permission FORBIDDEN. It runs before
  * the rest of the input is validated, so a foreign org is always a 404.
  */
-export function orgProcedure(permission: Permission) {
+export function orgProcedure(permission: Permission, options: ProcedureOptions = {}) {
   return verifiedProcedure
-    .meta({ requires: permission })
+    .meta({ ...options, requires: permission })
     .input(orgIdInput)
     .use(async ({ ctx, input, meta, next, getRawInput }) => {
       const { deps, principal } = ctx;
@@ -245,8 +284,8 @@ export interface UserOrgScope extends OrgScope {
 }
 
 /** Org-scoped and user-only: for operations on people and sessions that no API key may perform. */
-export function orgUserProcedure(permission: Permission) {
-  return orgProcedure(permission).use(({ ctx, next }) => {
+export function orgUserProcedure(permission: Permission, options: ProcedureOptions = {}) {
+  return orgProcedure(permission, options).use(({ ctx, next }) => {
     const { principal } = ctx;
     if (principal.kind !== "user") throw forbidden("This operation requires a user session, not an API key");
     // A user principal always resolves to a membership role.

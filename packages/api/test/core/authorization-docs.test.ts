@@ -12,7 +12,7 @@ import { botScopable, isPermission, type WalkedProcedure, walkProcedures } from 
 
 /** docs/authorization.md states the policy; its tables must say what policy.ts and the router do. */
 
-const DOC = readFileSync(new URL("../../../docs/authorization.md", import.meta.url), "utf8");
+const DOC = readFileSync(new URL("../../../../docs/authorization.md", import.meta.url), "utf8");
 
 /** The cells of the first Markdown table after a heading, header and separator rows left out. */
 function tableAfter(heading: string): string[][] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bearerToken } from "../../src/core/authenticate";
+import { bearerToken } from "../../src/core/bearer";
 import { AppError } from "../../src/core/errors";
 
 describe("bearerToken", () => {

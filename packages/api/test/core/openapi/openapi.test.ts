@@ -224,12 +224,10 @@ describe("generation", () => {
   it("refuses two procedures declaring the same method and path", async () => {
     const rest = { method: "GET", path: "/things/{orgId}", summary: "Things", tags: ["t"] } as const;
     const clash = router({
-      a: orgProcedure("org:read")
-        .meta({ requires: "org:read", rest })
+      a: orgProcedure("org:read", { rest })
         .output(z.object({}))
         .query(() => ({})),
-      b: orgProcedure("org:read")
-        .meta({ requires: "org:read", rest: { ...rest, path: "/things/{id}" } })
+      b: orgProcedure("org:read", { rest: { ...rest, path: "/things/{id}" } })
         .input(z.object({ id: z.string() }))
         .output(z.object({}))
         .query(() => ({})),
@@ -239,16 +237,14 @@ describe("generation", () => {
 
   it("refuses a path segment that is not an input field, and an input that is not an object", async () => {
     const missing = router({
-      a: publicProcedure
-        .meta({ requires: "public", rest: { method: "GET", path: "/a/{nope}", summary: "A", tags: [] } })
+      a: publicProcedure({ rest: { method: "GET", path: "/a/{nope}", summary: "A", tags: [] } })
         .input(z.object({ id: z.string() }))
         .output(z.object({}))
         .query(() => ({})),
     });
     await expect(restProcedures(missing)).rejects.toThrow(/\{nope\} is not an input field/);
     const scalar = router({
-      a: publicProcedure
-        .meta({ requires: "public", rest: { method: "POST", path: "/a", summary: "A", tags: [] } })
+      a: publicProcedure({ rest: { method: "POST", path: "/a", summary: "A", tags: [] } })
         .input(z.string())
         .output(z.object({}))
         .mutation(() => ({})),
@@ -258,8 +254,7 @@ describe("generation", () => {
 
   it("documents a public operation without security", async () => {
     const open = router({
-      ping: publicProcedure
-        .meta({ requires: "public", rest: { method: "GET", path: "/ping", summary: "Ping", tags: ["misc"] } })
+      ping: publicProcedure({ rest: { method: "GET", path: "/ping", summary: "Ping", tags: ["misc"] } })
         .input(z.object({}))
         .output(z.object({ ok: z.boolean() }))
         .query(() => ({ ok: true })),

@@ -137,8 +137,7 @@ describe("bot-restricted keys", () => {
   const botB = "0190a0b0-0000-7000-8000-0000000000b2";
   // The probe checks nothing itself: declaring `botScope: "input"` is what confines a restricted key.
   const probe = router({
-    touchBot: orgProcedure("bots:read")
-      .meta({ requires: "bots:read", botScope: "input" })
+    touchBot: orgProcedure("bots:read", { botScope: "input" })
       .input(z.object({ botId: z.uuid() }))
       .query(({ input }) => ({ botId: input.botId })),
   });

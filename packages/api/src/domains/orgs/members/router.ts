@@ -15,18 +15,16 @@ import {
 import { leaveOrg, listMembers, removeMember, updateMemberRole } from "./service";
 
 export const membersRouter = router({
-  list: orgProcedure("members:read")
-    .meta({
-      requires: "members:read",
-      rest: {
-        method: "GET",
-        path: "/members",
-        summary: "List members",
-        description:
-          "Every member with their role. Pending invitations are included for callers allowed to manage members.",
-        tags: ["members"],
-      },
-    })
+  list: orgProcedure("members:read", {
+    rest: {
+      method: "GET",
+      path: "/members",
+      summary: "List members",
+      description:
+        "Every member with their role. Pending invitations are included for callers allowed to manage members.",
+      tags: ["members"],
+    },
+  })
     .output(memberListOutput)
     .query(({ ctx }) => listMembers(ctx)),
 
@@ -35,8 +33,7 @@ export const membersRouter = router({
     .output(inviteOutput)
     .mutation(({ ctx, input }) => inviteMember(ctx, input)),
 
-  acceptInvite: authedProcedure
-    .meta({ requires: "authenticated" })
+  acceptInvite: authedProcedure()
     .input(acceptInviteInput)
     .output(acceptInviteOutput)
     .mutation(({ ctx, input }) => acceptInvitation(ctx, input)),

@@ -1,4 +1,4 @@
-import { orgProcedure, router } from "../../../core/trpc";
+import { orgProcedure, type ProcedureOptions, router } from "../../../core/trpc";
 import {
   createEndpointInput,
   deletedOutput,
@@ -18,118 +18,102 @@ import {
   updateEndpoint,
 } from "./service";
 
-const manage = () => orgProcedure("webhooks:manage");
+const manage = (options?: ProcedureOptions) => orgProcedure("webhooks:manage", options);
 const TAGS = ["webhooks"];
 
 export const webhookEndpointsRouter = router({
-  create: manage()
-    .meta({
-      requires: "webhooks:manage",
-      rest: {
-        method: "POST",
-        path: "/webhooks/endpoints",
-        summary: "Create a webhook endpoint",
-        description:
-          "Returns the signing secret (`whsec_…`) once. The URL must be https and must not point at a private, loopback or metadata address.",
-        tags: TAGS,
-        successStatus: 201,
-      },
-    })
+  create: manage({
+    rest: {
+      method: "POST",
+      path: "/webhooks/endpoints",
+      summary: "Create a webhook endpoint",
+      description:
+        "Returns the signing secret (`whsec_…`) once. The URL must be https and must not point at a private, loopback or metadata address.",
+      tags: TAGS,
+      successStatus: 201,
+    },
+  })
     .input(createEndpointInput)
     .output(endpointWithSecretOutput)
     .mutation(({ ctx, input }) => createEndpoint(ctx, input)),
 
-  list: manage()
-    .meta({
-      requires: "webhooks:manage",
-      rest: { method: "GET", path: "/webhooks/endpoints", summary: "List webhook endpoints", tags: TAGS },
-    })
+  list: manage({
+    rest: { method: "GET", path: "/webhooks/endpoints", summary: "List webhook endpoints", tags: TAGS },
+  })
     .output(endpointListOutput)
     .query(({ ctx }) => listEndpoints(ctx)),
 
-  get: manage()
-    .meta({
-      requires: "webhooks:manage",
-      rest: {
-        method: "GET",
-        path: "/webhooks/endpoints/{endpointId}",
-        summary: "Get a webhook endpoint",
-        tags: TAGS,
-      },
-    })
+  get: manage({
+    rest: {
+      method: "GET",
+      path: "/webhooks/endpoints/{endpointId}",
+      summary: "Get a webhook endpoint",
+      tags: TAGS,
+    },
+  })
     .input(endpointTargetInput)
     .output(endpointResultOutput)
     .query(({ ctx, input }) => getEndpoint(ctx, input)),
 
-  update: manage()
-    .meta({
-      requires: "webhooks:manage",
-      rest: {
-        method: "PATCH",
-        path: "/webhooks/endpoints/{endpointId}",
-        summary: "Update a webhook endpoint",
-        tags: TAGS,
-      },
-    })
+  update: manage({
+    rest: {
+      method: "PATCH",
+      path: "/webhooks/endpoints/{endpointId}",
+      summary: "Update a webhook endpoint",
+      tags: TAGS,
+    },
+  })
     .input(updateEndpointInput)
     .output(endpointResultOutput)
     .mutation(({ ctx, input }) => updateEndpoint(ctx, input)),
 
-  rotateSecret: manage()
-    .meta({
-      requires: "webhooks:manage",
-      rest: {
-        method: "POST",
-        path: "/webhooks/endpoints/{endpointId}/rotate-secret",
-        summary: "Rotate an endpoint's signing secret",
-        description:
-          "Returns the new secret once. For 24 hours deliveries carry a second signature made with the previous secret.",
-        tags: TAGS,
-      },
-    })
+  rotateSecret: manage({
+    rest: {
+      method: "POST",
+      path: "/webhooks/endpoints/{endpointId}/rotate-secret",
+      summary: "Rotate an endpoint's signing secret",
+      description:
+        "Returns the new secret once. For 24 hours deliveries carry a second signature made with the previous secret.",
+      tags: TAGS,
+    },
+  })
     .input(endpointTargetInput)
     .output(endpointWithSecretOutput)
     .mutation(({ ctx, input }) => rotateEndpointSecret(ctx, input)),
 
-  enable: manage()
-    .meta({
-      requires: "webhooks:manage",
-      rest: {
-        method: "POST",
-        path: "/webhooks/endpoints/{endpointId}/enable",
-        summary: "Enable a webhook endpoint",
-        tags: TAGS,
-      },
-    })
+  enable: manage({
+    rest: {
+      method: "POST",
+      path: "/webhooks/endpoints/{endpointId}/enable",
+      summary: "Enable a webhook endpoint",
+      tags: TAGS,
+    },
+  })
     .input(endpointTargetInput)
     .output(endpointResultOutput)
     .mutation(({ ctx, input }) => setEndpointEnabled(ctx, input, true)),
 
-  disable: manage()
-    .meta({
-      requires: "webhooks:manage",
-      rest: {
-        method: "POST",
-        path: "/webhooks/endpoints/{endpointId}/disable",
-        summary: "Disable a webhook endpoint",
-        tags: TAGS,
-      },
-    })
+  disable: manage({
+    rest: {
+      method: "POST",
+      path: "/webhooks/endpoints/{endpointId}/disable",
+      summary: "Disable a webhook endpoint",
+      tags: TAGS,
+    },
+  })
     .input(endpointTargetInput)
     .output(endpointResultOutput)
     .mutation(({ ctx, input }) => setEndpointEnabled(ctx, input, false)),
 
-  delete: manage()
-    .meta({
-      requires: "webhooks:manage",
-      rest: {
-        method: "DELETE",
-        path: "/webhooks/endpoints/{endpointId}",
-        summary: "Delete a webhook endpoint",
-        description: "Deletes the endpoint and its delivery log; attempts still queued are dropped.",
-        tags: TAGS,
-      },
-    })
+  delete: manage({
+    rest: {
+      method: "DELETE",
+      path: "/webhooks/endpoints/{endpointId}",
+      summary: "Delete a webhook endpoint",
+      description: "Deletes the endpoint and its delivery log; attempts still queued are dropped.",
+      tags: TAGS,
+    },
+  })
     .input(endpointTargetInput)
     .output(deletedOutput)
     .mutation(({ ctx, input }) => deleteEndpoint(ctx, input)),

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, messages, type SQL } from "@kyro/db";
-import { bearerToken } from "../../../core/authenticate";
+import { bearerOf } from "../../../core/context";
 import { AppError, notFound } from "../../../core/errors";
 import { decodeCursor, pageOf } from "../../../core/pagination";
 import type { Responder } from "../../conversations/index";
@@ -63,7 +63,7 @@ export async function listWidgetMessages(ctx: WidgetRequestContext, input: ListW
  * conversation. `requireWidgetSession` then checks the token fully (origin, live bot).
  */
 async function sessionConversationOf(ctx: WidgetRequestContext): Promise<string> {
-  const token = bearerToken(ctx.authorization);
+  const token = bearerOf(ctx);
   const claims = token ? await verifyWidgetSession(ctx.deps.hmacKeys.widgetSession, token) : null;
   if (!claims) throw new AppError("UNAUTHORIZED", "A valid widget session token is required");
   return claims.conversationId;
