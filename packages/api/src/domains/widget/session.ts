@@ -4,7 +4,6 @@ import { bearerOf, type Context } from "../../core/context";
 import type { AppDeps } from "../../core/deps";
 import { AppError, forbidden, notFound, unauthorized } from "../../core/errors";
 import { emitEvent } from "../../core/events/emit";
-import type { RequestInfo } from "../../core/request-info";
 import { findLiveBot, type LiveBot } from "../shared/live-bots";
 import { liveWidget } from "./live-widgets";
 import { originAllowed } from "./origins";
