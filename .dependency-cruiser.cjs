@@ -24,8 +24,8 @@ module.exports = {
     {
       name: "no-non-package-json",
       severity: "error",
-      comment: "A package imports only what its own package.json declares.",
-      from: {},
+      comment: "A workspace package imports only what its own package.json declares.",
+      from: { path: "^(apps|packages)/" },
       to: { dependencyTypes: ["npm-no-pkg", "npm-unknown"] },
     },
     {
@@ -97,7 +97,7 @@ module.exports = {
   options: {
     doNotFollow: { path: "node_modules" },
     // The SDK consumer fixture compiles only inside a temporary project, against the packed SDK.
-    exclude: { path: ["(^|/)(dist|node_modules)/", "^packages/sdk/test/consumer/"] },
+    exclude: { path: ["^(apps|packages)/[^/]+/dist/", "^packages/sdk/test/consumer/"] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.base.json" },
     combinedDependencies: false,

@@ -76,16 +76,10 @@ describe("org procedure", () => {
   it("takes the org from an API key when orgId is left out; a user without it gets 400", async () => {
     const org = await app.seedOrg("Key Org");
     const key = await app.seedApiKey(org.id, { scopes: ["admin:org"] });
-    const call = (token: string) =>
-      createCallerFactory(probe)(
-        createContext({
-          runtime: app.runtime,
-          request: { requestId: "r", ip: "1", userAgent: null, origin: null },
-          authorization: `Bearer ${token}`,
-        }),
-      );
-    const withoutOrg = { text: "hello" } as { orgId: string; text: string };
-    expect(await call(key.key).echo(withoutOrg)).toEqual({ text: "hello", role: null });
-    await expect(call(org.admin.accessToken).echo(withoutOrg)).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    const withoutOrg = {} as { orgId: string };
+    expect(await app.caller(key.key).orgs.get(withoutOrg)).toMatchObject({ id: org.id, role: null });
+    await expect(app.caller(org.admin.accessToken).orgs.get(withoutOrg)).rejects.toMatchObject({
+      code: "BAD_REQUEST",
+    });
   });
 });
