@@ -157,8 +157,8 @@ const verifiedProcedure = t.procedure.use(async ({ ctx, next, getRawInput }) => 
   const caller = await authenticate(ctx);
   if (caller.principal.kind !== "apiKey") return await next({ ctx: caller });
   const raw = await getRawInput();
-  if (raw !== undefined && (!isPlainObject(raw) || raw.orgId !== undefined))
-    return await next({ ctx: caller });
+  const orgLeftOut = raw === undefined || (isPlainObject(raw) && raw.orgId === undefined);
+  if (!orgLeftOut) return await next({ ctx: caller });
   const withOrg = { ...raw, orgId: caller.principal.orgId };
   // tRPC's `next` takes `ctx` and `getRawInput` together at run time; its overloads type them apart.
   const options = { ctx: caller, getRawInput: resolvesTo(withOrg) };
@@ -240,7 +240,8 @@ function confineToBot(principal: ApiKeyPrincipal, access: OrgAccess): void {
  * changes apply at once); for an API key the org is the key's own and its scopes must grant the
  * permission, and a bot-restricted key is confined by the procedure's `botScope`. Non-members and other
  * orgs' ids answer NOT_FOUND — ids cannot be probed — and a missing permission FORBIDDEN. It runs before
- * the rest of the input is validated, so a foreign org is always a 404.
+ * the rest of the input is validated, so a foreign org is always a 404. An API key may leave `orgId`
+ * out: its own org is taken (`verifiedProcedure`).
  */
 export function orgProcedure(permission: Permission, options: ProcedureOptions = {}) {
   return verifiedProcedure
