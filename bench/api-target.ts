@@ -20,9 +20,8 @@ import {
   createContext,
   createRuntime,
 } from "@kyro/api";
-import { compileStatement, memberships, migrate, openDatabase, organizations } from "@kyro/db";
+import { and, compileStatement, eq, memberships, migrate, openDatabase, organizations, sql } from "@kyro/db";
 import { createLogger, createMailer, createRedis, logDestination } from "@kyro/platform";
-import { and, eq, sql } from "drizzle-orm";
 import { loadConfig } from "../apps/server/src/config";
 import { createHttpServer } from "../apps/server/src/http/server";
 import { seedVerifiedUser } from "./seed-user";
@@ -92,13 +91,13 @@ function send(res: ServerResponse, status: number, body: unknown) {
 }
 
 // Run the way Kyro runs them: compiled once (as `me` and the membership check do), else through Drizzle.
-const keyOrg = compileStatement<"orgId">((db) =>
+const keyOrg = compileStatement(["orgId"], (db) =>
   db
     .select(orgColumns)
     .from(organizations)
     .where(eq(organizations.id, sql.placeholder("orgId"))),
 );
-const membershipOf = compileStatement<"orgId" | "userId">((db) =>
+const membershipOf = compileStatement(["orgId", "userId"], (db) =>
   db
     .select({ role: memberships.role })
     .from(memberships)

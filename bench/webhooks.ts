@@ -69,7 +69,7 @@ export async function webhooksBench(repoRoot: string, env: NodeJS.ProcessEnv): P
   const { migrate, openDatabase, organizations } = await import("@kyro/db");
   const { createLogger } = await import("@kyro/platform");
   const postgres = (await import("postgres")).default;
-  const { createEndpoint } = await import("../packages/api/src/domains/webhooks/endpoints-service");
+  const { createEndpoint } = await import("../packages/api/src/domains/webhooks/endpoints/service");
 
   const name = `kyro_bench_webhooks_${randomBytes(4).toString("hex")}`;
   const admin = postgres(env.DATABASE_URL, { max: 1, onnotice: () => {} });

@@ -14,18 +14,19 @@ import { appRouter, buildDeps, createCallerFactory, createContext, createRuntime
 import {
   bots,
   conversations,
+  eq,
   messages,
   migrate,
   openDatabase,
   organizations,
+  sql,
   widgetSettings,
 } from "@kyro/db";
 import { createLogger, createMailer, createRedis, logDestination } from "@kyro/platform";
-import { eq, sql } from "drizzle-orm";
 import { loadConfig } from "../apps/server/src/config";
 import { createHttpServer } from "../apps/server/src/http/server";
-import { parseBotConfig } from "../packages/api/src/domains/bots/config";
-import { ANSWER_THRESHOLD, searchKnowledge } from "../packages/api/src/domains/knowledge/search";
+import { ANSWER_THRESHOLD, searchKnowledge } from "../packages/api/src/domains/knowledge/index";
+import { parseBotConfig } from "../packages/api/src/domains/shared/bot-config";
 import { seedVerifiedUser } from "./seed-user";
 import { knowledgeSet, SESSIONS } from "./widget-data";
 

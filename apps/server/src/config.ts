@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { resolve } from "node:path";
-import { DEFAULT_LIMIT_SETTINGS, type LimitSettings } from "@kyro/api";
+import { DEFAULT_LIMIT_SETTINGS, DEFAULT_WEBHOOK_RETRY_SCHEDULE, type LimitSettings } from "@kyro/api";
 import { z } from "zod";
 
 /** A bad environment; its message is one line naming each offending variable, never its value. */
@@ -10,9 +10,6 @@ export class ConfigError extends Error {
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export const NODE_ENVS = ["development", "test", "production"] as const;
-
-/** Svix-like delays after the immediate first attempt: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
-export const DEFAULT_WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000] as const;
 
 export const MIN_SECRET_LENGTH = 32;
 

@@ -1,6 +1,5 @@
 import { TEST_PASSWORD } from "@kyro/api/testing";
-import { refreshTokenFamilies } from "@kyro/db";
-import { eq } from "drizzle-orm";
+import { eq, refreshTokenFamilies } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./server-harness";
 

@@ -1,8 +1,8 @@
 import { request } from "node:http";
 import type { SeededOrg } from "@kyro/api/testing";
+import { seedBot } from "@kyro/api/testing/conversations";
 import { auditEvents, leads } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedBot } from "../../../packages/api/test/conversations-fixtures";
 import { poisonRow } from "./poisoned-rows";
 import { startTestServer, type TestServer } from "./server-harness";
 

@@ -1,7 +1,6 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import type { SeededOrg } from "@kyro/api/testing";
-import { inboundEvents } from "@kyro/db";
-import { eq, sql } from "drizzle-orm";
+import { eq, inboundEvents, sql } from "@kyro/db";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./server-harness";

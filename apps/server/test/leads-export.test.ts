@@ -1,7 +1,7 @@
 import type { SeededOrg } from "@kyro/api/testing";
+import { seedBot } from "@kyro/api/testing/conversations";
 import { leads } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedBot } from "../../../packages/api/test/conversations-fixtures";
 import { startTestServer, type TestServer } from "./server-harness";
 
 /** More than one export page (500 rows), so the stream is stitched across queries. */

@@ -1,5 +1,5 @@
 import type { Database } from "@kyro/db";
-import { sql } from "drizzle-orm";
+import { sql } from "@kyro/db";
 
 /**
  * Makes the database itself fail to read one row of `table`, for tests of failures part-way through a

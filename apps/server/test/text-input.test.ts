@@ -3,6 +3,8 @@ import type { SeededOrg } from "@kyro/api/testing";
 import {
   auditEvents,
   bots,
+  count,
+  eq,
   leads,
   refreshTokenFamilies,
   users,
@@ -10,7 +12,6 @@ import {
   widgetSettings,
 } from "@kyro/db";
 import { TRPCError } from "@trpc/server";
-import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./server-harness";
 

@@ -5,10 +5,10 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startWebhookSink, type WebhookSink } from "@kyro/api/testing/webhooks-sink";
 import postgres from "postgres";
 import { Webhook } from "standardwebhooks";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { startWebhookSink, type WebhookSink } from "../../../packages/api/test/webhooks-sink";
 import { signUpThroughMailFile } from "./signup-over-http";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));

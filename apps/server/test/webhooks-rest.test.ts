@@ -1,7 +1,7 @@
 import type { SeededOrg } from "@kyro/api/testing";
+import { startWebhookSink, type WebhookSink } from "@kyro/api/testing/webhooks-sink";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startWebhookSink, type WebhookSink } from "../../../packages/api/test/webhooks-sink";
 import { startTestServer, type TestServer } from "./server-harness";
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}`, "content-type": "application/json" });

@@ -1,6 +1,6 @@
 import type { SeededOrg } from "@kyro/api/testing";
+import { PAGE_ORIGIN, seedBot } from "@kyro/api/testing/conversations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PAGE_ORIGIN, seedBot } from "../../../packages/api/test/conversations-fixtures";
 import { startTestServer, type TestServer } from "./server-harness";
 
 /**

@@ -1,9 +1,8 @@
 import { DEFAULT_LIMIT_SETTINGS } from "@kyro/api";
 import type { SeededOrg } from "@kyro/api/testing";
-import { messages } from "@kyro/db";
-import { eq } from "drizzle-orm";
+import { PAGE_ORIGIN, seedBot } from "@kyro/api/testing/conversations";
+import { eq, messages } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PAGE_ORIGIN, seedBot } from "../../../packages/api/test/conversations-fixtures";
 import { startTestServer, type TestServer } from "./server-harness";
 
 let server: TestServer;

@@ -1,8 +1,7 @@
 import type { SeededOrg } from "@kyro/api/testing";
-import { feedback, leads, messages } from "@kyro/db";
-import { asc, eq } from "drizzle-orm";
+import { eventsOf, PAGE_ORIGIN, seedBot } from "@kyro/api/testing/conversations";
+import { asc, eq, feedback, leads, messages } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventsOf, PAGE_ORIGIN, seedBot } from "../../../packages/api/test/conversations-fixtures";
 import { startTestServer, type TestServer } from "./server-harness";
 
 let server: TestServer;

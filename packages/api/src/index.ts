@@ -1,34 +1,32 @@
-export type { Actor, AuditScope } from "./audit-log";
-export { API_KEY_PREFIX, authenticateBearer, bearerToken, type Principal } from "./authenticate";
+// The package's public surface: what the server, the SDK (types only) and benchmarks may use.
+export type { Actor, AuditScope } from "./core/audit-log";
+export { authenticateBearer } from "./core/authenticate";
+export { bearerToken } from "./core/bearer";
 export {
+  bearerOf,
   type Context,
   createContext,
   createRuntime,
   depsOf,
-  type RequestInfo,
   type RequestTrace,
   type Runtime,
-} from "./context";
-export {
-  type AppDeps,
-  type BuildDepsOptions,
-  buildDeps,
-  DEFAULT_SETTINGS,
-  type JobQueue,
-  type Settings,
-} from "./deps";
-export { consumeWidgetMessage } from "./domains/limits/quota";
-export { DEFAULT_LIMIT_SETTINGS, type LimitSettings, type OrgLimitValues } from "./domains/limits/settings";
-export { AppError, type DescribedError, describeError, ERROR_STATUS, type ErrorCode } from "./errors";
-export { EVENT_CATALOGUE, EVENT_TYPES, type EventData, type EventType } from "./events/catalogue";
-export { emitEvent } from "./events/emit";
-export { JOBS } from "./jobs/registry";
-export { defineJob, type JobDefinition } from "./jobs/types";
-export { type JobsHandle, type StartJobsOptions, startJobs } from "./jobs/worker";
-export { limitOutcomeOf, rateLimitHeaders } from "./limit-responses";
-export { createOpenApiDocument, type OpenApiOptions } from "./openapi/document";
-export { type RestProcedure, restProcedures } from "./openapi/procedures";
-export type { LimitOutcome } from "./request-limits";
-export type { RestMeta, RestStreamMeta } from "./rest-meta";
+} from "./core/context";
+export type { AppDeps, JobQueue, Settings } from "./core/deps";
+export { AppError, type DescribedError, describeError, ERROR_STATUS, type ErrorCode } from "./core/errors";
+export { EVENT_CATALOGUE, EVENT_TYPES, type EventData, type EventType } from "./core/events/catalogue";
+export { emitEvent } from "./core/events/emit";
+export { defineJob, type JobDefinition } from "./core/jobs";
+export { createOpenApiDocument, type OpenApiOptions } from "./core/openapi/document";
+export { type RestProcedure, restProcedures } from "./core/openapi/procedures";
+export { API_KEY_PREFIX, type Principal } from "./core/principal";
+export type { RequestInfo } from "./core/request-info";
+export type { LimitOutcome } from "./core/request-limits";
+export type { RestMeta, RestStreamMeta } from "./core/rest-meta";
+export { createCallerFactory } from "./core/trpc";
+export { consumeWidgetMessage, type OrgLimitValues } from "./domains/limits/index";
+export { limitOutcomeOf, rateLimitHeaders } from "./domains/limits/limit-responses";
+export { DEFAULT_LIMIT_SETTINGS, type LimitSettings } from "./domains/limits/settings";
+export { DEFAULT_WEBHOOK_RETRY_SCHEDULE } from "./domains/webhooks/retry-policy";
+export { JOBS, type JobsHandle, type StartJobsOptions, startJobs } from "./jobs";
 export { type AppRouter, appRouter } from "./root";
-export { createCallerFactory } from "./trpc";
+export { type BuildDepsOptions, buildDeps, DEFAULT_SETTINGS } from "./wiring";

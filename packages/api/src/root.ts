@@ -1,3 +1,4 @@
+import { mergeRouters, router } from "./core/trpc";
 import { adminRouter } from "./domains/admin/router";
 import { apiKeysRouter } from "./domains/api-keys/router";
 import { auditRouter } from "./domains/audit/router";
@@ -11,8 +12,7 @@ import { limitsRouter } from "./domains/limits/router";
 import { orgsRouter } from "./domains/orgs/router";
 import { webhooksRouter } from "./domains/webhooks/router";
 import { widgetRouter } from "./domains/widget/router";
-import { widgetRuntimeRouter } from "./domains/widget/runtime-router";
-import { mergeRouters, router } from "./trpc";
+import { widgetRuntimeRouter } from "./domains/widget/runtime/router";
 
 export const appRouter = router({
   auth: authRouter,

@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { auditEvents } from "@kyro/db";
+import { and, asc, auditEvents, eq } from "@kyro/db";
 import { TRPCError } from "@trpc/server";
-import { and, asc, eq } from "drizzle-orm";
+import { describeError, type ErrorCode } from "../src/core/errors";
 import type { SessionResult, UserMeResult } from "../src/domains/auth/schemas";
-import { describeError, type ErrorCode } from "../src/errors";
 import type { Caller, TestApp } from "./harness";
 
 export const STRONG_PASSWORD = "violet-lantern-harbor-91";

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { bots, botVersions, conversations, domainEvents, widgetSettings } from "@kyro/db";
-import { and, asc, eq, sql } from "drizzle-orm";
-import { type BotConfigPatch, parseBotConfig } from "../src/domains/bots/config";
+import { and, asc, bots, botVersions, conversations, domainEvents, eq, sql, widgetSettings } from "@kyro/db";
+import { type BotConfigPatch, parseBotConfig } from "../src/domains/shared/bot-config";
 import type { TestApp } from "./harness";
 
 /** Shared seeding for the conversations, knowledge, leads and widget-runtime tests. */

@@ -18,14 +18,15 @@ import {
   type Redis,
 } from "@kyro/platform";
 import { inject } from "vitest";
-import { createContext, createRuntime, type Runtime } from "../src/context";
-import { type AppDeps, buildDeps, type Settings } from "../src/deps";
+import { createContext, createRuntime, type Runtime } from "../src/core/context";
+import type { AppDeps, Settings } from "../src/core/deps";
+import type { JobDefinition } from "../src/core/jobs";
+import type { ApiKeyScope } from "../src/core/policy";
+import { createCallerFactory } from "../src/core/trpc";
 import { mintApiKey } from "../src/domains/api-keys/key-format";
-import type { JobDefinition } from "../src/jobs/types";
-import { type JobsHandle, startJobs } from "../src/jobs/worker";
-import type { ApiKeyScope } from "../src/policy";
+import { type JobsHandle, startJobs } from "../src/jobs";
 import { appRouter } from "../src/root";
-import { createCallerFactory } from "../src/trpc";
+import { buildDeps } from "../src/wiring";
 
 declare module "vitest" {
   export interface ProvidedContext {

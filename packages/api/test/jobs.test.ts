@@ -1,6 +1,6 @@
 import { organizations } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defineJob } from "../src/jobs/types";
+import { defineJob } from "../src/core/jobs";
 import { createTestApp, type TestApp } from "./harness";
 
 const seen: { value: number; attempt: number }[] = [];

@@ -1,9 +1,9 @@
 import type { AnyProcedure } from "@trpc/server";
 import { expect } from "vitest";
-import { loadRouter } from "../src/openapi/procedures";
-import { PERMISSIONS, type Permission, SCOPE_REACH, scopesGranting } from "../src/policy";
+import { loadRouter } from "../src/core/openapi/procedures";
+import { PERMISSIONS, type Permission, SCOPE_REACH, scopesGranting } from "../src/core/policy";
+import type { ProcedureMeta } from "../src/core/trpc";
 import { appRouter } from "../src/root";
-import type { ProcedureMeta } from "../src/trpc";
 import type { Caller } from "./harness";
 
 /** Shared by the tests that walk the whole router by its meta (nothing here names a procedure). */

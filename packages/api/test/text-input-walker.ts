@@ -1,4 +1,4 @@
-import { TEXT_RULE_PATTERNS } from "../src/text-input";
+import { TEXT_RULE_PATTERNS } from "../src/core/text-input";
 
 /**
  * Walks a zod 4 schema (through `_zod.def`) and lists every place a client could send a string that

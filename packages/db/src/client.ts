@@ -202,33 +202,9 @@ async function pipelinedTransaction(sql: PostgresSql, body: Body): Promise<unkno
 }
 
 /** Objects (job payloads) go as JSON text and `undefined` as NULL: both drivers then agree on them. */
-function plainParameter(value: unknown): unknown {
+export function plainParameter(value: unknown): unknown {
   if (value === undefined) return null;
   if (value instanceof Date) return value.toISOString();
   if (value !== null && typeof value === "object" && !Array.isArray(value)) return JSON.stringify(value);
   return value;
-}
-
-/** The driver connection under a Drizzle executor (inside a transaction: that transaction's). */
-type DriverClient =
-  | { unsafe(text: string, values: unknown[]): Promise<Record<string, unknown>[]> }
-  | { query(text: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }> };
-
-/**
- * Runs pg-boss statements through a Drizzle executor — inside a transaction when given one, so a job
- * commits or rolls back with the change that caused it. pg-boss reuses `$n` placeholders (one value
- * read as text in one place and as a timestamp in another), which Drizzle's own parameters cannot
- * express, so the statement goes to the driver connection of the executor's session as written.
- */
-export function executorSql(executor: Executor): {
-  executeSql(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
-} {
-  const client = (executor._.session as unknown as { client: DriverClient }).client;
-  return {
-    async executeSql(text, values = []) {
-      const params = values.map(plainParameter);
-      if ("unsafe" in client) return { rows: [...(await client.unsafe(text, params))] };
-      return { rows: (await client.query(text, params)).rows };
-    },
-  };
 }

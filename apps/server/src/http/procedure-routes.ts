@@ -1,21 +1,11 @@
 import type { ServerResponse } from "node:http";
-import {
-  API_KEY_PREFIX,
-  AppError,
-  bearerToken,
-  type Context,
-  depsOf,
-  type RestProcedure,
-  type RestStreamMeta,
-  restProcedures,
-} from "@kyro/api";
+import { AppError, type Context, type RestProcedure, type RestStreamMeta, restProcedures } from "@kyro/api";
 import type { AnyRouter } from "@trpc/server";
-import { getProcedureAtPath } from "@trpc/server/unstable-core-do-not-import";
 import { rateLimitHeaderList, sendJson } from "./envelope";
-import { callProcedure, isPlainObject } from "./procedure-call";
 import { type FieldReader, fieldReaders, readQuery } from "./query";
 import type { HeaderList } from "./response";
 import { BODY_METHODS, REST_PREFIX, type RestCall, type RestRoute } from "./rest";
+import { callProcedure, getProcedureAtPath, isPlainObject } from "./trpc-internals";
 
 interface Issue {
   path: string;
@@ -85,18 +75,6 @@ function assembleInput(
   return input;
 }
 
-/**
- * An API key acts in its own org, so a REST call with a key may leave `orgId` out. With an access token
- * it stays missing and validation answers 400; another org's id with a key answers 404 in the procedure.
- */
-async function fillKeyOrg(input: Record<string, unknown>, call: RestCall): Promise<void> {
-  if (input.orgId !== undefined) return;
-  const token = bearerToken(call.authorization);
-  // Only a key has an org of its own; its verification is cached, so the procedure's own check is free.
-  if (!token?.startsWith(API_KEY_PREFIX)) return;
-  input.orgId = (await depsOf(call.runtime).apiKeys.verify(token)).orgId;
-}
-
 function isTextStream(value: unknown): value is AsyncIterable<string> {
   return (
     typeof value === "object" &&
@@ -162,14 +140,12 @@ async function sendStream(
 function routeFor(entry: RestProcedure, invoke: Invoke): RestRoute {
   const readers = fieldReaders(entry.input);
   const status = entry.rest.successStatus ?? 200;
-  const orgScoped = "orgId" in entry.input.shape && !entry.pathParams.includes("orgId");
   return {
     method: entry.rest.method,
     path: `${REST_PREFIX}${entry.rest.path}`,
     rawBody: entry.rest.rawBody,
     async handle(call) {
       const input = assembleInput(entry, readers, call);
-      if (orgScoped) await fillKeyOrg(input, call);
       const empty = Object.keys(input).length === 0 && entry.inputOptional;
       const output = await invoke(call.context, empty ? undefined : input);
       const limitHeaders = rateLimitHeaderList(call.trace.limits, false);

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { bearerToken, type Context, createContext, type RequestTrace, type Runtime } from "@kyro/api";
+import { bearerOf, type Context, createContext, type RequestTrace, type Runtime } from "@kyro/api";
 import { parseJsonBody, readBody } from "./body";
 import { routeNotFound, sendError } from "./envelope";
 import type { RequestState } from "./request-state";
@@ -20,9 +20,6 @@ export interface RestCall {
   rawBody: Buffer;
   /** Parsed JSON body, `undefined` when none was sent. */
   body: unknown;
-  /** `Bearer <token>` (API key or access token) as sent, or null for an anonymous call. */
-  authorization: string | null;
-  runtime: Runtime;
   /** The procedure context: acts as the bearer of the request's token, or anonymously without one. */
   context: Context;
   /** Filled in by the procedure chain (caller, org, the limits counted). */
@@ -113,17 +110,17 @@ export function createRestHandler(options: { runtime: Runtime; routes: readonly 
       sendError(res, state.request.requestId, routeNotFound);
       return;
     }
-    // Only `Bearer <token>` is accepted; any other scheme is refused rather than treated as anonymous.
-    const token = bearerToken(req.headers.authorization ?? null);
-    const authorization = token ? `Bearer ${token}` : null;
+    // The header is parsed once, here; the procedure chain reads the token from the context.
     const context = createContext({
       runtime: options.runtime,
       request: state.request,
-      authorization,
+      authorization: req.headers.authorization ?? null,
       trace: state.trace,
       rawBody,
       headers: req.headers,
     });
+    // Only `Bearer <token>` is accepted; any other scheme is refused rather than treated as anonymous.
+    bearerOf(context);
     return found.route.handle({
       req,
       res,
@@ -131,8 +128,6 @@ export function createRestHandler(options: { runtime: Runtime; routes: readonly 
       params: found.params,
       rawBody,
       body,
-      authorization,
-      runtime: options.runtime,
       context,
       trace: state.trace,
     });

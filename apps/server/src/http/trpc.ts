@@ -12,16 +12,16 @@ import type { Logger } from "@kyro/platform";
 import { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { getHTTPStatusCode } from "@trpc/server/http";
+import { MAX_BODY_BYTES } from "./body";
+import type { RequestState } from "./request-state";
+import type { RequestTarget } from "./request-target";
 import {
   type AnyProcedure,
+  callProcedure,
   getErrorShape,
   getTRPCErrorFromUnknown,
   transformTRPCResponse,
-} from "@trpc/server/unstable-core-do-not-import";
-import { MAX_BODY_BYTES } from "./body";
-import { callProcedure } from "./procedure-call";
-import type { RequestState } from "./request-state";
-import type { RequestTarget } from "./request-target";
+} from "./trpc-internals";
 
 export const TRPC_PREFIX = "/trpc/";
 

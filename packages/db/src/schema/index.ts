@@ -7,5 +7,6 @@ export * from "./events";
 export * from "./integrations";
 export * from "./limits";
 export * from "./organizations";
+export * from "./sessions";
 export * from "./users";
 export * from "./webhooks";

@@ -1,4 +1,4 @@
-import { platformAdminProcedure, router } from "../../trpc";
+import { platformAdminProcedure, router } from "../../core/trpc";
 import {
   adminOrgOutput,
   getOrgInput,
@@ -13,17 +13,17 @@ import { getOrg, listOrgs, setBotLimits, setOrgLimits } from "./service";
 /** Platform operators only (KYRO_PLATFORM_ADMINS); anyone else gets NOT_FOUND. Not on REST. */
 export const adminRouter = router({
   orgs: router({
-    list: platformAdminProcedure
+    list: platformAdminProcedure()
       .input(listOrgsInput)
       .output(listOrgsOutput)
       .query(({ ctx, input }) => listOrgs(ctx.deps, input)),
 
-    get: platformAdminProcedure
+    get: platformAdminProcedure()
       .input(getOrgInput)
       .output(adminOrgOutput)
       .query(({ ctx, input }) => getOrg(ctx.deps, input.orgId)),
 
-    setLimits: platformAdminProcedure
+    setLimits: platformAdminProcedure()
       .input(setOrgLimitsInput)
       .output(adminOrgOutput)
       .mutation(({ ctx, input }) =>
@@ -35,7 +35,7 @@ export const adminRouter = router({
       ),
   }),
   bots: router({
-    setLimits: platformAdminProcedure
+    setLimits: platformAdminProcedure()
       .input(setBotLimitsInput)
       .output(setBotLimitsOutput)
       .mutation(({ ctx, input }) =>

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { singleLine } from "../../text-input";
-import { botLimitsSchema, limitsReportOutput, orgLimitsSchema } from "../limits/schemas";
+import { singleLine } from "../../core/text-input";
+import { botLimitsSchema, limitsReportOutput, orgLimitsSchema } from "../limits/index";
 
 const amount = z.int().min(1).max(1_000_000_000);
 /** A number overrides the default; null returns to it; a field left out is unchanged. */

@@ -1,12 +1,30 @@
-import { botLimits, bots, type Database, organizations, orgLimits } from "@kyro/db";
-import { and, asc, eq, gt, ilike, isNull, or, type SQL } from "drizzle-orm";
-import type { AuditScope } from "../../audit-log";
-import { recordAudit } from "../../audit-log";
-import type { AppDeps } from "../../deps";
-import { notFound } from "../../errors";
-import { mergeLimits, orgOverridesQuery } from "../limits/effective";
-import { limitsReport } from "../limits/service";
-import { BOT_LIMIT_FIELDS, ORG_LIMIT_FIELDS, type OrgLimitValues } from "../limits/settings";
+import {
+  and,
+  asc,
+  botLimits,
+  bots,
+  type Database,
+  eq,
+  gt,
+  ilike,
+  isNull,
+  or,
+  organizations,
+  orgLimits,
+  type SQL,
+} from "@kyro/db";
+import type { AuditScope } from "../../core/audit-log";
+import { recordAudit } from "../../core/audit-log";
+import type { AppDeps } from "../../core/deps";
+import { notFound } from "../../core/errors";
+import {
+  BOT_LIMIT_FIELDS,
+  limitsReport,
+  mergeLimits,
+  ORG_LIMIT_FIELDS,
+  type OrgLimitValues,
+  orgOverridesQuery,
+} from "../limits/index";
 import type { AdminOrg } from "./schemas";
 
 type OrgOverrides = { [K in keyof OrgLimitValues]: number | null };

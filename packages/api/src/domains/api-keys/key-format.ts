@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { hmacSha256 } from "@kyro/platform";
-import { API_KEY_PREFIX } from "../../authenticate";
+import { API_KEY_PREFIX } from "../../core/principal";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const BASE = BigInt(ALPHABET.length);

@@ -1,4 +1,4 @@
-import { orgUserProcedure, router } from "../../trpc";
+import { orgUserProcedure, type ProcedureOptions, router } from "../../core/trpc";
 import {
   apiKeyListOutput,
   apiKeyOutput,
@@ -10,7 +10,7 @@ import {
 import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from "./service";
 
 /** People manage keys; no key, whatever its scopes, can mint, rotate or revoke keys. */
-const manageKeys = () => orgUserProcedure("keys:manage");
+const manageKeys = (options?: ProcedureOptions) => orgUserProcedure("keys:manage", options);
 
 export const apiKeysRouter = router({
   create: manageKeys()

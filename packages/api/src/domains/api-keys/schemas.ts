@@ -1,15 +1,14 @@
 import { z } from "zod";
-import { API_KEY_PREFIX } from "../../authenticate";
-import { API_KEY_SCOPES, orgWideScopesIn } from "../../policy";
-import { singleLine } from "../../text-input";
+import { orgWideScopesIn } from "../../core/policy";
+import { API_KEY_PREFIX } from "../../core/principal";
+import { singleLine } from "../../core/text-input";
+import { apiKeyScopeSchema } from "../shared/schemas";
 
 export const API_KEY_STATUSES = ["active", "expired", "revoked"] as const;
 export type ApiKeyStatus = (typeof API_KEY_STATUSES)[number];
 
 /** Seven days: long enough to redeploy every client, short enough that a leaked old secret dies soon. */
 export const MAX_GRACE_PERIOD_SECONDS = 7 * 24 * 60 * 60;
-
-export const apiKeyScopeSchema = z.enum(API_KEY_SCOPES).meta({ id: "ApiKeyScope" });
 
 /** A Date through tRPC (superjson), or ISO 8601 text with an offset from REST. */
 const instant = z.union([z.date(), z.iso.datetime({ offset: true })]);

@@ -1,11 +1,10 @@
-import { apiKeys, bots, type Executor, users } from "@kyro/db";
-import { and, desc, eq, isNull } from "drizzle-orm";
-import { type AuditScope, recordAudit } from "../../audit-log";
-import { API_KEY_PREFIX, type UserPrincipal } from "../../authenticate";
-import type { AppDeps } from "../../deps";
-import { AppError, notFound } from "../../errors";
-import { emitEvent } from "../../events/emit";
-import type { OrgScope, UserOrgScope } from "../../trpc";
+import { and, apiKeys, bots, desc, type Executor, eq, isNull, users } from "@kyro/db";
+import { type AuditScope, recordAudit } from "../../core/audit-log";
+import type { AppDeps } from "../../core/deps";
+import { AppError, notFound } from "../../core/errors";
+import { emitEvent } from "../../core/events/emit";
+import { API_KEY_PREFIX, type UserPrincipal } from "../../core/principal";
+import type { OrgScope, UserOrgScope } from "../../core/trpc";
 import { mintApiKey } from "./key-format";
 import type {
   ApiKeyStatus,

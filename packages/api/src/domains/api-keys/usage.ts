@@ -1,6 +1,5 @@
-import { apiKeys, type Executor } from "@kyro/db";
+import { apiKeys, type Executor, sql } from "@kyro/db";
 import type { Logger } from "@kyro/platform";
-import { sql } from "drizzle-orm";
 
 export interface UsageRecorder {
   /** Notes a use in memory; nothing is written until the next flush. */

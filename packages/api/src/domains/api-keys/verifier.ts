@@ -1,10 +1,9 @@
-import { apiKeys, type Executor } from "@kyro/db";
+import { apiKeys, type Executor, eq, or } from "@kyro/db";
 import type { Logger, Redis } from "@kyro/platform";
-import { eq, or } from "drizzle-orm";
-import type { ApiKeyPrincipal } from "../../authenticate";
-import type { ApiKeyVerifier } from "../../deps";
-import { unauthorized } from "../../errors";
-import { API_KEY_SCOPES, type ApiKeyScope, effectiveScopes } from "../../policy";
+import type { ApiKeyVerifier } from "../../core/deps";
+import { unauthorized } from "../../core/errors";
+import { API_KEY_SCOPES, type ApiKeyScope, effectiveScopes } from "../../core/policy";
+import type { ApiKeyPrincipal } from "../../core/principal";
 import { hashApiKey, isWellFormedApiKey } from "./key-format";
 import { createUsageRecorder } from "./usage";
 

@@ -1,4 +1,5 @@
-import { orgProcedure, router } from "../../trpc";
+import { orgProcedure, router } from "../../core/trpc";
+import { contentTypeFor } from "../shared/export-stream";
 import {
   AUDIT_EVENT_SCHEMA_ID,
   auditExportOutput,
@@ -6,45 +7,41 @@ import {
   exportAuditInput,
   listAuditInput,
 } from "./schemas";
-import { contentTypeFor, exportAuditEvents, listAuditEvents } from "./service";
+import { exportAuditEvents, listAuditEvents } from "./service";
 
 /** Read-only by design: audit events are append-only, so no procedure updates or deletes them. */
 export const auditRouter = router({
-  list: orgProcedure("audit:read")
-    .meta({
-      requires: "audit:read",
-      rest: {
-        method: "GET",
-        path: "/audit-events",
-        summary: "List audit events",
-        description:
-          "Newest first, filtered by time range, actor, action and resource. Pass `nextCursor` back as `cursor` for the next page.",
-        tags: ["audit"],
-      },
-    })
+  list: orgProcedure("audit:read", {
+    rest: {
+      method: "GET",
+      path: "/audit-events",
+      summary: "List audit events",
+      description:
+        "Newest first, filtered by time range, actor, action and resource. Pass `nextCursor` back as `cursor` for the next page.",
+      tags: ["audit"],
+    },
+  })
     .input(listAuditInput)
     .output(auditPageOutput)
     .query(({ ctx, input }) => listAuditEvents(ctx, input)),
 
   /** Resolves to an async iterable of text chunks (CSV or a JSON array); see `contentTypeFor`. */
-  export: orgProcedure("audit:export")
-    .meta({
-      requires: "audit:export",
-      rest: {
-        method: "GET",
-        path: "/audit-events/export",
-        summary: "Export audit events",
-        description:
-          "Streams every matching event, newest first, as CSV (RFC 4180; cells that look like formulas are prefixed with `'`) or as one JSON array.",
-        tags: ["audit"],
-        stream: {
-          formatField: "format",
-          contentTypes: { csv: contentTypeFor("csv"), json: contentTypeFor("json") },
-          filenamePrefix: "audit-events",
-          itemSchemaId: AUDIT_EVENT_SCHEMA_ID,
-        },
+  export: orgProcedure("audit:export", {
+    rest: {
+      method: "GET",
+      path: "/audit-events/export",
+      summary: "Export audit events",
+      description:
+        "Streams every matching event, newest first, as CSV (RFC 4180; cells that look like formulas are prefixed with `'`) or as one JSON array.",
+      tags: ["audit"],
+      stream: {
+        formatField: "format",
+        contentTypes: { csv: contentTypeFor("csv"), json: contentTypeFor("json") },
+        filenamePrefix: "audit-events",
+        itemSchemaId: AUDIT_EVENT_SCHEMA_ID,
       },
-    })
+    },
+  })
     .input(exportAuditInput)
     .output(auditExportOutput)
     .query(({ ctx, input }) => exportAuditEvents(ctx, input)),

@@ -1,6 +1,6 @@
 import { ACTOR_TYPES } from "@kyro/db";
 import { z } from "zod";
-import { singleLine, token } from "../../text-input";
+import { singleLine, token } from "../../core/text-input";
 
 export const AUDIT_PAGE_DEFAULT = 50;
 /** A larger `limit` is rejected (BAD_REQUEST) rather than clamped, so a client never mistakes a short page for the end. */

@@ -1,14 +1,12 @@
-import { auditEvents, type Executor } from "@kyro/db";
-import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
-import type { RequestInfo } from "../../context";
-import type { AppDeps } from "../../deps";
-import { decodeCursor, pageOf } from "../../pagination";
-import type { OrgScope } from "../../trpc";
-import { csvRecord } from "./csv";
-import { pagedExport } from "./export-stream";
+import { and, auditEvents, desc, type Executor, eq, gte, lt, type SQL } from "@kyro/db";
+import type { AppDeps } from "../../core/deps";
+import { decodeCursor, pageOf } from "../../core/pagination";
+import type { RequestInfo } from "../../core/request-info";
+import type { OrgScope } from "../../core/trpc";
+import { csvRecord } from "../shared/csv";
+import { pagedExport } from "../shared/export-stream";
 import type {
   AuditEventOutput,
-  AuditExportFormat,
   AuditFilters,
   AuditPageOutput,
   ExportAuditInput,
@@ -139,8 +137,4 @@ export function exportAuditEvents(
     csvColumns: CSV_COLUMNS,
     csvLine,
   });
-}
-
-export function contentTypeFor(format: AuditExportFormat): string {
-  return format === "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8";
 }

@@ -1,12 +1,11 @@
-import { compileStatement, organizations, refreshTokenFamilies, users } from "@kyro/db";
+import { and, compileStatement, eq, isNull, organizations, refreshTokenFamilies, sql, users } from "@kyro/db";
 import { hashPassword, verifyPassword } from "@kyro/platform";
-import { and, eq, isNull, sql } from "drizzle-orm";
-import { type AuditScope, recordAudit } from "../../audit-log";
-import type { ApiKeyPrincipal, Principal, UserPrincipal } from "../../authenticate";
-import type { AppDeps } from "../../deps";
-import { AppError, unauthorized } from "../../errors";
-import type { UserOrgScope } from "../../trpc";
-import { listOrgs } from "../orgs/service";
+import { type AuditScope, recordAudit } from "../../core/audit-log";
+import type { AppDeps } from "../../core/deps";
+import { AppError, unauthorized } from "../../core/errors";
+import type { ApiKeyPrincipal, Principal, UserPrincipal } from "../../core/principal";
+import type { UserOrgScope } from "../../core/trpc";
+import { listOrgs } from "../orgs/index";
 import { assertPasswordPolicy } from "./password-policy";
 import type {
   ApiKeyMeResult,
@@ -68,7 +67,7 @@ async function userMe(deps: AppDeps, principal: UserPrincipal): Promise<UserMeRe
  * shows at once). Compiled: rendering it through Drizzle on every call was the largest single CPU cost
  * of a key-authenticated `GET /api/v1/me` in profiles.
  */
-const keyOrgStatement = compileStatement<"orgId">((db) =>
+const keyOrgStatement = compileStatement(["orgId"], (db) =>
   db
     .select({ id: organizations.id, name: organizations.name, slug: organizations.slug })
     .from(organizations)
@@ -77,10 +76,9 @@ const keyOrgStatement = compileStatement<"orgId">((db) =>
 );
 
 async function apiKeyMe(deps: AppDeps, principal: ApiKeyPrincipal): Promise<ApiKeyMeResult> {
-  const row = (await keyOrgStatement(deps.db, { orgId: principal.orgId }))[0];
+  const [org] = await keyOrgStatement(deps.db, { orgId: principal.orgId });
   // Deleting an org deletes its keys; a cached key of a just-deleted org is no longer valid.
-  if (!row) throw unauthorized("Invalid API key");
-  const org = { id: String(row.id), name: String(row.name), slug: String(row.slug) };
+  if (!org) throw unauthorized("Invalid API key");
   return {
     kind: "apiKey",
     apiKey: {

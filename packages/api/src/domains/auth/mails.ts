@@ -1,5 +1,5 @@
 import type { MailMessage } from "@kyro/platform";
-import type { AppDeps } from "../../deps";
+import type { AppDeps } from "../../core/deps";
 
 type Settings = AppDeps["settings"];
 

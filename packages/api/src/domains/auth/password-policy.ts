@@ -1,5 +1,5 @@
 import { dictionary } from "@zxcvbn-ts/language-common";
-import { AppError } from "../../errors";
+import { AppError } from "../../core/errors";
 
 export const PASSWORD_MIN_LENGTH = 10;
 /** Bounds the argon2 input; long passphrases fit comfortably. */

@@ -1,7 +1,6 @@
-import { users } from "@kyro/db";
+import { eq, sql, users } from "@kyro/db";
 import { hashPassword } from "@kyro/platform";
-import { eq, sql } from "drizzle-orm";
-import { recordAudit } from "../../audit-log";
+import { recordAudit } from "../../core/audit-log";
 import { passwordResetMail, sendInBackground } from "./mails";
 import { assertPasswordPolicy } from "./password-policy";
 import type { AccountEmailInput, ResetPasswordInput } from "./schemas";

@@ -1,4 +1,10 @@
-import { authedProcedure, orgUserProcedure, principalProcedure, publicProcedure, router } from "../../trpc";
+import {
+  authedProcedure,
+  orgUserProcedure,
+  principalProcedure,
+  publicProcedure,
+  router,
+} from "../../core/trpc";
 import { changePassword, logout, me, switchOrg } from "./account-service";
 import { requestPasswordReset, resetPassword } from "./password-reset-service";
 import {
@@ -21,8 +27,8 @@ import {
 import { login, refresh } from "./service";
 import { resendVerification, signup, verifyEmail } from "./signup-service";
 
-const publicAuth = publicProcedure.meta({ requires: "public" });
-const signedIn = authedProcedure.meta({ requires: "authenticated" });
+const publicAuth = publicProcedure();
+const signedIn = authedProcedure();
 
 export const authRouter = router({
   signup: publicAuth
@@ -57,11 +63,7 @@ export const authRouter = router({
     .input(logoutInput)
     .output(okOutput)
     .mutation(({ ctx, input }) => logout(ctx, input)),
-  me: principalProcedure
-    .meta({
-      requires: "authenticated",
-      rest: { method: "GET", path: "/me", summary: "The caller", tags: ["auth"] },
-    })
+  me: principalProcedure({ rest: { method: "GET", path: "/me", summary: "The caller", tags: ["auth"] } })
     .input(meInput)
     .output(meOutput)
     .query(({ ctx }) => me(ctx)),

@@ -1,10 +1,7 @@
 import { ROLES } from "@kyro/db";
 import { z } from "zod";
-import { singleLine, text, token } from "../../text-input";
-import { apiKeyScopeSchema } from "../api-keys/schemas";
-
-/** Trimmed and lower-cased before validation, so lookups and the unique index see one spelling. */
-export const emailSchema = singleLine().trim().toLowerCase().pipe(z.email().max(254));
+import { singleLine, text, token } from "../../core/text-input";
+import { apiKeyScopeSchema, emailSchema } from "../shared/schemas";
 
 /** Transport bound only; the password policy (password-policy.ts) enforces the real limits with named rules. */
 const newPasswordSchema = text().max(1024);

@@ -1,10 +1,19 @@
-import { refreshTokenFamilies, refreshTokens, type Transaction, users } from "@kyro/db";
+import {
+  and,
+  eq,
+  gt,
+  isNull,
+  refreshTokenFamilies,
+  refreshTokens,
+  sql,
+  type Transaction,
+  users,
+} from "@kyro/db";
 import { burnPasswordCheck, verifyPassword } from "@kyro/platform";
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
-import { type AuditScope, recordAudit } from "../../audit-log";
-import type { RequestInfo } from "../../context";
-import type { AppDeps } from "../../deps";
-import { AppError } from "../../errors";
+import { type AuditScope, recordAudit } from "../../core/audit-log";
+import type { AppDeps } from "../../core/deps";
+import { AppError } from "../../core/errors";
+import type { RequestInfo } from "../../core/request-info";
 import type { LoginInput, RefreshInput, SessionResult, TokensResult } from "./schemas";
 import { hashRefreshToken, issueTokens, openSession, revokeSession } from "./sessions";
 import { loginThrottle } from "./throttles";

@@ -1,8 +1,7 @@
-import { refreshTokenFamilies, refreshTokens, type Transaction } from "@kyro/db";
+import { and, eq, isNull, ne, refreshTokenFamilies, refreshTokens, sql, type Transaction } from "@kyro/db";
 import { hmacSha256, randomToken } from "@kyro/platform";
-import { and, eq, isNull, ne, sql } from "drizzle-orm";
-import type { RequestInfo } from "../../context";
-import type { AppDeps } from "../../deps";
+import type { AppDeps } from "../../core/deps";
+import type { RequestInfo } from "../../core/request-info";
 
 const REFRESH_TOKEN_PREFIX = "kyro_rt_";
 

@@ -1,8 +1,7 @@
-import { users } from "@kyro/db";
+import { eq, sql, users } from "@kyro/db";
 import { hashPassword, verifyPassword } from "@kyro/platform";
-import { eq, sql } from "drizzle-orm";
-import { recordAudit } from "../../audit-log";
-import { AppError } from "../../errors";
+import { recordAudit } from "../../core/audit-log";
+import { AppError } from "../../core/errors";
 import { sendInBackground, signupAttemptMail, verificationMail } from "./mails";
 import { assertPasswordPolicy } from "./password-policy";
 import type {

@@ -1,7 +1,49 @@
-import { hmacSha256, type LimitState } from "@kyro/platform";
-import type { RequestInfo } from "../../context";
-import type { AppDeps } from "../../deps";
-import { AppError } from "../../errors";
+import { createLimiter, hmacSha256, type Limiter, type LimitState, type Redis } from "@kyro/platform";
+import type { AppDeps } from "../../core/deps";
+import { AppError } from "../../core/errors";
+import type { RequestInfo } from "../../core/request-info";
+
+declare module "../../core/deps" {
+  interface AppDeps {
+    limiters: AuthLimiters;
+  }
+}
+
+/** Throttles of the sign-in and account-mail procedures; the numbers are in `createAuthLimiters`. */
+export interface AuthLimiters {
+  /** Failed sign-ins of one account from one IP: strict, so guessing from one place stops quickly. */
+  loginPerAccountIp: Limiter;
+  /** Failed sign-ins from one IP, whichever accounts they target (password spraying). */
+  loginPerIp: Limiter;
+  /** Failed sign-ins of one account from anywhere: soft, so others cannot lock the owner out. */
+  loginPerAccount: Limiter;
+  /** Wrong current passwords given to changePassword, per account. */
+  passwordCheckPerAccount: Limiter;
+  /** Calls that mail an address (signup, resendVerification, requestPasswordReset), per IP. */
+  accountMailPerIp: Limiter;
+  /** Mails to one address from those calls; beyond it the call still answers the same but sends nothing. */
+  accountMailPerAddress: Limiter;
+}
+
+const MINUTE = 60;
+const HOUR = 3_600;
+
+/**
+ * OWASP-style sign-in throttling: per (account, IP) strict, per IP for spraying, per account soft. Only
+ * failures count, so a user who signs in normally never meets them; docs/auth.md lists the numbers.
+ */
+export function createAuthLimiters(prefix: string, redis: Redis | undefined): AuthLimiters {
+  const limiter = (name: string, points: number, durationSeconds: number, blockSeconds?: number) =>
+    createLimiter({ keyPrefix: `${prefix}:${name}`, points, durationSeconds, blockSeconds }, redis);
+  return {
+    loginPerAccountIp: limiter("login:account-ip", 10, 15 * MINUTE, 15 * MINUTE),
+    loginPerIp: limiter("login:ip", 100, 15 * MINUTE, 15 * MINUTE),
+    loginPerAccount: limiter("login:account", 100, HOUR),
+    passwordCheckPerAccount: limiter("password-check:account", 10, 15 * MINUTE, 15 * MINUTE),
+    accountMailPerIp: limiter("account-mail:ip", 20, HOUR),
+    accountMailPerAddress: limiter("account-mail:address", 5, HOUR),
+  };
+}
 
 /**
  * The per-account throttles' key: an HMAC of the normalized email, so Redis (and its dumps) never hold a

@@ -1,8 +1,18 @@
-import { type Executor, type UserTokenPurpose, users, userTokens } from "@kyro/db";
+import {
+  and,
+  type Executor,
+  eq,
+  gt,
+  inArray,
+  isNull,
+  sql,
+  type UserTokenPurpose,
+  users,
+  userTokens,
+} from "@kyro/db";
 import { hmacSha256, randomToken } from "@kyro/platform";
-import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
-import type { AppDeps } from "../../deps";
-import { AppError } from "../../errors";
+import type { AppDeps } from "../../core/deps";
+import { AppError } from "../../core/errors";
 
 /** Prefixes make a leaked token recognisable (secret scanners, support) and its purpose obvious. */
 const TOKEN_PREFIX: Record<UserTokenPurpose, string> = {

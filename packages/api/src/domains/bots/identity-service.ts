@@ -1,9 +1,8 @@
-import { bots } from "@kyro/db";
+import { and, bots, eq, isNull } from "@kyro/db";
 import { randomToken } from "@kyro/platform";
-import { and, eq, isNull } from "drizzle-orm";
-import { recordAudit } from "../../audit-log";
-import { notFound } from "../../errors";
-import { assertBotAccess } from "../../trpc";
+import { recordAudit } from "../../core/audit-log";
+import { notFound } from "../../core/errors";
+import { assertBotAccess } from "../../core/trpc";
 import type { BotTargetInput } from "./schemas";
 import { BOT_RESOURCE, type BotsContext, IDENTITY_SECRET_PREFIX, lockLiveBot } from "./service";
 

@@ -1,10 +1,9 @@
-import { bots, widgetSettings } from "@kyro/db";
+import { and, bots, eq, widgetSettings } from "@kyro/db";
 import { randomToken } from "@kyro/platform";
-import { and, eq } from "drizzle-orm";
-import { recordAudit } from "../../audit-log";
-import { AppError, notFound } from "../../errors";
-import { assertBotAccess } from "../../trpc";
-import { changingLiveWidgets } from "../widget/live-widgets";
+import { recordAudit } from "../../core/audit-log";
+import { AppError, notFound } from "../../core/errors";
+import { assertBotAccess } from "../../core/trpc";
+import { changingLiveWidgets } from "../widget/index";
 import type { BotTargetInput, BotView, CloneBotInput } from "./schemas";
 import {
   assertMayCreate,

@@ -1,7 +1,6 @@
-import { auditEvents, bots } from "@kyro/db";
-import { and, inArray, isNotNull, lte } from "drizzle-orm";
-import type { AppDeps } from "../../deps";
-import { defineJob } from "../../jobs/types";
+import { and, auditEvents, bots, inArray, isNotNull, lte } from "@kyro/db";
+import type { AppDeps } from "../../core/deps";
+import { defineJob } from "../../core/jobs";
 import { BOT_RESOURCE, restoreWindowStart } from "./service";
 
 /** Bots purged per transaction, so one run never holds a huge lock set. */

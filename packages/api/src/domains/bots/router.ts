@@ -1,4 +1,4 @@
-import { orgProcedure, router } from "../../trpc";
+import { orgProcedure, type ProcedureOptions, router } from "../../core/trpc";
 import { getIdentitySecret, rotateIdentitySecret } from "./identity-service";
 import { cloneBot, deleteBot, restoreBot } from "./lifecycle-service";
 import {
@@ -20,197 +20,170 @@ import { createBot, getBot, listBots, listTemplates, updateBot } from "./service
 import { listVersions, publishBot, restoreVersion } from "./versions-service";
 
 const TAGS = ["bots"];
-const read = () => orgProcedure("bots:read");
-const write = () => orgProcedure("bots:write");
+const read = (options?: ProcedureOptions) => orgProcedure("bots:read", options);
+const write = (options?: ProcedureOptions) => orgProcedure("bots:write", options);
 
 export const botsRouter = router({
-  templates: read()
-    .meta({
-      requires: "bots:read",
-      botScope: "shared",
-      rest: { method: "GET", path: "/bot-templates", summary: "List built-in bot templates", tags: TAGS },
-    })
+  templates: read({
+    botScope: "shared",
+    rest: { method: "GET", path: "/bot-templates", summary: "List built-in bot templates", tags: TAGS },
+  })
     .output(templateListOutput)
     .query(() => listTemplates()),
 
-  create: write()
-    .meta({
-      requires: "bots:write",
-      botScope: "org-wide",
-      rest: {
-        method: "POST",
-        path: "/bots",
-        summary: "Create a bot",
-        description:
-          "Optionally from a template (`templateId`); `config` fields given override the template's. A key restricted to one bot cannot create bots (403).",
-        tags: TAGS,
-        successStatus: 201,
-      },
-    })
+  create: write({
+    botScope: "org-wide",
+    rest: {
+      method: "POST",
+      path: "/bots",
+      summary: "Create a bot",
+      description:
+        "Optionally from a template (`templateId`); `config` fields given override the template's. A key restricted to one bot cannot create bots (403).",
+      tags: TAGS,
+      successStatus: 201,
+    },
+  })
     .input(createBotInput)
     .output(botOutput)
     .mutation(({ ctx, input }) => createBot(ctx, input)),
 
-  list: read()
-    .meta({
-      requires: "bots:read",
-      botScope: "filtered",
-      rest: {
-        method: "GET",
-        path: "/bots",
-        summary: "List bots",
-        description:
-          "Newest first. A bot-restricted key sees only its bot. `includeDeleted` needs bots:write.",
-        tags: TAGS,
-      },
-    })
+  list: read({
+    botScope: "filtered",
+    rest: {
+      method: "GET",
+      path: "/bots",
+      summary: "List bots",
+      description: "Newest first. A bot-restricted key sees only its bot. `includeDeleted` needs bots:write.",
+      tags: TAGS,
+    },
+  })
     .input(listBotsInput)
     .output(botListOutput)
     .query(({ ctx, input }) => listBots(ctx, input)),
 
-  get: read()
-    .meta({
-      requires: "bots:read",
-      botScope: "input",
-      rest: { method: "GET", path: "/bots/{botId}", summary: "Get a bot", tags: TAGS },
-    })
+  get: read({
+    botScope: "input",
+    rest: { method: "GET", path: "/bots/{botId}", summary: "Get a bot", tags: TAGS },
+  })
     .input(botTargetInput)
     .output(botOutput)
     .query(({ ctx, input }) => getBot(ctx, input)),
 
-  update: write()
-    .meta({
-      requires: "bots:write",
-      botScope: "input",
-      rest: {
-        method: "POST",
-        path: "/bots/{botId}",
-        summary: "Update a bot",
-        description: "Changes only the fields given; `config` is merged field by field.",
-        tags: TAGS,
-      },
-    })
+  update: write({
+    botScope: "input",
+    rest: {
+      method: "POST",
+      path: "/bots/{botId}",
+      summary: "Update a bot",
+      description: "Changes only the fields given; `config` is merged field by field.",
+      tags: TAGS,
+    },
+  })
     .input(updateBotInput)
     .output(botOutput)
     .mutation(({ ctx, input }) => updateBot(ctx, input)),
 
-  delete: write()
-    .meta({
-      requires: "bots:write",
-      botScope: "input",
-      rest: {
-        method: "POST",
-        path: "/bots/{botId}/delete",
-        summary: "Delete a bot",
-        description: "Soft delete: restorable for 30 days, then purged with its versions and conversations.",
-        tags: TAGS,
-      },
-    })
+  delete: write({
+    botScope: "input",
+    rest: {
+      method: "POST",
+      path: "/bots/{botId}/delete",
+      summary: "Delete a bot",
+      description: "Soft delete: restorable for 30 days, then purged with its versions and conversations.",
+      tags: TAGS,
+    },
+  })
     .input(botTargetInput)
     .output(botOutput)
     .mutation(({ ctx, input }) => deleteBot(ctx, input)),
 
-  restore: write()
-    .meta({
-      requires: "bots:write",
-      botScope: "input",
-      rest: { method: "POST", path: "/bots/{botId}/restore", summary: "Restore a deleted bot", tags: TAGS },
-    })
+  restore: write({
+    botScope: "input",
+    rest: { method: "POST", path: "/bots/{botId}/restore", summary: "Restore a deleted bot", tags: TAGS },
+  })
     .input(botTargetInput)
     .output(botOutput)
     .mutation(({ ctx, input }) => restoreBot(ctx, input)),
 
-  clone: write()
-    .meta({
-      requires: "bots:write",
-      botScope: "org-wide",
-      rest: {
-        method: "POST",
-        path: "/bots/{botId}/clone",
-        summary: "Clone a bot",
-        description: "A new draft with the same config and widget overrides, and its own identity secret.",
-        tags: TAGS,
-        successStatus: 201,
-      },
-    })
+  clone: write({
+    botScope: "org-wide",
+    rest: {
+      method: "POST",
+      path: "/bots/{botId}/clone",
+      summary: "Clone a bot",
+      description: "A new draft with the same config and widget overrides, and its own identity secret.",
+      tags: TAGS,
+      successStatus: 201,
+    },
+  })
     .input(cloneBotInput)
     .output(botOutput)
     .mutation(({ ctx, input }) => cloneBot(ctx, input)),
 
-  publish: write()
-    .meta({
-      requires: "bots:write",
-      botScope: "input",
-      rest: {
-        method: "POST",
-        path: "/bots/{botId}/publish",
-        summary: "Publish a bot's config as a new version",
-        tags: TAGS,
-        successStatus: 201,
-      },
-    })
+  publish: write({
+    botScope: "input",
+    rest: {
+      method: "POST",
+      path: "/bots/{botId}/publish",
+      summary: "Publish a bot's config as a new version",
+      tags: TAGS,
+      successStatus: 201,
+    },
+  })
     .input(botTargetInput)
     .output(publishOutput)
     .mutation(({ ctx, input }) => publishBot(ctx, input)),
 
-  versions: read()
-    .meta({
-      requires: "bots:read",
-      botScope: "input",
-      rest: {
-        method: "GET",
-        path: "/bots/{botId}/versions",
-        summary: "List a bot's published versions",
-        tags: TAGS,
-      },
-    })
+  versions: read({
+    botScope: "input",
+    rest: {
+      method: "GET",
+      path: "/bots/{botId}/versions",
+      summary: "List a bot's published versions",
+      tags: TAGS,
+    },
+  })
     .input(listVersionsInput)
     .output(versionListOutput)
     .query(({ ctx, input }) => listVersions(ctx, input)),
 
-  restoreVersion: write()
-    .meta({
-      requires: "bots:write",
-      botScope: "input",
-      rest: {
-        method: "POST",
-        path: "/bots/{botId}/versions/{versionId}/restore",
-        summary: "Make a published version current again",
-        description: "Copies the version's config back into the bot and points the bot at that version.",
-        tags: TAGS,
-      },
-    })
+  restoreVersion: write({
+    botScope: "input",
+    rest: {
+      method: "POST",
+      path: "/bots/{botId}/versions/{versionId}/restore",
+      summary: "Make a published version current again",
+      description: "Copies the version's config back into the bot and points the bot at that version.",
+      tags: TAGS,
+    },
+  })
     .input(restoreVersionInput)
     .output(botOutput)
     .mutation(({ ctx, input }) => restoreVersion(ctx, input)),
 
-  identitySecret: write()
-    .meta({
-      requires: "bots:write",
-      botScope: "input",
-      rest: {
-        method: "GET",
-        path: "/bots/{botId}/identity-secret",
-        summary: "Get a bot's identity secret",
-        description: "Key of `userHash` = hex HMAC-SHA256(userId). Each read is audited.",
-        tags: TAGS,
-      },
-    })
+  identitySecret: write({
+    botScope: "input",
+    rest: {
+      method: "GET",
+      path: "/bots/{botId}/identity-secret",
+      summary: "Get a bot's identity secret",
+      description: "Key of `userHash` = hex HMAC-SHA256(userId). Each read is audited.",
+      tags: TAGS,
+    },
+  })
     .input(botTargetInput)
     .output(identitySecretOutput)
     .query(({ ctx, input }) => getIdentitySecret(ctx, input)),
 
-  rotateIdentitySecret: write()
-    .meta({
-      requires: "bots:write",
-      botScope: "input",
-      rest: {
-        method: "POST",
-        path: "/bots/{botId}/identity-secret/rotate",
-        summary: "Rotate a bot's identity secret",
-        tags: TAGS,
-      },
-    })
+  rotateIdentitySecret: write({
+    botScope: "input",
+    rest: {
+      method: "POST",
+      path: "/bots/{botId}/identity-secret/rotate",
+      summary: "Rotate a bot's identity secret",
+      tags: TAGS,
+    },
+  })
     .input(botTargetInput)
     .output(identitySecretOutput)
     .mutation(({ ctx, input }) => rotateIdentitySecret(ctx, input)),

@@ -1,7 +1,7 @@
 import { BOT_STATUSES } from "@kyro/db";
 import { z } from "zod";
-import { singleLine, token } from "../../text-input";
-import { botConfigPatchSchema, botConfigSchema } from "./config";
+import { singleLine, token } from "../../core/text-input";
+import { botConfigPatchSchema, botConfigSchema } from "../shared/bot-config";
 
 /** Soft-deleted bots can be restored for this long; the purge job deletes them afterwards. */
 export const BOT_RETENTION_DAYS = 30;

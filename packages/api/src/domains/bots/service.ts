@@ -1,14 +1,26 @@
-import { bots, botVersions, type Executor, users } from "@kyro/db";
+import {
+  and,
+  bots,
+  botVersions,
+  desc,
+  type Executor,
+  eq,
+  gt,
+  isNull,
+  lt,
+  or,
+  type SQL,
+  users,
+} from "@kyro/db";
 import { randomToken } from "@kyro/platform";
-import { and, desc, eq, gt, isNull, lt, or, type SQL } from "drizzle-orm";
-import { type AuditScope, recordAudit } from "../../audit-log";
-import type { Principal } from "../../authenticate";
-import type { AppDeps } from "../../deps";
-import { AppError, forbidden, notFound } from "../../errors";
-import { roleHasPermission, scopesHavePermission } from "../../policy";
-import { assertBotAccess, type OrgScope } from "../../trpc";
-import { changingLiveWidgets } from "../widget/live-widgets";
-import { applyConfigPatch, type BotConfig, DEFAULT_BOT_CONFIG, parseBotConfig } from "./config";
+import { type AuditScope, recordAudit } from "../../core/audit-log";
+import type { AppDeps } from "../../core/deps";
+import { AppError, forbidden, notFound } from "../../core/errors";
+import { roleHasPermission, scopesHavePermission } from "../../core/policy";
+import type { Principal } from "../../core/principal";
+import { assertBotAccess, type OrgScope } from "../../core/trpc";
+import { applyConfigPatch, type BotConfig, DEFAULT_BOT_CONFIG, parseBotConfig } from "../shared/bot-config";
+import { changingLiveWidgets } from "../widget/index";
 import {
   BOT_RETENTION_DAYS,
   type BotTargetInput,

@@ -1,4 +1,4 @@
-import { type BotConfig, DEFAULT_BOT_CONFIG } from "./config";
+import { type BotConfig, DEFAULT_BOT_CONFIG } from "../shared/bot-config";
 
 export interface BotTemplate {
   id: string;

@@ -1,10 +1,9 @@
-import { bots, botVersions, type Executor, users } from "@kyro/db";
-import { and, desc, eq, lt, max } from "drizzle-orm";
-import { recordAudit } from "../../audit-log";
-import { notFound } from "../../errors";
-import { assertBotAccess } from "../../trpc";
-import { changingLiveWidgets } from "../widget/live-widgets";
-import { parseBotConfig } from "./config";
+import { and, bots, botVersions, desc, type Executor, eq, lt, max, users } from "@kyro/db";
+import { recordAudit } from "../../core/audit-log";
+import { notFound } from "../../core/errors";
+import { assertBotAccess } from "../../core/trpc";
+import { parseBotConfig } from "../shared/bot-config";
+import { changingLiveWidgets } from "../widget/index";
 import type {
   BotTargetInput,
   BotVersionView,

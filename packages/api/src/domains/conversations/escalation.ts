@@ -1,4 +1,4 @@
-import type { BotConfig } from "../bots/config";
+import type { BotConfig } from "../shared/bot-config";
 
 export type EscalationReason = "keyword" | "fallbacks";
 

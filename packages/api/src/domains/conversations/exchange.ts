@@ -1,6 +1,5 @@
-import { compileStatement, conversations, type Database, type Executor } from "@kyro/db";
-import { eq, sql } from "drizzle-orm";
-import type { BotConfig } from "../bots/config";
+import { compileStatement, conversations, type Database, type Executor, eq, sql } from "@kyro/db";
+import type { BotConfig } from "../shared/bot-config";
 import {
   decideEscalation,
   type Escalation,
@@ -123,21 +122,21 @@ export async function converse(
 const placeholder = sql.placeholder;
 
 /** Compiled: every visitor message updates its conversation (see `compileStatement`). */
-const updateConversationStatement = compileStatement<
-  "id" | "status" | "consecutiveFallbacks" | "addedMessages" | "now" | "escalatedAt" | "reopened"
->((db) =>
-  db
-    .update(conversations)
-    .set({
-      status: sql`${placeholder("status")}`,
-      consecutiveFallbacks: sql`${placeholder("consecutiveFallbacks")}`,
-      messageCount: sql`${conversations.messageCount} + ${placeholder("addedMessages")}::int`,
-      lastMessageAt: sql`${placeholder("now")}`,
-      updatedAt: sql`${placeholder("now")}`,
-      escalatedAt: sql`coalesce(${placeholder("escalatedAt")}::timestamptz, ${conversations.escalatedAt})`,
-      resolvedAt: sql`case when ${placeholder("reopened")}::boolean then null else ${conversations.resolvedAt} end`,
-    })
-    .where(eq(conversations.id, placeholder("id"))),
+const updateConversationStatement = compileStatement(
+  ["id", "status", "consecutiveFallbacks", "addedMessages", "now", "escalatedAt", "reopened"],
+  (db) =>
+    db
+      .update(conversations)
+      .set({
+        status: sql`${placeholder("status")}`,
+        consecutiveFallbacks: sql`${placeholder("consecutiveFallbacks")}`,
+        messageCount: sql`${conversations.messageCount} + ${placeholder("addedMessages")}::int`,
+        lastMessageAt: sql`${placeholder("now")}`,
+        updatedAt: sql`${placeholder("now")}`,
+        escalatedAt: sql`coalesce(${placeholder("escalatedAt")}::timestamptz, ${conversations.escalatedAt})`,
+        resolvedAt: sql`case when ${placeholder("reopened")}::boolean then null else ${conversations.resolvedAt} end`,
+      })
+      .where(eq(conversations.id, placeholder("id"))),
 );
 
 /** The conversation after an exchange: counters, status, and the escalation or reopening time. */

@@ -1,16 +1,18 @@
 import {
+  and,
   compiledInsert,
   compileStatement,
   conversations,
   type Executor,
+  eq,
   type MessageRole,
   messages,
   newId,
+  sql,
 } from "@kyro/db";
-import { and, eq, sql } from "drizzle-orm";
-import { notFound } from "../../errors";
-import type { EventType } from "../../events/catalogue";
-import { type EmitEvent, emitEvents } from "../../events/emit";
+import { notFound } from "../../core/errors";
+import type { EventType } from "../../core/events/catalogue";
+import { type EmitEvent, emitEvents } from "../../core/events/emit";
 
 export interface NewMessage {
   role: MessageRole;
@@ -38,7 +40,7 @@ export interface LockedConversation {
 const placeholder = sql.placeholder;
 
 /** Compiled: every visitor message locks its conversation (see `compileStatement`). */
-const selectForUpdate = compileStatement<"id" | "orgId" | "botId">((db) =>
+const selectForUpdate = compileStatement(["id", "orgId", "botId"], (db) =>
   db
     .select({
       id: conversations.id,
@@ -72,13 +74,7 @@ export async function lockConversation(
     botId: scope.botId ?? null,
   });
   if (!row) throw notFound("Conversation");
-  return {
-    id: row.id as string,
-    orgId: row.org_id as string,
-    botId: row.bot_id as string,
-    status: row.status as LockedConversation["status"],
-    consecutiveFallbacks: Number(row.consecutive_fallbacks),
-  };
+  return row;
 }
 
 const MESSAGE_FIELDS = [

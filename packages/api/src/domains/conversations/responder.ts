@@ -1,6 +1,6 @@
 import type { Executor } from "@kyro/db";
-import type { BotConfig } from "../bots/config";
-import { ANSWER_THRESHOLD, searchKnowledge } from "../knowledge/search";
+import { ANSWER_THRESHOLD, searchKnowledge } from "../knowledge/index";
+import type { BotConfig } from "../shared/bot-config";
 import { isOpen } from "./business-hours";
 import type { ReplyKind } from "./escalation";
 

@@ -1,5 +1,5 @@
-import { orgProcedure, orgUserProcedure, router } from "../../trpc";
-import { listFeedback, submitMemberFeedback } from "./feedback-service";
+import { orgProcedure, orgUserProcedure, router } from "../../core/trpc";
+import { listFeedback, submitMemberFeedback } from "./feedback/service";
 import {
   conversationIdInput,
   conversationOutput,
@@ -27,133 +27,117 @@ const TAGS = ["conversations"];
 
 const feedbackRouter = router({
   /** Members only: a QA verdict belongs to a person (one per member per message). */
-  submit: orgUserProcedure("feedback:submit")
-    .meta({
-      requires: "feedback:submit",
-      rest: {
-        method: "POST",
-        path: "/messages/{messageId}/feedback",
-        summary: "Give feedback on a message",
-        description:
-          "A member's QA verdict (helpful or not, with an optional reason). One per member per message; giving it again updates it. Requires a user access token.",
-        tags: TAGS,
-      },
-    })
+  submit: orgUserProcedure("feedback:submit", {
+    rest: {
+      method: "POST",
+      path: "/messages/{messageId}/feedback",
+      summary: "Give feedback on a message",
+      description:
+        "A member's QA verdict (helpful or not, with an optional reason). One per member per message; giving it again updates it. Requires a user access token.",
+      tags: TAGS,
+    },
+  })
     .input(submitMemberFeedbackInput)
     .output(feedbackOutput)
     .mutation(({ ctx, input }) => submitMemberFeedback(ctx, input)),
 
-  list: orgProcedure("conversations:read")
-    .meta({
-      requires: "conversations:read",
-      botScope: "filtered",
-      rest: {
-        method: "GET",
-        path: "/feedback",
-        summary: "List feedback",
-        description:
-          "Visitors' and members' feedback, newest first, filtered by bot, conversation, verdict and source.",
-        tags: TAGS,
-      },
-    })
+  list: orgProcedure("conversations:read", {
+    botScope: "filtered",
+    rest: {
+      method: "GET",
+      path: "/feedback",
+      summary: "List feedback",
+      description:
+        "Visitors' and members' feedback, newest first, filtered by bot, conversation, verdict and source.",
+      tags: TAGS,
+    },
+  })
     .input(listFeedbackInput)
     .output(feedbackPageOutput)
     .query(({ ctx, input }) => listFeedback(ctx, input)),
 });
 
 export const conversationsRouter = router({
-  list: orgProcedure("conversations:read")
-    .meta({
-      requires: "conversations:read",
-      botScope: "filtered",
-      rest: {
-        method: "GET",
-        path: "/conversations",
-        summary: "List conversations",
-        description:
-          "Newest first, filtered by bot, status, creation time and whether feedback was given. Pass `nextCursor` back as `cursor` for the next page.",
-        tags: TAGS,
-      },
-    })
+  list: orgProcedure("conversations:read", {
+    botScope: "filtered",
+    rest: {
+      method: "GET",
+      path: "/conversations",
+      summary: "List conversations",
+      description:
+        "Newest first, filtered by bot, status, creation time and whether feedback was given. Pass `nextCursor` back as `cursor` for the next page.",
+      tags: TAGS,
+    },
+  })
     .input(listConversationsInput)
     .output(conversationPageOutput)
     .query(({ ctx, input }) => listConversations(ctx, input)),
 
-  get: orgProcedure("conversations:read")
-    .meta({
-      requires: "conversations:read",
-      botScope: "filtered",
-      rest: {
-        method: "GET",
-        path: "/conversations/{conversationId}",
-        summary: "Get a conversation",
-        tags: TAGS,
-      },
-    })
+  get: orgProcedure("conversations:read", {
+    botScope: "filtered",
+    rest: {
+      method: "GET",
+      path: "/conversations/{conversationId}",
+      summary: "Get a conversation",
+      tags: TAGS,
+    },
+  })
     .input(conversationIdInput)
     .output(conversationOutput)
     .query(({ ctx, input }) => getConversation(ctx, input.conversationId)),
 
-  messages: orgProcedure("conversations:read")
-    .meta({
-      requires: "conversations:read",
-      botScope: "filtered",
-      rest: {
-        method: "GET",
-        path: "/conversations/{conversationId}/messages",
-        summary: "Get a conversation's transcript",
-        description: "Oldest first, each message with the feedback it received.",
-        tags: TAGS,
-      },
-    })
+  messages: orgProcedure("conversations:read", {
+    botScope: "filtered",
+    rest: {
+      method: "GET",
+      path: "/conversations/{conversationId}/messages",
+      summary: "Get a conversation's transcript",
+      description: "Oldest first, each message with the feedback it received.",
+      tags: TAGS,
+    },
+  })
     .input(transcriptInput)
     .output(transcriptOutput)
     .query(({ ctx, input }) => listTranscript(ctx, input)),
 
-  reply: orgProcedure("conversations:reply")
-    .meta({
-      requires: "conversations:reply",
-      botScope: "filtered",
-      rest: {
-        method: "POST",
-        path: "/conversations/{conversationId}/messages",
-        summary: "Reply as an agent",
-        description: "Adds an agent message (at most 4,000 characters). Audited as `conversation.replied`.",
-        tags: TAGS,
-        successStatus: 201,
-      },
-    })
+  reply: orgProcedure("conversations:reply", {
+    botScope: "filtered",
+    rest: {
+      method: "POST",
+      path: "/conversations/{conversationId}/messages",
+      summary: "Reply as an agent",
+      description: "Adds an agent message (at most 4,000 characters). Audited as `conversation.replied`.",
+      tags: TAGS,
+      successStatus: 201,
+    },
+  })
     .input(replyInput)
     .output(messageOutput)
     .mutation(({ ctx, input }) => replyToConversation(ctx, input)),
 
-  resolve: orgProcedure("conversations:reply")
-    .meta({
-      requires: "conversations:reply",
-      botScope: "filtered",
-      rest: {
-        method: "POST",
-        path: "/conversations/{conversationId}/resolve",
-        summary: "Resolve a conversation",
-        description: "Emits `conversation.resolved`; resolving a resolved conversation changes nothing.",
-        tags: TAGS,
-      },
-    })
+  resolve: orgProcedure("conversations:reply", {
+    botScope: "filtered",
+    rest: {
+      method: "POST",
+      path: "/conversations/{conversationId}/resolve",
+      summary: "Resolve a conversation",
+      description: "Emits `conversation.resolved`; resolving a resolved conversation changes nothing.",
+      tags: TAGS,
+    },
+  })
     .input(conversationIdInput)
     .output(conversationOutput)
     .mutation(({ ctx, input }) => resolveConversation(ctx, input.conversationId)),
 
-  reopen: orgProcedure("conversations:reply")
-    .meta({
-      requires: "conversations:reply",
-      botScope: "filtered",
-      rest: {
-        method: "POST",
-        path: "/conversations/{conversationId}/reopen",
-        summary: "Reopen a resolved conversation",
-        tags: TAGS,
-      },
-    })
+  reopen: orgProcedure("conversations:reply", {
+    botScope: "filtered",
+    rest: {
+      method: "POST",
+      path: "/conversations/{conversationId}/reopen",
+      summary: "Reopen a resolved conversation",
+      tags: TAGS,
+    },
+  })
     .input(conversationIdInput)
     .output(conversationOutput)
     .mutation(({ ctx, input }) => reopenConversation(ctx, input.conversationId)),

@@ -1,32 +1,22 @@
 import { CONVERSATION_STATUSES, FEEDBACK_SOURCES, MESSAGE_ROLES } from "@kyro/db";
 import { z } from "zod";
-import { multiLine, singleLine, token } from "../../text-input";
+import {
+  cursorInput,
+  instant,
+  PAGE_DEFAULT,
+  PAGE_MAX,
+  plainText,
+  rangeIsOrdered,
+  rangeMessage,
+} from "../shared/schemas";
 
 /** Longest message a visitor, agent or API caller may send (characters, after trimming). */
 export const MESSAGE_MAX_CHARS = 4_000;
-export const PAGE_DEFAULT = 50;
-/** A larger `limit` is rejected rather than clamped, so a short page is never mistaken for the end. */
-export const PAGE_MAX = 200;
 export const TRANSCRIPT_PAGE_DEFAULT = 100;
 export const TRANSCRIPT_PAGE_MAX = 500;
 
-/** Trimmed, non-empty text of at most `max` characters, over one line or several. */
-export const plainText = (max: number, label = "Text", lines: "single" | "multi" = "multi") =>
-  (lines === "single" ? singleLine() : multiLine())
-    .trim()
-    .min(1, `${label} must not be empty`)
-    .max(max, `${label} must be at most ${max.toLocaleString("en-US")} characters`);
-
 export const messageContent = plainText(MESSAGE_MAX_CHARS, "A message");
 export const feedbackReason = plainText(1_000, "A reason");
-
-/** A Date through tRPC (superjson), or ISO 8601 text with an offset from REST query strings. */
-export const instant = z.union([z.date(), z.iso.datetime({ offset: true })]);
-export const cursorInput = token().min(1).max(200);
-
-export const rangeIsOrdered = (filters: { from?: Date | string; to?: Date | string }) =>
-  !filters.from || !filters.to || new Date(filters.from) <= new Date(filters.to);
-export const rangeMessage = { message: "`from` must not be after `to`", path: ["to"] };
 
 export const conversationIdInput = z.object({ conversationId: z.uuid() });
 

@@ -1,15 +1,29 @@
-import { conversations, type Executor, feedback, messages } from "@kyro/db";
-import { and, asc, desc, eq, gt, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
-import type { AuditScope } from "../../audit-log";
-import { recordAudit } from "../../audit-log";
-import type { Principal } from "../../authenticate";
-import type { AppDeps } from "../../deps";
-import { notFound } from "../../errors";
-import { emitEvent } from "../../events/emit";
-import { decodeCursor, pageOf } from "../../pagination";
-import type { OrgScope } from "../../trpc";
-import { assertOrgBot, restrictedBotOf } from "./bot-config";
-import { feedbackColumns } from "./feedback-service";
+import {
+  and,
+  asc,
+  conversations,
+  desc,
+  type Executor,
+  eq,
+  feedback,
+  gt,
+  gte,
+  inArray,
+  lt,
+  messages,
+  type SQL,
+  sql,
+} from "@kyro/db";
+import type { AuditScope } from "../../core/audit-log";
+import { recordAudit } from "../../core/audit-log";
+import type { AppDeps } from "../../core/deps";
+import { notFound } from "../../core/errors";
+import { emitEvent } from "../../core/events/emit";
+import { decodeCursor, pageOf } from "../../core/pagination";
+import type { Principal } from "../../core/principal";
+import type { OrgScope } from "../../core/trpc";
+import { assertOrgBot, restrictedBotOf } from "../shared/org-bots";
+import { feedbackColumns } from "./feedback/service";
 import { lockConversation, storeMessages } from "./message-store";
 import type {
   ConversationOutput,

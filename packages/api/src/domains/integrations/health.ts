@@ -1,9 +1,8 @@
-import { integrations } from "@kyro/db";
+import { and, eq, integrations } from "@kyro/db";
 import { checkOutboundUrl, OutboundError } from "@kyro/platform";
-import { and, eq } from "drizzle-orm";
-import { recordAudit } from "../../audit-log";
-import type { AppDeps } from "../../deps";
-import { notFound } from "../../errors";
+import { recordAudit } from "../../core/audit-log";
+import type { AppDeps } from "../../core/deps";
+import { notFound } from "../../core/errors";
 import type { IntegrationTestResult, TestIntegrationInput } from "./schemas";
 import { credentialContext, selectIntegration } from "./service";
 import type { IntegrationsContext } from "./shared";

@@ -1,6 +1,6 @@
 import { INTEGRATION_AUTH_TYPES, INTEGRATION_HEALTH } from "@kyro/db";
 import { z } from "zod";
-import { singleLine, token } from "../../text-input";
+import { singleLine, token } from "../../core/text-input";
 
 const nameSchema = singleLine().trim().min(1, "Name is required").max(100);
 

@@ -1,9 +1,8 @@
-import { type Executor, integrations, newId } from "@kyro/db";
+import { and, asc, type Executor, eq, integrations, newId } from "@kyro/db";
 import { checkOutboundUrl } from "@kyro/platform";
-import { and, asc, eq } from "drizzle-orm";
-import { recordAudit } from "../../audit-log";
-import type { AppDeps } from "../../deps";
-import { AppError, isUniqueViolation, notFound } from "../../errors";
+import { recordAudit } from "../../core/audit-log";
+import type { AppDeps } from "../../core/deps";
+import { AppError, isUniqueViolation, notFound } from "../../core/errors";
 import type {
   CreateIntegrationInput,
   IntegrationAuthInput,

@@ -1,6 +1,6 @@
-import type { AuditScope } from "../../audit-log";
-import type { AppDeps } from "../../deps";
-import type { OrgScope } from "../../trpc";
+import type { AuditScope } from "../../core/audit-log";
+import type { AppDeps } from "../../core/deps";
+import type { OrgScope } from "../../core/trpc";
 
 export interface IntegrationsContext {
   deps: AppDeps;

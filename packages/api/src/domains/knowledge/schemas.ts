@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cursorInput, plainText } from "../conversations/schemas";
+import { cursorInput, plainText } from "../shared/schemas";
 
 export const KNOWLEDGE_LIMITS = {
   entriesPerBot: 10_000,

@@ -1,5 +1,4 @@
-import { type Executor, knowledgeEntries } from "@kyro/db";
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, type Executor, eq, knowledgeEntries, sql } from "@kyro/db";
 
 /**
  * Least score for the default responder to answer from an entry (see `searchKnowledge` for the scale).

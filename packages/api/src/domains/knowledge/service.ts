@@ -1,11 +1,10 @@
-import { knowledgeEntries } from "@kyro/db";
-import { and, asc, count, eq, gt, sql } from "drizzle-orm";
-import { type AuditScope, recordAudit } from "../../audit-log";
-import type { Principal } from "../../authenticate";
-import type { AppDeps } from "../../deps";
-import { AppError } from "../../errors";
-import type { OrgScope } from "../../trpc";
-import { assertOrgBot } from "../conversations/bot-config";
+import { and, asc, count, eq, gt, knowledgeEntries, sql } from "@kyro/db";
+import { type AuditScope, recordAudit } from "../../core/audit-log";
+import type { AppDeps } from "../../core/deps";
+import { AppError } from "../../core/errors";
+import type { Principal } from "../../core/principal";
+import type { OrgScope } from "../../core/trpc";
+import { assertOrgBot } from "../shared/org-bots";
 import {
   type KnowledgeEntryOutput,
   type ListKnowledgeInput,

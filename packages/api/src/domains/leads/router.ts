@@ -1,5 +1,5 @@
-import { orgProcedure, router } from "../../trpc";
-import { contentTypeFor } from "../audit/service";
+import { orgProcedure, router } from "../../core/trpc";
+import { contentTypeFor } from "../shared/export-stream";
 import {
   createLeadInput,
   exportLeadsInput,
@@ -16,69 +16,61 @@ import { createLead, exportLeads, getLead, listLeads } from "./service";
 const TAGS = ["leads"];
 
 export const leadsRouter = router({
-  create: orgProcedure("leads:write")
-    .meta({
-      requires: "leads:write",
-      botScope: "input",
-      rest: {
-        method: "POST",
-        path: "/leads",
-        summary: "Create or update a lead",
-        description:
-          "Leads are unique per bot by email (trimmed, lower-cased): a second submission updates the lead and answers `created: false`. Emits `lead.created` for a new lead only.",
-        tags: TAGS,
-      },
-    })
+  create: orgProcedure("leads:write", {
+    botScope: "input",
+    rest: {
+      method: "POST",
+      path: "/leads",
+      summary: "Create or update a lead",
+      description:
+        "Leads are unique per bot by email (trimmed, lower-cased): a second submission updates the lead and answers `created: false`. Emits `lead.created` for a new lead only.",
+      tags: TAGS,
+    },
+  })
     .input(createLeadInput)
     .output(leadUpsertOutput)
     .mutation(({ ctx, input }) => createLead(ctx, input)),
 
-  list: orgProcedure("leads:read")
-    .meta({
-      requires: "leads:read",
-      botScope: "filtered",
-      rest: {
-        method: "GET",
-        path: "/leads",
-        summary: "List leads",
-        description:
-          "Newest first, filtered by bot, creation time and email. Pass `nextCursor` back as `cursor`.",
-        tags: TAGS,
-      },
-    })
+  list: orgProcedure("leads:read", {
+    botScope: "filtered",
+    rest: {
+      method: "GET",
+      path: "/leads",
+      summary: "List leads",
+      description:
+        "Newest first, filtered by bot, creation time and email. Pass `nextCursor` back as `cursor`.",
+      tags: TAGS,
+    },
+  })
     .input(listLeadsInput)
     .output(leadPageOutput)
     .query(({ ctx, input }) => listLeads(ctx, input)),
 
-  get: orgProcedure("leads:read")
-    .meta({
-      requires: "leads:read",
-      botScope: "filtered",
-      rest: { method: "GET", path: "/leads/{leadId}", summary: "Get a lead", tags: TAGS },
-    })
+  get: orgProcedure("leads:read", {
+    botScope: "filtered",
+    rest: { method: "GET", path: "/leads/{leadId}", summary: "Get a lead", tags: TAGS },
+  })
     .input(leadIdInput)
     .output(leadOutput)
     .query(({ ctx, input }) => getLead(ctx, input.leadId)),
 
   /** Resolves to an async iterable of text chunks (CSV or a JSON array). */
-  export: orgProcedure("leads:export")
-    .meta({
-      requires: "leads:export",
-      rest: {
-        method: "GET",
-        path: "/leads/export",
-        summary: "Export leads",
-        description:
-          "Streams every matching lead, newest first, as CSV (RFC 4180; cells that look like formulas are prefixed with `'`) or as one JSON array.",
-        tags: TAGS,
-        stream: {
-          formatField: "format",
-          contentTypes: { csv: contentTypeFor("csv"), json: contentTypeFor("json") },
-          filenamePrefix: "leads",
-          itemSchemaId: LEAD_SCHEMA_ID,
-        },
+  export: orgProcedure("leads:export", {
+    rest: {
+      method: "GET",
+      path: "/leads/export",
+      summary: "Export leads",
+      description:
+        "Streams every matching lead, newest first, as CSV (RFC 4180; cells that look like formulas are prefixed with `'`) or as one JSON array.",
+      tags: TAGS,
+      stream: {
+        formatField: "format",
+        contentTypes: { csv: contentTypeFor("csv"), json: contentTypeFor("json") },
+        filenamePrefix: "leads",
+        itemSchemaId: LEAD_SCHEMA_ID,
       },
-    })
+    },
+  })
     .input(exportLeadsInput)
     .output(leadExportOutput)
     .query(({ ctx, input }) => exportLeads(ctx, input)),

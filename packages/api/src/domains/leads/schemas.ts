@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { singleLine, token } from "../../text-input";
+import { singleLine, token } from "../../core/text-input";
 import {
   cursorInput,
   instant,
@@ -8,7 +8,7 @@ import {
   plainText,
   rangeIsOrdered,
   rangeMessage,
-} from "../conversations/schemas";
+} from "../shared/schemas";
 
 export const LEAD_CUSTOM_FIELDS_MAX = 20;
 export const LEAD_SOURCES = ["widget", "api"] as const;

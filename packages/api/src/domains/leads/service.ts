@@ -1,16 +1,15 @@
-import { conversations, type Executor, leads } from "@kyro/db";
-import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
-import { type AuditScope, recordAudit } from "../../audit-log";
-import type { Principal } from "../../authenticate";
-import type { RequestInfo } from "../../context";
-import type { AppDeps } from "../../deps";
-import { notFound } from "../../errors";
-import { emitEvent } from "../../events/emit";
-import { decodeCursor, pageOf } from "../../pagination";
-import type { OrgScope } from "../../trpc";
-import { csvRecord } from "../audit/csv";
-import { pagedExport } from "../audit/export-stream";
-import { assertOrgBot, restrictedBotOf } from "../conversations/bot-config";
+import { and, conversations, desc, type Executor, eq, gte, leads, lt, type SQL, sql } from "@kyro/db";
+import { type AuditScope, recordAudit } from "../../core/audit-log";
+import type { AppDeps } from "../../core/deps";
+import { notFound } from "../../core/errors";
+import { emitEvent } from "../../core/events/emit";
+import { decodeCursor, pageOf } from "../../core/pagination";
+import type { Principal } from "../../core/principal";
+import type { RequestInfo } from "../../core/request-info";
+import type { OrgScope } from "../../core/trpc";
+import { csvRecord } from "../shared/csv";
+import { pagedExport } from "../shared/export-stream";
+import { assertOrgBot, restrictedBotOf } from "../shared/org-bots";
 import type {
   CreateLeadInput,
   ExportLeadsInput,

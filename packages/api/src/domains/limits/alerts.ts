@@ -1,8 +1,8 @@
 import { type Database, type QuotaName, quotaAlerts } from "@kyro/db";
 import type { Logger } from "@kyro/platform";
-import { recordAudit } from "../../audit-log";
-import type { RequestInfo } from "../../context";
-import { emitEvent } from "../../events/emit";
+import { recordAudit } from "../../core/audit-log";
+import { emitEvent } from "../../core/events/emit";
+import type { RequestInfo } from "../../core/request-info";
 
 export interface QuotaUse {
   orgId: string;

@@ -1,7 +1,6 @@
-import { botLimits, bots, type Executor, orgLimits } from "@kyro/db";
+import { and, botLimits, bots, type Executor, eq, isNull, orgLimits } from "@kyro/db";
 import type { Logger, Redis } from "@kyro/platform";
-import { and, eq, isNull } from "drizzle-orm";
-import { createOrgCache } from "../../org-cache";
+import { createOrgCache } from "../../core/org-cache";
 import { BOT_LIMIT_FIELDS, type BotLimitValues, ORG_LIMIT_FIELDS, type OrgLimitValues } from "./settings";
 
 type Overrides<T> = { [K in keyof T]: number | null };

@@ -1,7 +1,7 @@
-import { NO_REQUEST } from "../../audit-log";
-import type { RequestInfo } from "../../context";
-import type { AppDeps } from "../../deps";
-import { dailySpec, minuteSpec, utcDay } from "../../request-limits";
+import type { AppDeps } from "../../core/deps";
+import type { RequestInfo } from "../../core/request-info";
+import { NO_REQUEST } from "../../core/request-info";
+import { dailySpec, minuteSpec, utcDay } from "./request-limits";
 
 /**
  * Counts one visitor message of a widget conversation: the per-conversation rate

@@ -1,9 +1,8 @@
-import { botLimits, bots, type Database } from "@kyro/db";
-import { and, asc, eq, isNull } from "drizzle-orm";
-import type { Principal } from "../../authenticate";
-import type { AppDeps } from "../../deps";
-import { dailySpec, type LimitSpec, minuteSpec, utcDay } from "../../request-limits";
+import { and, asc, botLimits, bots, type Database, eq, isNull } from "@kyro/db";
+import type { AppDeps } from "../../core/deps";
+import type { Principal } from "../../core/principal";
 import { mergeLimits } from "./effective";
+import { dailySpec, type LimitSpec, minuteSpec, utcDay } from "./request-limits";
 import type { LimitsReport } from "./schemas";
 import { BOT_LIMIT_FIELDS } from "./settings";
 

@@ -1,3 +1,10 @@
+declare module "../../core/deps" {
+  interface Settings {
+    /** Rate limits, quotas and their defaults (KYRO_LIMIT_*). */
+    limits: LimitSettings;
+  }
+}
+
 /** An org's limits: per-minute request rates, daily quotas, and the defaults for its bots. */
 export interface OrgLimitValues {
   keyRequestsPerMinute: number;

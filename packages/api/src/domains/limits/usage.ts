@@ -1,6 +1,5 @@
-import { type Executor, newId } from "@kyro/db";
+import { type Executor, newId, sql } from "@kyro/db";
 import type { Logger } from "@kyro/platform";
-import { sql } from "drizzle-orm";
 
 export interface UsageDelta {
   requests?: number;

@@ -1,6 +1,6 @@
 import { ROLES } from "@kyro/db";
 import { z } from "zod";
-import { singleLine } from "../../text-input";
+import { singleLine } from "../../core/text-input";
 
 export const roleSchema = z.enum(ROLES).meta({ id: "Role" });
 

@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { memberships, organizations, type Role } from "@kyro/db";
-import { and, asc, eq, ne } from "drizzle-orm";
-import { type AuditScope, recordAudit } from "../../audit-log";
-import type { UserPrincipal } from "../../authenticate";
-import type { AppDeps } from "../../deps";
-import { AppError, isUniqueViolation, notFound } from "../../errors";
-import { emitEvent } from "../../events/emit";
-import type { OrgScope, UserOrgScope } from "../../trpc";
+import { and, asc, eq, memberships, ne, organizations, type Role } from "@kyro/db";
+import { type AuditScope, recordAudit } from "../../core/audit-log";
+import type { AppDeps } from "../../core/deps";
+import { AppError, isUniqueViolation, notFound } from "../../core/errors";
+import { emitEvent } from "../../core/events/emit";
+import type { UserPrincipal } from "../../core/principal";
+import type { OrgScope, UserOrgScope } from "../../core/trpc";
 import type { CreateOrgInput, Org, UpdateOrgInput } from "./schemas";
 
 export interface UserServiceContext {

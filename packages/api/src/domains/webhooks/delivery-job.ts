@@ -1,4 +1,4 @@
-import { defineJob } from "../../jobs/types";
+import { defineJob } from "../../core/jobs";
 import { deliverMessage } from "./delivery";
 import { DELIVERY_QUEUE, type DeliveryJobData } from "./fanout";
 

@@ -1,18 +1,23 @@
 import {
+  and,
   domainEvents,
   type Executor,
+  eq,
+  isNull,
+  lt,
   newId,
+  or,
+  sql,
   type WebhookAttemptTrigger,
   webhookAttempts,
   webhookEndpoints,
   webhookMessages,
 } from "@kyro/db";
 import { OutboundError } from "@kyro/platform";
-import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
-import type { AppDeps } from "../../deps";
+import type { AppDeps } from "../../core/deps";
 import { disableEndpoint } from "./disable";
 import { endpointRateLimiter } from "./endpoint-rate";
-import { secretContext } from "./endpoints-service";
+import { secretContext } from "./endpoints/service";
 import { type DeliveryJobData, enqueueDeliveries } from "./fanout";
 import { parseRetryAfter, retryDelaySeconds } from "./retry-policy";
 import { signatureHeader } from "./signing";

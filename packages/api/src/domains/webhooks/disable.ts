@@ -1,7 +1,7 @@
-import { type Executor, webhookEndpoints } from "@kyro/db";
-import { and, eq } from "drizzle-orm";
-import { type AuditScope, NO_REQUEST, recordAudit } from "../../audit-log";
-import { emitEvent } from "../../events/emit";
+import { and, type Executor, eq, webhookEndpoints } from "@kyro/db";
+import { type AuditScope, recordAudit } from "../../core/audit-log";
+import { emitEvent } from "../../core/events/emit";
+import { NO_REQUEST } from "../../core/request-info";
 
 /** The worker acts on its own here, not on a request. */
 const SYSTEM_AUDIT: AuditScope = {

@@ -1,5 +1,5 @@
 import { createLimiter, type Limiter } from "@kyro/platform";
-import type { AppDeps } from "../../deps";
+import type { AppDeps } from "../../core/deps";
 
 const limiters = new WeakMap<AppDeps, Map<number, Limiter>>();
 

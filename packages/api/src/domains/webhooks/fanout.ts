@@ -1,6 +1,18 @@
-import { compileStatement, type Executor, executorSql, webhookEndpoints, webhookMessages } from "@kyro/db";
+import {
+  and,
+  arrayOverlaps,
+  compileStatement,
+  type Executor,
+  eq,
+  executorSql,
+  isNull,
+  or,
+  sql,
+  webhookEndpoints,
+  webhookMessages,
+} from "@kyro/db";
 import { type EnqueueOptions, enqueueJobs } from "@kyro/platform";
-import { and, arrayOverlaps, eq, isNull, or, sql } from "drizzle-orm";
+import type { EventFanOut } from "../../core/events/emit";
 
 /** The pg-boss queue of delivery attempts. */
 export const DELIVERY_QUEUE = "webhooks.deliver";
@@ -25,7 +37,7 @@ export const DELIVERY_JOB_OPTIONS: EnqueueOptions = {
 };
 
 /** Compiled: every event of every change looks its org's endpoints up (see `compileStatement`). */
-const selectSubscribedEndpoints = compileStatement<"orgId" | "types">((db) =>
+const selectSubscribedEndpoints = compileStatement(["orgId", "types"], (db) =>
   db
     .select({ id: webhookEndpoints.id, eventTypes: webhookEndpoints.eventTypes })
     .from(webhookEndpoints)
@@ -53,8 +65,7 @@ export async function subscribedEndpoints(
   orgId: string,
   types: readonly string[],
 ): Promise<SubscribedEndpoint[]> {
-  const rows = await selectSubscribedEndpoints(tx, { orgId, types: [...new Set(types)] });
-  return rows.map((row) => ({ id: row.id as string, eventTypes: row.event_types as string[] | null }));
+  return selectSubscribedEndpoints(tx, { orgId, types: [...new Set(types)] });
 }
 
 /**
@@ -85,6 +96,12 @@ export async function fanOutEvents(
     messages.map((message) => ({ messageId: message.id, attempt: 1, trigger: "scheduled" as const })),
   );
 }
+
+/** What the wiring module registers with the events (`registerEventFanOut`). */
+export const webhookFanOut: EventFanOut<SubscribedEndpoint[]> = {
+  subscribers: subscribedEndpoints,
+  fanOut: fanOutEvents,
+};
 
 export function enqueueDeliveries(
   executor: Executor,

@@ -1,3 +1,18 @@
+declare module "../../core/deps" {
+  interface Settings {
+    /** Delays between webhook delivery attempts, in seconds (KYRO_WEBHOOK_RETRY_SCHEDULE). */
+    webhookRetryScheduleSeconds: readonly number[];
+  }
+}
+
+/**
+ * Like Svix: immediately, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (the first attempt is immediate,
+ * so these are the delays after each failure). The default of KYRO_WEBHOOK_RETRY_SCHEDULE.
+ */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE: readonly number[] = Object.freeze([
+  5, 300, 1_800, 7_200, 18_000, 36_000, 36_000,
+]);
+
 /** A Retry-After longer than this is not waited for. */
 export const MAX_RETRY_AFTER_SECONDS = 24 * 60 * 60;
 

@@ -1,7 +1,7 @@
-import { describeEventTypes } from "../../events/json-schema";
-import { principalProcedure, router } from "../../trpc";
-import { webhookDeliveriesRouter } from "./deliveries-router";
-import { webhookEndpointsRouter } from "./endpoints-router";
+import { describeEventTypes } from "../../core/events/json-schema";
+import { principalProcedure, router } from "../../core/trpc";
+import { webhookDeliveriesRouter } from "./deliveries/router";
+import { webhookEndpointsRouter } from "./endpoints/router";
 import { eventTypesInput, eventTypesOutput } from "./schemas";
 
 export const webhooksRouter = router({
@@ -9,17 +9,15 @@ export const webhooksRouter = router({
   deliveries: webhookDeliveriesRouter,
 
   /** The catalogue is the same for every org: any signed-in caller or key may read it. */
-  eventTypes: principalProcedure
-    .meta({
-      requires: "authenticated",
-      rest: {
-        method: "GET",
-        path: "/webhooks/event-types",
-        summary: "List webhook event types",
-        description: "Every event an endpoint can subscribe to, with its payload version and JSON Schema.",
-        tags: ["webhooks"],
-      },
-    })
+  eventTypes: principalProcedure({
+    rest: {
+      method: "GET",
+      path: "/webhooks/event-types",
+      summary: "List webhook event types",
+      description: "Every event an endpoint can subscribe to, with its payload version and JSON Schema.",
+      tags: ["webhooks"],
+    },
+  })
     .input(eventTypesInput)
     .output(eventTypesOutput)
     .query(() => ({ items: describeEventTypes() })),

@@ -1,7 +1,7 @@
 import { WEBHOOK_ATTEMPT_TRIGGERS, WEBHOOK_MESSAGE_STATUSES } from "@kyro/db";
 import { z } from "zod";
-import { EVENT_TYPES } from "../../events/catalogue";
-import { singleLine, token } from "../../text-input";
+import { EVENT_TYPES } from "../../core/events/catalogue";
+import { singleLine, token } from "../../core/text-input";
 
 export const WEBHOOK_PAGE_DEFAULT = 50;
 export const WEBHOOK_PAGE_MAX = 200;

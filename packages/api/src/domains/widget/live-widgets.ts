@@ -1,9 +1,16 @@
 import type { Executor } from "@kyro/db";
 import type { Logger, Redis } from "@kyro/platform";
-import { createOrgCache, type OrgCache } from "../../org-cache";
-import { findLiveBot, type LiveBot } from "../bots/live";
+import { createOrgCache, type OrgCache } from "../../core/org-cache";
+import { findLiveBot, type LiveBot } from "../shared/live-bots";
 import type { EffectiveWidgetSettings } from "./schemas";
 import { effectiveWidgetSettings } from "./settings";
+
+declare module "../../core/deps" {
+  interface AppDeps {
+    /** Live bots and their widget settings for the public widget runtime (cached, dropped on change). */
+    liveWidgets: LiveWidgetCache;
+  }
+}
 
 /** What every widget runtime call checks: the bot is live, and the request's origin passes its settings. */
 export interface LiveWidget {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { singleLine, text } from "../../text-input";
+import { singleLine, text } from "../../core/text-input";
 import { DomainPatternError, normalizeDomainPattern } from "./origins";
 
 const hexColor = singleLine()

@@ -1,11 +1,10 @@
-import { type Executor, widgetSettings } from "@kyro/db";
-import { and, eq, isNull } from "drizzle-orm";
-import { type AuditScope, recordAudit } from "../../audit-log";
-import type { Principal } from "../../authenticate";
-import type { AppDeps } from "../../deps";
-import { forbidden } from "../../errors";
-import type { OrgScope } from "../../trpc";
-import { assertOrgBot } from "../conversations/bot-config";
+import { and, type Executor, eq, isNull, widgetSettings } from "@kyro/db";
+import { type AuditScope, recordAudit } from "../../core/audit-log";
+import type { AppDeps } from "../../core/deps";
+import { forbidden } from "../../core/errors";
+import type { Principal } from "../../core/principal";
+import type { OrgScope } from "../../core/trpc";
+import { assertOrgBot } from "../shared/org-bots";
 import { changingLiveWidgets } from "./live-widgets";
 import type { SetBotWidgetInput, SetOrgWidgetInput } from "./schemas";
 import { effectiveWidgetSettings, loadWidgetLevels, mergeWidgetSettings } from "./settings";

@@ -1,11 +1,10 @@
 import { conversations } from "@kyro/db";
 import { hmacSha256, safeEqual } from "@kyro/platform";
-import { bearerToken } from "../../authenticate";
-import type { RequestInfo } from "../../context";
-import type { AppDeps } from "../../deps";
-import { AppError, forbidden, notFound, unauthorized } from "../../errors";
-import { emitEvent } from "../../events/emit";
-import { findLiveBot, type LiveBot } from "../bots/live";
+import { bearerOf, type Context } from "../../core/context";
+import type { AppDeps } from "../../core/deps";
+import { AppError, forbidden, notFound, unauthorized } from "../../core/errors";
+import { emitEvent } from "../../core/events/emit";
+import { findLiveBot, type LiveBot } from "../shared/live-bots";
 import { liveWidget } from "./live-widgets";
 import { originAllowed } from "./origins";
 import type { CreateSessionInput, EffectiveWidgetSettings, PublicWidgetSettings } from "./schemas";
@@ -13,10 +12,8 @@ import { signWidgetSession, verifyWidgetSession, type WidgetSessionClaims } from
 import { effectiveWidgetSettings, publicSettings } from "./settings";
 
 /** What the public widget procedures receive from tRPC: no principal, only the request. */
-export interface WidgetRequestContext {
+export interface WidgetRequestContext extends Pick<Context, "request" | "bearer"> {
   deps: AppDeps;
-  request: RequestInfo;
-  authorization: string | null;
 }
 
 /** A verified widget session: the token's claims, the live bot and its effective widget settings. */
@@ -130,7 +127,7 @@ export async function requireWidgetSession(
   ctx: WidgetRequestContext,
   conversationId: string,
 ): Promise<WidgetSession> {
-  const token = bearerToken(ctx.authorization);
+  const token = bearerOf(ctx);
   if (!token) throw unauthorized("A widget session token is required");
   const claims = await verifyWidgetSession(ctx.deps.hmacKeys.widgetSession, token);
   if (!claims) throw unauthorized("Invalid or expired widget session");

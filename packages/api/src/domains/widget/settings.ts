@@ -1,5 +1,4 @@
-import { type Executor, widgetSettings } from "@kyro/db";
-import { and, eq, isNull, or } from "drizzle-orm";
+import { and, type Executor, eq, isNull, or, widgetSettings } from "@kyro/db";
 import type { z } from "zod";
 import { currentDomainPatterns } from "./origins";
 import {

@@ -1,0 +1,17 @@
+import type { AppDeps } from "./deps";
+
+/** A background job: a pg-boss queue named `name` whose jobs `handle` runs in the worker. */
+export interface JobDefinition<Data> {
+  /** Queue name; also what `deps.jobs.enqueue(tx, name, data)` sends to. */
+  name: string;
+  /** Cron expression (UTC): the worker sends one job per slot, across all processes. */
+  schedule?: string;
+  /** Jobs fetched per poll and run concurrently (default 1). */
+  batchSize?: number;
+  /** Polling loops in each worker process (default 1). */
+  workers?: number;
+  /** Throwing fails the job; pg-boss retries it (3 times, 5 s apart) and then keeps it as failed. */
+  handle(deps: AppDeps, data: Data): Promise<void>;
+}
+
+export const defineJob = <Data>(definition: JobDefinition<Data>): JobDefinition<Data> => definition;

@@ -1,0 +1,54 @@
+import { authedProcedure, orgProcedure, orgUserProcedure, router } from "../../../core/trpc";
+import { acceptInvitation, inviteMember } from "./invitations-service";
+import {
+  acceptInviteInput,
+  acceptInviteOutput,
+  inviteInput,
+  inviteOutput,
+  leaveOutput,
+  memberListOutput,
+  memberSchema,
+  memberTargetInput,
+  removeMemberOutput,
+  updateRoleInput,
+} from "./schemas";
+import { leaveOrg, listMembers, removeMember, updateMemberRole } from "./service";
+
+export const membersRouter = router({
+  list: orgProcedure("members:read", {
+    rest: {
+      method: "GET",
+      path: "/members",
+      summary: "List members",
+      description:
+        "Every member with their role. Pending invitations are included for callers allowed to manage members.",
+      tags: ["members"],
+    },
+  })
+    .output(memberListOutput)
+    .query(({ ctx }) => listMembers(ctx)),
+
+  invite: orgUserProcedure("members:manage")
+    .input(inviteInput)
+    .output(inviteOutput)
+    .mutation(({ ctx, input }) => inviteMember(ctx, input)),
+
+  acceptInvite: authedProcedure()
+    .input(acceptInviteInput)
+    .output(acceptInviteOutput)
+    .mutation(({ ctx, input }) => acceptInvitation(ctx, input)),
+
+  updateRole: orgUserProcedure("members:manage")
+    .input(updateRoleInput)
+    .output(memberSchema)
+    .mutation(({ ctx, input }) => updateMemberRole(ctx, input)),
+
+  remove: orgUserProcedure("members:manage")
+    .input(memberTargetInput)
+    .output(removeMemberOutput)
+    .mutation(({ ctx, input }) => removeMember(ctx, input)),
+
+  leave: orgUserProcedure("org:read")
+    .output(leaveOutput)
+    .mutation(({ ctx }) => leaveOrg(ctx)),
+});

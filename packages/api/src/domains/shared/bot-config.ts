@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { multiLine, singleLine, token } from "../../core/text-input";
+
+const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const businessHoursSchema = z
+  .object({
+    timezone: token().refine(isTimeZone, { message: "Unknown IANA time zone" }),
+    /** Open ranges per weekday in the bot's time zone; `end` after `start` (no overnight ranges). */
+    ranges: z
+      .array(
+        z
+          .object({
+            day: z.enum(WEEKDAYS),
+            start: token().regex(CLOCK, "Use HH:MM (24-hour)"),
+            end: token().regex(CLOCK, "Use HH:MM (24-hour)"),
+          })
+          .refine((range) => range.end > range.start, {
+            message: "`end` must be after `start`",
+            path: ["end"],
+          }),
+      )
+      .max(50),
+  })
+  .meta({ id: "BusinessHours" });
+
+export const escalationRulesSchema = z
+  .object({
+    /** A visitor message containing one of these (case-insensitive) hands the conversation to a human. */
+    keywords: z.array(singleLine().trim().min(1).max(100)).max(50).default([]),
+    /** Consecutive fallback replies before handoff; 0 disables this rule. */
+    fallbacksBeforeHandoff: z.int().min(0).max(20).default(3),
+  })
+  .meta({ id: "EscalationRules" });
+
+/**
+ * The fields of a bot's configuration, without defaults: the full schema requires them all and the patch
+ * schema makes them optional. (Zod 4 applies a field's default inside `.partial()`, so a patch built from
+ * a schema with defaults would reset every field it does not mention.)
+ */
+const configFields = {
+  /** System prompt: who the bot is and how it answers. */
+  persona: multiLine().max(20_000),
+  welcomeMessage: multiLine().max(2_000),
+  fallbackMessage: multiLine().min(1).max(2_000),
+  /** BCP 47 tag, e.g. `en` or `pt-BR`. */
+  language: token().regex(
+    /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/,
+    "Use a BCP 47 language tag such as en or pt-BR",
+  ),
+  /** Null: always open. */
+  businessHours: businessHoursSchema.nullable(),
+  outOfHoursMessage: multiLine().min(1).max(2_000),
+  allowedActionIds: z.array(z.uuid()).max(100),
+  escalation: escalationRulesSchema,
+  /** When true, widget sessions must carry a valid `userId` + `userHash`. */
+  requireIdentity: z.boolean(),
+};
+
+/** A bot's configuration as stored in `bots.config` and snapshotted by `publish`. */
+export const botConfigSchema = z.object(configFields).meta({ id: "BotConfig" });
+
+/** The fields to change; the others keep their value (or the default, on creation). */
+export const botConfigPatchSchema = z.object(configFields).partial().meta({ id: "BotConfigPatch" });
+
+export type BotConfig = z.output<typeof botConfigSchema>;
+export type BotConfigPatch = z.input<typeof botConfigPatchSchema>;
+
+export const DEFAULT_BOT_CONFIG: BotConfig = {
+  persona: "",
+  welcomeMessage: "Hi! How can I help you today?",
+  fallbackMessage:
+    "Sorry, I don't have an answer to that yet. Could you rephrase, or leave your email so we can follow up?",
+  language: "en",
+  businessHours: null,
+  outOfHoursMessage: "We're away right now. Leave a message and we'll get back to you.",
+  allowedActionIds: [],
+  escalation: { keywords: [], fallbacksBeforeHandoff: 3 },
+  requireIdentity: false,
+};
+
+/**
+ * Reads a stored config. Fields added after it was written take their default, so older configs and
+ * version snapshots keep parsing.
+ */
+export function parseBotConfig(stored: unknown): BotConfig {
+  const fields = stored && typeof stored === "object" ? stored : {};
+  return botConfigSchema.parse({ ...DEFAULT_BOT_CONFIG, ...fields });
+}
+
+/** Applies a validated patch: top-level fields replace, nested objects (hours, escalation) as a whole. */
+export function applyConfigPatch(base: BotConfig, patch: z.output<typeof botConfigPatchSchema>): BotConfig {
+  const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+  return botConfigSchema.parse({ ...base, ...defined });
+}

@@ -1,0 +1,43 @@
+import { and, bots, botVersions, type Executor, eq, isNull, ne } from "@kyro/db";
+import { type BotConfig, parseBotConfig } from "./bot-config";
+
+/** A bot visitors can talk to: not deleted, not paused. */
+export interface LiveBot {
+  id: string;
+  orgId: string;
+  name: string;
+  status: "draft" | "active";
+  /** The published version visitors get, or null before the first publish. */
+  currentVersionId: string | null;
+  /** The published version's config, or the draft config while nothing is published. */
+  config: BotConfig;
+}
+
+/**
+ * Loads a live bot for the public widget, by id alone (visitors carry no org). Deleted, paused and
+ * unknown bots all come back null, so callers answer them with one 404.
+ */
+export async function findLiveBot(
+  db: Executor,
+  botId: string,
+): Promise<(LiveBot & { identitySecret: string }) | null> {
+  const [row] = await db
+    .select({
+      id: bots.id,
+      orgId: bots.orgId,
+      name: bots.name,
+      status: bots.status,
+      currentVersionId: bots.currentVersionId,
+      identitySecret: bots.identitySecret,
+      draftConfig: bots.config,
+      publishedConfig: botVersions.config,
+    })
+    .from(bots)
+    .leftJoin(botVersions, and(eq(botVersions.id, bots.currentVersionId), eq(botVersions.botId, bots.id)))
+    .where(and(eq(bots.id, botId), isNull(bots.deletedAt), ne(bots.status, "paused")))
+    .limit(1);
+  // The status test repeats the query's filter to narrow the type for TypeScript.
+  if (!row || row.status === "paused") return null;
+  const { draftConfig, publishedConfig, status, ...bot } = row;
+  return { ...bot, status, config: parseBotConfig(publishedConfig ?? draftConfig) };
+}

@@ -1,0 +1,28 @@
+import { z } from "zod";
+import { API_KEY_SCOPES } from "../../core/policy";
+import { multiLine, singleLine, token } from "../../core/text-input";
+
+// Input and output pieces that several domains' schemas share.
+
+export const PAGE_DEFAULT = 50;
+/** A larger `limit` is rejected rather than clamped, so a short page is never mistaken for the end. */
+export const PAGE_MAX = 200;
+/** Trimmed, non-empty text of at most `max` characters, over one line or several. */
+export const plainText = (max: number, label = "Text", lines: "single" | "multi" = "multi") =>
+  (lines === "single" ? singleLine() : multiLine())
+    .trim()
+    .min(1, `${label} must not be empty`)
+    .max(max, `${label} must be at most ${max.toLocaleString("en-US")} characters`);
+
+/** A Date through tRPC (superjson), or ISO 8601 text with an offset from REST query strings. */
+export const instant = z.union([z.date(), z.iso.datetime({ offset: true })]);
+export const cursorInput = token().min(1).max(200);
+
+export const rangeIsOrdered = (filters: { from?: Date | string; to?: Date | string }) =>
+  !filters.from || !filters.to || new Date(filters.from) <= new Date(filters.to);
+export const rangeMessage = { message: "`from` must not be after `to`", path: ["to"] };
+
+/** Trimmed and lower-cased before validation, so lookups and the unique index see one spelling. */
+export const emailSchema = singleLine().trim().toLowerCase().pipe(z.email().max(254));
+
+export const apiKeyScopeSchema = z.enum(API_KEY_SCOPES).meta({ id: "ApiKeyScope" });

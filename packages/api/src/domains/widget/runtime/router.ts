@@ -1,0 +1,82 @@
+import { publicProcedure, router } from "../../../core/trpc";
+import { createKnowledgeResponder } from "../../conversations/index";
+import {
+  listWidgetMessagesInput,
+  sendWidgetMessageInput,
+  widgetExchangeOutput,
+  widgetFeedbackInput,
+  widgetFeedbackOutput,
+  widgetLeadInput,
+  widgetLeadOutput,
+  widgetMessagePageOutput,
+} from "./schemas";
+import { listWidgetMessages, sendWidgetMessage, submitWidgetFeedback, submitWidgetLead } from "./service";
+
+const TAGS = ["widget runtime"];
+const SESSION_NOTE =
+  "Authenticate with the widget session token (`Authorization: Bearer <token>` from `POST /widget/sessions`), from the page origin the session was opened on.";
+
+/**
+ * The visitor-facing procedures of the widget. They are public (no API key or member): the widget
+ * session token, verified on every call, is what authorizes them.
+ */
+export const widgetRuntimeRouter = router({
+  messages: router({
+    send: publicProcedure({
+      rest: {
+        method: "POST",
+        path: "/widget/sessions/{conversationId}/messages",
+        summary: "Send a visitor message",
+        description: `Stores the visitor's message (at most 4,000 characters) and the bot's reply and returns both. ${SESSION_NOTE}`,
+        tags: TAGS,
+        successStatus: 201,
+      },
+    })
+      .input(sendWidgetMessageInput)
+      .output(widgetExchangeOutput)
+      .mutation(({ ctx, input }) => sendWidgetMessage(ctx, createKnowledgeResponder(ctx.deps.db), input)),
+
+    list: publicProcedure({
+      rest: {
+        method: "GET",
+        path: "/widget/sessions/{conversationId}/messages",
+        summary: "List the session's messages",
+        description: `Oldest first. ${SESSION_NOTE}`,
+        tags: TAGS,
+      },
+    })
+      .input(listWidgetMessagesInput)
+      .output(widgetMessagePageOutput)
+      .query(({ ctx, input }) => listWidgetMessages(ctx, input)),
+  }),
+
+  feedback: router({
+    submit: publicProcedure({
+      rest: {
+        method: "POST",
+        path: "/widget/messages/{messageId}/feedback",
+        summary: "Rate a reply",
+        description: `Helpful or not, with an optional reason, on a reply in the session's conversation; a second rating replaces the first. ${SESSION_NOTE}`,
+        tags: TAGS,
+      },
+    })
+      .input(widgetFeedbackInput)
+      .output(widgetFeedbackOutput)
+      .mutation(({ ctx, input }) => submitWidgetFeedback(ctx, input)),
+  }),
+
+  lead: router({
+    submit: publicProcedure({
+      rest: {
+        method: "POST",
+        path: "/widget/sessions/{conversationId}/lead",
+        summary: "Leave contact details",
+        description: `Email required; name, phone and custom fields optional. One lead per email per bot: the session that left it (or the same verified end user) may update it; any other visitor only fills fields it lacks. ${SESSION_NOTE}`,
+        tags: TAGS,
+      },
+    })
+      .input(widgetLeadInput)
+      .output(widgetLeadOutput)
+      .mutation(({ ctx, input }) => submitWidgetLead(ctx, input)),
+  }),
+});

@@ -1,0 +1,74 @@
+import { MESSAGE_ROLES } from "@kyro/db";
+import { z } from "zod";
+import {
+  feedbackReason,
+  messageContent,
+  TRANSCRIPT_PAGE_DEFAULT,
+  TRANSCRIPT_PAGE_MAX,
+} from "../../conversations/index";
+import { leadFields } from "../../leads/index";
+import { cursorInput } from "../../shared/schemas";
+
+export const sendWidgetMessageInput = z.object({ conversationId: z.uuid(), content: messageContent });
+export type SendWidgetMessageInput = z.infer<typeof sendWidgetMessageInput>;
+
+export const listWidgetMessagesInput = z.object({
+  conversationId: z.uuid(),
+  /** Oldest first; pass back `nextCursor` for later messages. */
+  cursor: cursorInput.optional(),
+  limit: z.int().min(1).max(TRANSCRIPT_PAGE_MAX).default(TRANSCRIPT_PAGE_DEFAULT),
+});
+export type ListWidgetMessagesInput = z.infer<typeof listWidgetMessagesInput>;
+
+export const widgetFeedbackInput = z.object({
+  messageId: z.uuid(),
+  helpful: z.boolean(),
+  reason: feedbackReason.optional(),
+});
+export type WidgetFeedbackInput = z.infer<typeof widgetFeedbackInput>;
+
+export const widgetLeadInput = z.object({ conversationId: z.uuid(), ...leadFields });
+export type WidgetLeadInput = z.infer<typeof widgetLeadInput>;
+
+/** What a visitor sees of a message: no internal metadata, no author ids. */
+export const widgetMessageOutput = z
+  .object({
+    id: z.uuid(),
+    role: z.enum(MESSAGE_ROLES),
+    content: z.string(),
+    createdAt: z.date(),
+  })
+  .meta({ id: "WidgetMessage" });
+
+export const widgetExchangeOutput = z
+  .object({
+    message: widgetMessageOutput,
+    reply: widgetMessageOutput.extend({
+      /** `answer` from the knowledge, the bot's `fallback` message, or its `out_of_hours` message. */
+      kind: z.enum(["answer", "fallback", "out_of_hours"]),
+    }),
+    conversation: z.object({
+      id: z.uuid(),
+      /** `escalated` once the conversation was handed to a human. */
+      status: z.enum(["open", "escalated", "resolved"]),
+    }),
+  })
+  .meta({ id: "WidgetExchange" });
+
+export const widgetMessagePageOutput = z
+  .object({ items: z.array(widgetMessageOutput), nextCursor: z.string().nullable() })
+  .meta({ id: "WidgetMessagePage" });
+
+export const widgetFeedbackOutput = z
+  .object({
+    id: z.uuid(),
+    messageId: z.uuid(),
+    helpful: z.boolean(),
+    reason: z.string().nullable(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  })
+  .meta({ id: "WidgetFeedback" });
+
+/** Only the lead's id: a visitor never reads back what others submitted under the same email. */
+export const widgetLeadOutput = z.object({ leadId: z.uuid() }).meta({ id: "WidgetLeadReceipt" });

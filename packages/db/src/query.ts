@@ -1,0 +1,26 @@
+/**
+ * The query builders and operators the other packages use, so that Drizzle is imported in this package
+ * alone: its version is pinned here, and an upgrade is checked in one place. Add a name when a query
+ * needs it.
+ */
+export {
+  and,
+  arrayOverlaps,
+  asc,
+  count,
+  desc,
+  eq,
+  gt,
+  gte,
+  ilike,
+  inArray,
+  isNotNull,
+  isNull,
+  lt,
+  lte,
+  max,
+  ne,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";

@@ -1,0 +1,9 @@
+// What test/global-setup.ts provides to every test file (`inject`), as seen by this package's tests.
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    templateDatabase: string;
+  }
+}
+
+export {};
