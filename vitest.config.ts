@@ -5,6 +5,8 @@ const databaseUrl = process.env.DATABASE_URL ?? "";
 const redisUrl = process.env.REDIS_URL ?? "";
 
 export default defineConfig({
+  // Workspace packages resolve to their TypeScript sources in tests, not to their compiled dist/.
+  ssr: { resolve: { conditions: ["kyro-source", "module", "node", "development|production"] } },
   test: {
     include: ["apps/*/test/**/*.test.ts", "packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
     globalSetup: ["./test/global-setup.ts"],

@@ -19,8 +19,9 @@ export function cpuMs(pid: number): number {
 }
 
 /**
- * Starts a bench target with Node itself (not the tsx wrapper, which forks) so the pid is the server's,
- * for its CPU time, and resolves with the JSON line it prints once ready.
+ * Starts a bench target with Node itself so the pid is the server's, for its CPU time, and resolves
+ * with the JSON line it prints once ready. The target file runs under the tsx loader, but what it
+ * imports from `@kyro/*` resolves to the packages' compiled `dist/` (`npm run bench` builds first).
  */
 export async function startTarget<Report>(
   repoRoot: string,

@@ -15,7 +15,8 @@ import { hashPassword, verifyPassword } from "@kyro/platform";
 import { mailBody } from "@kyro/platform/testing";
 
 const repoRoot = new URL("..", import.meta.url).pathname;
-const tsx = join(repoRoot, "node_modules/.bin/tsx");
+/** The compiled server, as `npm start` runs it (`npm run bench` builds first). */
+const MAIN = join(repoRoot, "apps/server/dist/main.js");
 // The children get a clean environment: the embedded default, whatever the shell has set.
 const basePath = { PATH: process.env.PATH };
 
@@ -79,8 +80,8 @@ async function coldStart() {
     const kyroPort = await freePort();
     const env = { ...basePath, KYRO_DATA_DIR: dataDir, PORT: String(kyroPort), LOG_LEVEL: "warn" };
     const kyro = await startProcess(
-      tsx,
-      [join(repoRoot, "apps/server/src/main.ts")],
+      process.execPath,
+      [MAIN],
       env,
       `http://127.0.0.1:${kyroPort}/health/ready`,
     );
@@ -142,12 +143,7 @@ async function loginLatency() {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env = { ...basePath, KYRO_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: "warn" };
-  const { child } = await startProcess(
-    tsx,
-    [join(repoRoot, "apps/server/src/main.ts")],
-    env,
-    `${base}/health/ready`,
-  );
+  const { child } = await startProcess(process.execPath, [MAIN], env, `${base}/health/ready`);
   try {
     const password = "bench-passphrase-not-common-42";
     const accounts = Array.from({ length: 8 }, (_, i) => `bench-${i}@example.test`);

@@ -11,7 +11,9 @@ base="http://127.0.0.1:$port"
 log="$data_dir/server.log"
 
 started=$(date +%s%N)
-KYRO_DATA_DIR="$data_dir" PORT="$port" node_modules/.bin/tsx apps/server/src/main.ts >"$log" 2>&1 &
+# What `npm start` runs: the compiled server (built first when a source is newer than the build).
+node scripts/built.mjs
+KYRO_DATA_DIR="$data_dir" PORT="$port" node scripts/start.mjs >"$log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$data_dir"' EXIT
 

@@ -2,7 +2,7 @@ import { migrate } from "@kyro/db";
 import { ConfigError, loadConfig } from "./config";
 import { describeDatabase, openConfiguredDatabase } from "./database";
 
-const USAGE = "usage: tsx apps/server/src/cli.ts migrate";
+const USAGE = "usage: npm run db:migrate  (or: node apps/server/dist/cli.js migrate)";
 
 /** `npm run db:migrate`: applies pending migrations to DATABASE_URL (or the embedded database) and exits. */
 async function runMigrate(): Promise<void> {

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { Agent, createServer, type IncomingHttpHeaders, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -39,17 +39,27 @@ export async function until(what: string, check: () => boolean | Promise<boolean
   }
 }
 
+/** npm's CLI script, found as the shell finds `npm` (its link resolved to the script itself). */
+function npmCli(): string {
+  const found = spawnSync("sh", ["-c", "command -v npm"], { encoding: "utf8" }).stdout.trim();
+  if (!found) throw new Error("npm is not on the PATH");
+  return realpathSync(found);
+}
+
 /**
  * `npm start` / `npm run <script>` exactly as an operator types it, in a process group of its own (as
  * systemd and a terminal put it), with only the variables given: nothing leaks in from the test run.
  */
 export function runNpmScript(script: StartScript, env: Record<string, string>): RunningScript {
   const args = script === "start" ? ["start"] : ["run", script];
-  const child = spawn("npm", args, {
+  // npm's own script, run by this Node: under another Node version (CI runs the suite on 20, 22 and
+  // 24) the PATH below holds only that version's `node`, which npm then uses for the script.
+  const child = spawn(process.execPath, [npmCli(), ...args], {
     cwd: ROOT,
     detached: true,
     env: {
-      PATH: dirname(process.execPath),
+      // This Node first, then the system folders npm needs for `sh`.
+      PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
       npm_config_update_notifier: "false",
       npm_config_logs_max: "0",
       ...env,

@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const MAIN = "apps/server/src/main.ts";
+/** The compiled server, as production runs it (the suite's global setup builds it when stale). */
+const MAIN = "apps/server/dist/main.js";
 const START_TIMEOUT_MS = 90_000;
 
 interface Started {
@@ -17,12 +18,9 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-/**
- * The process with only the variables given: no DATABASE_URL/REDIS_URL leak in from the test run.
- * Run under `node --import tsx` rather than the tsx binary, whose wrapper relays SIGTERM and raced it under load.
- */
+/** The process with only the variables given: no DATABASE_URL/REDIS_URL leak in from the test run. */
 function startProcess(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
+  const child = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
     env: { PATH: dirname(process.execPath), ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -83,7 +81,7 @@ afterAll(() => {
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-describe("npm start (apps/server/src/main.ts)", () => {
+describe("the server process (apps/server/dist/main.js)", () => {
   it(
     "starts embedded with no environment, serves, and exits 0 on SIGTERM; a restart reuses the data dir",
     async () => {

@@ -12,7 +12,8 @@ import { afterAll, describe, expect, inject, it } from "vitest";
 import { signUpThroughMailFile } from "./signup-over-http";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const MAIN = "apps/server/src/main.ts";
+/** The compiled server, as production runs it (the suite's global setup builds it when stale). */
+const MAIN = "apps/server/dist/main.js";
 
 interface Started {
   child: ChildProcess;
@@ -21,9 +22,7 @@ interface Started {
 }
 
 function startProcess(role: "all" | "worker", env: Record<string, string>): Started {
-  // Node itself with the tsx loader, not the tsx wrapper: SIGTERM then reaches the server directly
-  // instead of being relayed through a second process.
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, role], {
+  const child = spawn(process.execPath, [MAIN, role], {
     cwd: ROOT,
     env: { PATH: dirname(process.execPath), ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -33,6 +33,7 @@ declare module "vitest" {
     databaseUrl: string;
     redisUrl: string;
     templateDatabase: string;
+    pgliteSnapshot: string;
   }
 }
 
@@ -137,7 +138,9 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const databaseUrl = inject("databaseUrl");
   const database = await createTestDatabase(
-    databaseUrl ? { url: databaseUrl, template: inject("templateDatabase") } : undefined,
+    databaseUrl
+      ? { url: databaseUrl, template: inject("templateDatabase") }
+      : { snapshot: inject("pgliteSnapshot") },
   );
   const redisUrl = inject("redisUrl");
   const redis: Redis | undefined = redisUrl ? createRedis(redisUrl) : undefined;

@@ -35,7 +35,7 @@ export type DatabaseOptions =
   | { kind: "pglite"; dataDir?: string; client?: PGlite };
 
 /** The contrib extensions the migrations create (Postgres ships them; PGlite loads them on demand). */
-const PGLITE_EXTENSIONS = { btree_gin };
+export const PGLITE_EXTENSIONS = { btree_gin };
 
 const drizzleConfig = { schema, casing: "snake_case" } as const;
 

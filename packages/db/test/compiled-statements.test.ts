@@ -10,7 +10,9 @@ let orgId: string;
 beforeAll(async () => {
   const databaseUrl = inject("databaseUrl");
   database = await createTestDatabase(
-    databaseUrl ? { url: databaseUrl, template: inject("templateDatabase") } : undefined,
+    databaseUrl
+      ? { url: databaseUrl, template: inject("templateDatabase") }
+      : { snapshot: inject("pgliteSnapshot") },
   );
   const [org] = await database.db
     .insert(organizations)

@@ -3,6 +3,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     databaseUrl: string;
     templateDatabase: string;
+    pgliteSnapshot: string;
   }
 }
 

@@ -11,7 +11,9 @@ const databaseUrl = inject("databaseUrl");
 
 beforeAll(async () => {
   database = await createTestDatabase(
-    databaseUrl ? { url: databaseUrl, template: inject("templateDatabase") } : undefined,
+    databaseUrl
+      ? { url: databaseUrl, template: inject("templateDatabase") }
+      : { snapshot: inject("pgliteSnapshot") },
   );
   const [org] = await database.db
     .insert(organizations)

@@ -23,6 +23,7 @@ interface RunResult {
 /** npm sets these when the suite runs under `npm run`/`npm test`; they must not steer the child npm. */
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
+  // biome-ignore lint/style/noProcessEnv: the child npm inherits this run's environment, less npm's own variables.
   for (const [name, value] of Object.entries(process.env)) {
     if (/^npm_(package_|lifecycle_|config_workspace|config_prefix)/i.test(name) || name === "INIT_CWD") {
       continue;

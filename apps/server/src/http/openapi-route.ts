@@ -1,21 +1,13 @@
-import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { createOpenApiDocument } from "@kyro/api";
 import type { AnyRouter } from "@trpc/server";
+import manifest from "../../package.json" with { type: "json" };
 
 export const OPENAPI_PATH = "/api/openapi.json";
 
-/** The API version the document states is the server package's own. */
-function serverVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return manifest.version;
-}
-
-/** Generates the document once, at start-up; every request gets the same bytes. */
+/** Generates the document once (the API version it states is the server package's own), at start-up; every request gets the same bytes. */
 export async function createOpenApiRoute(router: AnyRouter): Promise<(res: ServerResponse) => void> {
-  const payload = JSON.stringify(await createOpenApiDocument(router, { version: serverVersion() }));
+  const payload = JSON.stringify(await createOpenApiDocument(router, { version: manifest.version }));
   const length = Buffer.byteLength(payload);
   return (res) => {
     res.statusCode = 200;

@@ -1,0 +1,4 @@
+import { defineConfig } from "tsup";
+import { nodePackage } from "../../tsup.base";
+
+export default defineConfig(nodePackage({ index: "src/index.ts", main: "src/main.ts", cli: "src/cli.ts" }));
