@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import {
   apiKeys,
   type DatabaseHandle,
@@ -257,6 +258,8 @@ export async function createTestApp(
   const peers: TestPeer[] = [];
   const peer: TestApp["peer"] = async () => {
     const peerRedis = redisUrl ? createRedis(redisUrl) : undefined;
+    // A real process takes traffic once /health/ready sees Redis; until then it counts limits in process.
+    if (peerRedis && peerRedis.status !== "ready") await once(peerRedis, "ready");
     const peerDeps = buildDeps({ ...shared, redis: peerRedis });
     const peerRuntime = createRuntime(peerDeps);
     const created: TestPeer = {
