@@ -22,7 +22,7 @@ import {
 } from "@kyro/api";
 import { and, compileStatement, eq, memberships, migrate, openDatabase, organizations, sql } from "@kyro/db";
 import { createLogger, createMailer, createRedis, logDestination } from "@kyro/platform";
-import { loadConfig } from "@kyro/server";
+import { createHttpServer, loadConfig } from "@kyro/server";
 
 import { seedVerifiedUser } from "./seed-user";
 

@@ -40,27 +40,29 @@ const withApiKey = t.procedure.use(async ({ ctx, next }) => {
   return next({ ctx: { apiKey: found } });
 });
 
+const botConfig = z.object({
+  persona: z.string(),
+  welcomeMessage: z.string(),
+  fallbackMessage: z.string(),
+  language: z.string(),
+  businessHours: z
+    .object({
+      timezone: z.string(),
+      ranges: z.array(z.object({ day: z.string(), start: z.string(), end: z.string() })),
+    })
+    .nullable(),
+  outOfHoursMessage: z.string(),
+  allowedActionIds: z.array(z.string()),
+  escalation: z.object({ keywords: z.array(z.string()), fallbacksBeforeHandoff: z.int() }),
+  requireIdentity: z.boolean(),
+});
+
 const botView = z.object({
   id: z.uuid(),
   name: z.string(),
   description: z.string(),
   status: z.enum(["draft", "active", "paused"]),
-  config: z.object({
-    persona: z.string(),
-    welcomeMessage: z.string(),
-    fallbackMessage: z.string(),
-    language: z.string(),
-    businessHours: z
-      .object({
-        timezone: z.string(),
-        ranges: z.array(z.object({ day: z.string(), start: z.string(), end: z.string() })),
-      })
-      .nullable(),
-    outOfHoursMessage: z.string(),
-    allowedActionIds: z.array(z.string()),
-    escalation: z.object({ keywords: z.array(z.string()), fallbacksBeforeHandoff: z.int() }),
-    requireIdentity: z.boolean(),
-  }),
+  config: botConfig,
   templateId: z.string().nullable(),
   currentVersionId: z.uuid().nullable(),
   currentVersion: z.int().nullable(),
@@ -99,8 +101,10 @@ const router = t.router({
           .where(and(eq(bots.orgId, ctx.apiKey.orgId), isNull(bots.deletedAt)))
           .orderBy(desc(bots.id))
           .limit(input.limit + 1);
-        const items = rows.slice(0, input.limit).map(({ creatorId, creatorEmail, ...bot }) => ({
+        const items = rows.slice(0, input.limit).map(({ creatorId, creatorEmail, config, ...bot }) => ({
           ...bot,
+          // Stored as written through the API; the output schema validates it.
+          config: config as z.infer<typeof botConfig>,
           createdBy: creatorId && creatorEmail ? { id: creatorId, email: creatorEmail } : null,
           purgeAt: null,
         }));

@@ -61,7 +61,7 @@ const deps = buildDeps({
   settings: {
     limits: {
       ...DEFAULT_LIMIT_SETTINGS,
-      defaults: huge as typeof DEFAULT_LIMIT_SETTINGS.defaults,
+      defaults: huge as unknown as typeof DEFAULT_LIMIT_SETTINGS.defaults,
       ipRequestsPerMinute: HUGE,
       requestLimitsEnabled: true,
     },
@@ -85,12 +85,18 @@ const org = await caller(accessToken).orgs.create({ name: `Bench list ${process.
 const { key: apiKey } = await caller(accessToken).apiKeys.create({
   orgId: org.id,
   name: "bench",
-  scopes: ["admin:org", "read:bots"],
+  scopes: ["admin:org", "write:bots"],
 });
 const templates = ["customer-support", "lead-capture", "faq"];
+const botIds: string[] = [];
 for (let i = 0; i < LIST_SIZE; i++) {
   const templateId = templates[i % templates.length];
-  await caller(accessToken).bots.create({ orgId: org.id, name: `Bench bot ${i}`, templateId });
+  const { bot } = await caller(accessToken).bots.create({
+    orgId: org.id,
+    name: `Bench bot ${i}`,
+    templateId,
+  });
+  botIds.push(bot.id);
 }
 
 /** The page's statement, compiled once as Kyro's hot statements are: 21 rows, newest first. */
@@ -166,7 +172,7 @@ await new Promise<void>((resolve) => bareServer.listen(0, "127.0.0.1", resolve))
 const barePort = (bareServer.address() as AddressInfo).port;
 
 process.stdout.write(
-  `${JSON.stringify({ kyroUrl, bareUrl: `http://127.0.0.1:${barePort}`, apiKey, orgId: org.id, secret: SECRET, database: database.kind })}\n`,
+  `${JSON.stringify({ kyroUrl, bareUrl: `http://127.0.0.1:${barePort}`, apiKey, orgId: org.id, botId: botIds[0], secret: SECRET, database: database.kind })}\n`,
 );
 process.on("SIGTERM", () => {
   bareServer.close();

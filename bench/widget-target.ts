@@ -23,7 +23,7 @@ import {
   widgetSettings,
 } from "@kyro/db";
 import { createLogger, createMailer, createRedis, logDestination } from "@kyro/platform";
-import { loadConfig } from "@kyro/server";
+import { createHttpServer, loadConfig } from "@kyro/server";
 
 import { ANSWER_THRESHOLD, searchKnowledge } from "../packages/api/src/domains/knowledge/index";
 import { parseBotConfig } from "../packages/api/src/domains/shared/bot-config";

@@ -47,7 +47,15 @@ async function loadLiveWidget(db: Executor, orgId: string, botId: string): Promi
     effectiveWidgetSettings(db, orgId, botId),
   ]);
   if (!bot || bot.orgId !== orgId) return null;
-  const { identitySecret: _secret, ...liveBot } = bot;
+  // The identity secret stays out of the cache; one literal of LiveBot's shape.
+  const liveBot: LiveBot = {
+    id: bot.id,
+    orgId: bot.orgId,
+    name: bot.name,
+    status: bot.status,
+    currentVersionId: bot.currentVersionId,
+    config: bot.config,
+  };
   return { bot: liveBot, settings: effective };
 }
 
