@@ -136,7 +136,9 @@ export function createTrpcHandler(options: { runtime: Runtime; logger: Logger })
    * Fetch Request/Response round trip, which cost more CPU than the procedure chain itself under load.
    * It follows tRPC's resolveResponse for this case step by step (the lazily parsed and transformed
    * `input`, error shape, status, headers), so clients cannot tell the two apart; anything else
-   * (batches, mutations, streaming, other content types) goes through the adapter.
+   * (batches, mutations, streaming, other content types) goes through the adapter. Kept on its A/B
+   * figure (bench/README.md, 2026-12-07): unbatched `orgs.get` at 2.35× the adapter's throughput, CPU per
+   * request 0.27 against 0.74 ms.
    */
   async function answerQuery(
     req: IncomingMessage,
