@@ -10,9 +10,9 @@ export const NO_HEADERS: HeaderList = Object.freeze([]);
  * Sets the headers every answer carries — the request id, the security headers, Vary and the CORS
  * headers the request's Origin earned — with Node's own setHeader, before the request is dispatched.
  * A handler that passes a header of the same name to writeHead replaces it (Node merges the two, the
- * writeHead list winning). A ServerResponse subclass adding them in one writeHead list measured 3 %
- * less CPU per request and no more throughput: below the 5 % a hand-written replacement must show
- * (bench/README.md), so the library's way stays.
+ * writeHead list winning). A ServerResponse subclass adding them in one writeHead list showed no
+ * consistent gain in a same-run A/B (bench/README.md, 2026-12-07: `/me` 0.71× throughput at 6 % less
+ * CPU, the bots list 0.97× at 2 % more), short of the 5 % a hand-written replacement must show.
  */
 export function setServerHeaders(
   res: ServerResponse,
