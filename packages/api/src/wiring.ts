@@ -9,6 +9,7 @@ import {
   type Mailer,
   type Redis,
 } from "@kyro/platform";
+import { createCacheInvalidation } from "./core/cache-invalidation";
 import type { AppDeps, Settings } from "./core/deps";
 import { registerEventFanOut } from "./core/events/emit";
 import { createApiKeyVerifier } from "./domains/api-keys/verifier";
@@ -60,18 +61,18 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     throttleKey: deriveKey(options.secret, "throttle-key"),
     userToken: deriveKey(options.secret, "user-token"),
   };
+  const invalidation = createCacheInvalidation({
+    redis: options.redis,
+    logger: options.logger,
+    channel: `${prefix}:cache:invalidate`,
+  });
   const apiKeys = createApiKeyVerifier({
     db: options.db,
-    redis: options.redis,
     logger: options.logger,
     hmacKey: hmacKeys.apiKey,
-    invalidationChannel: `${prefix}:api-keys:invalidate`,
+    invalidation,
   });
-  const liveWidgets = createLiveWidgetCache({
-    logger: options.logger,
-    redis: options.redis,
-    invalidationChannel: `${prefix}:live-widgets:invalidate`,
-  });
+  const liveWidgets = createLiveWidgetCache({ invalidation });
   const outbound = createOutboundClient({ allowCidrs: settings.outboundAllowCidrs });
   const requestLimits = createRequestLimits({
     db: options.db,
@@ -79,6 +80,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     logger: options.logger,
     keyPrefix: prefix,
     settings: settings.limits,
+    invalidation,
   });
   return {
     db: options.db,
@@ -106,7 +108,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     outbound,
     settings,
     dispose: async () => {
-      liveWidgets.dispose();
+      invalidation.dispose();
       await Promise.all([apiKeys.dispose(), requestLimits.dispose(), outbound.close()]);
     },
   };

@@ -152,10 +152,19 @@ function preparingEveryStatement(sql: PostgresSql): PostgresSql {
 
 type Body = (scoped: PostgresSql) => unknown;
 
-/** `sql.unsafe` with every statement prepared (see `preparingEveryStatement`). */
+const PREPARED = Object.freeze({ prepare: true });
+
+/**
+ * `sql.unsafe` with every statement prepared (see `preparingEveryStatement`). Drizzle passes no options,
+ * so every call shares one frozen options object rather than spreading a new one.
+ */
 function preparedUnsafe(sql: PostgresSql) {
   return (text: string, params?: unknown[], options?: object) =>
-    sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { ...options, prepare: true });
+    sql.unsafe(
+      text,
+      params as postgres.ParameterOrJSON<never>[],
+      options === undefined ? PREPARED : { ...options, prepare: true },
+    );
 }
 
 /**

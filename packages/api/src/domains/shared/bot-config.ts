@@ -4,13 +4,22 @@ import { multiLine, singleLine, token } from "../../core/text-input";
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/;
 
+/**
+ * Zones found valid so far. Constructing a DateTimeFormat costs tens of µs, and every bot view's
+ * config is validated on output (a list of 20 bots spent a tenth of its CPU here); the set stays small,
+ * as only names the runtime accepts enter it.
+ */
+const knownTimeZones = new Set<string>();
+
 function isTimeZone(value: string): boolean {
+  if (knownTimeZones.has(value)) return true;
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: value });
-    return true;
   } catch {
     return false;
   }
+  knownTimeZones.add(value);
+  return true;
 }
 
 export const businessHoursSchema = z
@@ -96,6 +105,26 @@ export const DEFAULT_BOT_CONFIG: BotConfig = {
 export function parseBotConfig(stored: unknown): BotConfig {
   const fields = stored && typeof stored === "object" ? stored : {};
   return botConfigSchema.parse({ ...DEFAULT_BOT_CONFIG, ...fields });
+}
+
+/**
+ * A stored config with the defaults of fields added since it was written, for a view whose output
+ * schema validates it (so it is parsed once, there). One literal of the config's shape, field by field.
+ */
+export function storedBotConfig(stored: unknown): BotConfig {
+  const fields = (stored && typeof stored === "object" ? stored : {}) as Partial<BotConfig>;
+  return {
+    persona: fields.persona ?? DEFAULT_BOT_CONFIG.persona,
+    welcomeMessage: fields.welcomeMessage ?? DEFAULT_BOT_CONFIG.welcomeMessage,
+    fallbackMessage: fields.fallbackMessage ?? DEFAULT_BOT_CONFIG.fallbackMessage,
+    language: fields.language ?? DEFAULT_BOT_CONFIG.language,
+    businessHours:
+      fields.businessHours === undefined ? DEFAULT_BOT_CONFIG.businessHours : fields.businessHours,
+    outOfHoursMessage: fields.outOfHoursMessage ?? DEFAULT_BOT_CONFIG.outOfHoursMessage,
+    allowedActionIds: fields.allowedActionIds ?? DEFAULT_BOT_CONFIG.allowedActionIds,
+    escalation: fields.escalation ?? DEFAULT_BOT_CONFIG.escalation,
+    requireIdentity: fields.requireIdentity ?? DEFAULT_BOT_CONFIG.requireIdentity,
+  };
 }
 
 /** Applies a validated patch: top-level fields replace, nested objects (hours, escalation) as a whole. */
