@@ -11,6 +11,7 @@ import { leadsRouter } from "./domains/leads/router";
 import { limitsRouter } from "./domains/limits/router";
 import { orgsRouter } from "./domains/orgs/router";
 import { providersRouter } from "./domains/providers/router";
+import { sourcesRouter } from "./domains/sources/router";
 import { webhooksRouter } from "./domains/webhooks/router";
 import { widgetRouter } from "./domains/widget/router";
 import { widgetRuntimeRouter } from "./domains/widget/runtime/router";
@@ -31,6 +32,7 @@ export const appRouter = router({
   webhooks: webhooksRouter,
   integrations: integrationsRouter,
   providers: providersRouter,
+  sources: sourcesRouter,
 });
 
 export type AppRouter = typeof appRouter;

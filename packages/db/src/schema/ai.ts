@@ -19,7 +19,11 @@ import { conversations } from "./conversations";
 import { organizations } from "./organizations";
 import { users } from "./users";
 
-const bytea = customType<{ data: Buffer }>({ dataType: () => "bytea" });
+/** PGlite hands bytea back as a Uint8Array, the postgres driver as a Buffer: one type for both. */
+const bytea = customType<{ data: Buffer; driverData: Uint8Array }>({
+  dataType: () => "bytea",
+  fromDriver: (value) => Buffer.from(value),
+});
 
 /**
  * An org's OpenAI-compatible model provider. The API key is stored only as `key_ciphertext`

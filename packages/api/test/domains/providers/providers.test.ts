@@ -137,13 +137,13 @@ describe("providers", () => {
     const { provider } = await create("Private");
     const outsider = app.caller(other.owner.accessToken);
     for (const call of [
-      outsider.providers.get({ orgId: other.id, providerId: provider.id }),
-      outsider.providers.test({ orgId: other.id, providerId: provider.id }),
-      outsider.providers.update({ orgId: other.id, providerId: provider.id, name: "Mine" }),
-      outsider.providers.delete({ orgId: other.id, providerId: provider.id }),
-      outsider.providers.models.list({ orgId: other.id, providerId: provider.id }),
+      () => outsider.providers.get({ orgId: other.id, providerId: provider.id }),
+      () => outsider.providers.test({ orgId: other.id, providerId: provider.id }),
+      () => outsider.providers.update({ orgId: other.id, providerId: provider.id, name: "Mine" }),
+      () => outsider.providers.delete({ orgId: other.id, providerId: provider.id }),
+      () => outsider.providers.models.list({ orgId: other.id, providerId: provider.id }),
     ]) {
-      expect((await failureOf(call)).code).toBe("NOT_FOUND");
+      expect((await failureOf(call())).code).toBe("NOT_FOUND");
     }
     const agent = await failureOf(app.caller(org.agent.accessToken).providers.list({ orgId: org.id }));
     expect(agent.code).toBe("FORBIDDEN");
