@@ -12,6 +12,7 @@ import { limitsRouter } from "./domains/limits/router";
 import { orgsRouter } from "./domains/orgs/router";
 import { providersRouter } from "./domains/providers/router";
 import { sourcesRouter } from "./domains/sources/router";
+import { usageRouter } from "./domains/usage/router";
 import { webhooksRouter } from "./domains/webhooks/router";
 import { widgetRouter } from "./domains/widget/router";
 import { widgetRuntimeRouter } from "./domains/widget/runtime/router";
@@ -33,6 +34,7 @@ export const appRouter = router({
   integrations: integrationsRouter,
   providers: providersRouter,
   sources: sourcesRouter,
+  usage: usageRouter,
 });
 
 export type AppRouter = typeof appRouter;
