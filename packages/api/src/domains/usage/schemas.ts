@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { token } from "../../core/text-input";
 import { modelName, pageInput } from "../providers/index";
 import { instant, rangeIsOrdered, rangeMessage } from "../shared/schemas";
 
@@ -58,9 +59,10 @@ export const usageDailyOutput = z
   })
   .meta({ id: "UsageDailyPage" });
 
-const pricePerMillion = z
-  .string()
-  .regex(/^\d{1,6}(\.\d{1,6})?$/, "A price in US dollars per million tokens, at most six decimals");
+const pricePerMillion = token().regex(
+  /^\d{1,6}(\.\d{1,6})?$/,
+  "A price in US dollars per million tokens, at most six decimals",
+);
 
 export const setPricingInput = z.object({
   model: modelName,
