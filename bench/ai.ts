@@ -11,6 +11,7 @@
  * The driver, the server and the mock provider share this process, so the overheads include the
  * driver's own work: they are upper bounds.
  */
+import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,10 +47,14 @@ const CONCURRENCY = 20;
 const ORIGIN = "https://bench.example";
 const UNREACHABLE = 1_000_000_000;
 const PROVIDER_TTFT_MS = 50;
+const VOCABULARY = 20_000;
 const WORDS =
   "espresso grinder warranty boiler pump roast bean milk steam descale filter brew ratio water shipping refund order parcel account password invoice subscription tea kettle cup mug origin blend acidity crema tamper basket portafilter".split(
     " ",
   );
+
+/** The bench corpus's word for a vocabulary index: the same as the seeding SQL's `md5(index)`. */
+const md5Word = (index: number) => createHash("md5").update(String(index)).digest("hex").slice(0, 6);
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -165,14 +170,16 @@ export async function aiBench(_repoRoot: string, env: NodeJS.ProcessEnv) {
     });
     const [document] = (await member.sources.documents.list({ orgId: org.id, sourceId: source.id })).items;
     if (!document || syncJob.status !== "succeeded") throw new Error("seed document missing");
-    const words = sql.raw(`array['${WORDS.join("','")}']`);
+    // Words of a 20,000-word vocabulary drawn with a skew (u^1.5), so common words appear in about
+    // 8 % of chunks and rare ones in a few, roughly as content words do in a real corpus.
     for (let start = 0; start < count; start += 10_000) {
       await deps.db.execute(sql`
         insert into knowledge_chunks (id, org_id, bot_id, source_id, document_id, position, content, tokens)
-        select gen_random_uuid(), ${org.id}, ${botId}, ${source.id}, ${document.id}, n,
-          (select string_agg((${words})[1 + ((n * 7 + k * 13 + k * k) % ${WORDS.length})], ' ') from generate_series(1, 60) k)
-            || ' item ' || n, 80
-        from generate_series(${start}, ${Math.min(count, start + 10_000) - 1}) n`);
+        select gen_random_uuid(), ${org.id}::uuid, ${botId}::uuid, ${source.id}::uuid, ${document.id}::uuid, n,
+          (select string_agg('w' || substr(md5(floor(${VOCABULARY}::int * power(((hashint4(n * 61 + k) & 2147483647)::float8 / 2147483647), 1.5))::text), 1, 6), ' ')
+             from generate_series(1, 60) k),
+          80
+        from generate_series(${start}::int, ${Math.min(count, start + 10_000) - 1}::int) n`);
     }
     await deps.db.execute(sql`analyze knowledge_chunks`);
   }
@@ -181,10 +188,11 @@ export async function aiBench(_repoRoot: string, env: NodeJS.ProcessEnv) {
     // 1. Retrieval over 100,000 chunks.
     const bigBot = await newBot("Retrieval bench");
     await seedChunks(bigBot, 100_000);
-    const questions = Array.from(
-      { length: 50 },
-      (_, n) => `how does the ${WORDS[n % WORDS.length]} ${WORDS[(n * 5) % WORDS.length]} work`,
-    );
+    const questions = Array.from({ length: 200 }, (_, n) =>
+      [0, 1, 2, 3]
+        .map((k) => `w${md5Word(Math.floor(VOCABULARY * (((n * 7919 + k * 104729) % 1000) / 1000) ** 1.5))}`)
+        .join(" "),
+    ).map((words) => `how does ${words} work`);
     const [anyChunk] = await deps.db
       .select({ id: knowledgeChunks.id })
       .from(knowledgeChunks)

@@ -99,7 +99,8 @@ beforeAll(async () => {
     settings: {
       outboundAllowCidrs: ["127.0.0.0/8"],
       platformAdmins: [OPERATOR],
-      ai: { callTimeoutMs: 1_000, maxRetries: 1 },
+      // Long enough for a loaded CI machine; the hang test waits two attempts of it.
+      ai: { callTimeoutMs: 2_500, maxRetries: 1 },
     },
   });
   llm = await startFakeLlm({ tokenDelayMs: 20 });

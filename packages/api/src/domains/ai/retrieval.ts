@@ -19,7 +19,28 @@ const HAS_WORD = /[\p{L}\p{N}]/u;
 const visitorQuery = sql`(select replace(plainto_tsquery('english', ${sql.placeholder("text")})::text, ' & ', ' | ')::tsquery as query offset 0) as visitor_query`;
 const score = sql<number>`ts_rank(${knowledgeChunks.search}, visitor_query.query)`.mapWith(Number);
 
+/**
+ * Most chunks ranked per message. A question of common words can match most of a large bot's chunks,
+ * and `ts_rank` reads every match's vector: ranking 100,000 matches took over a second. The GIN index
+ * hands out at most this many matches first (an unranked sample when there are more), and only those
+ * are ranked, which bounds the cost; a specific question matches fewer and loses nothing.
+ */
+export const RANKED_CANDIDATES = 1_000;
+
 function prepareRetrieval(db: Executor) {
+  const candidates = db
+    .select({ id: knowledgeChunks.id })
+    .from(knowledgeChunks)
+    .crossJoin(visitorQuery)
+    .where(
+      and(
+        eq(knowledgeChunks.botId, sql.placeholder("botId")),
+        eq(knowledgeChunks.orgId, sql.placeholder("orgId")),
+        sql`${knowledgeChunks.search} @@ visitor_query.query`,
+      ),
+    )
+    .limit(RANKED_CANDIDATES)
+    .as("candidates");
   return db
     .select({
       chunkId: knowledgeChunks.id,
@@ -30,16 +51,10 @@ function prepareRetrieval(db: Executor) {
       content: knowledgeChunks.content,
       score,
     })
-    .from(knowledgeChunks)
+    .from(candidates)
+    .innerJoin(knowledgeChunks, eq(knowledgeChunks.id, candidates.id))
     .crossJoin(visitorQuery)
     .innerJoin(knowledgeDocuments, eq(knowledgeDocuments.id, knowledgeChunks.documentId))
-    .where(
-      and(
-        eq(knowledgeChunks.botId, sql.placeholder("botId")),
-        eq(knowledgeChunks.orgId, sql.placeholder("orgId")),
-        sql`${knowledgeChunks.search} @@ visitor_query.query`,
-      ),
-    )
     .orderBy(desc(score))
     .limit(sql.placeholder("limit"))
     .prepare("knowledge_chunk_search");
