@@ -16,6 +16,8 @@ import { createApiKeyVerifier } from "./domains/api-keys/verifier";
 import { createAuthLimiters } from "./domains/auth/throttles";
 import { createRequestLimits } from "./domains/limits/request-limits";
 import { DEFAULT_LIMIT_SETTINGS } from "./domains/limits/settings";
+import { DEFAULT_AI_SETTINGS } from "./domains/providers/index";
+import { DEFAULT_SOURCE_SETTINGS } from "./domains/sources/index";
 import { webhookFanOut } from "./domains/webhooks/fanout";
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE } from "./domains/webhooks/retry-policy";
 import { createLiveWidgetCache } from "./domains/widget/live-widgets";
@@ -47,6 +49,8 @@ export const DEFAULT_SETTINGS: Settings = {
   outboundAllowCidrs: [],
   webhookRetryScheduleSeconds: DEFAULT_WEBHOOK_RETRY_SCHEDULE,
   limits: DEFAULT_LIMIT_SETTINGS,
+  ai: DEFAULT_AI_SETTINGS,
+  sources: DEFAULT_SOURCE_SETTINGS,
 };
 
 export function buildDeps(options: BuildDepsOptions): AppDeps {
