@@ -2,4 +2,4 @@
 export { converse } from "./exchange";
 export { upsertFeedback } from "./feedback/service";
 export { createKnowledgeResponder, type Responder } from "./responder";
-export { feedbackReason, messageContent, TRANSCRIPT_PAGE_DEFAULT, TRANSCRIPT_PAGE_MAX } from "./schemas";
+export { feedbackReason, messageContent } from "./schemas";
