@@ -136,7 +136,7 @@ export async function aiBench(_repoRoot: string, env: NodeJS.ProcessEnv) {
   await seedVerifiedUser(database.db, email, password);
   const { accessToken } = await caller().auth.login({ email, password });
   const member = caller(accessToken);
-  const org = await member.orgs.create({ name: `AI bench ${process.pid}` });
+  const { org } = await member.orgs.create({ name: `AI bench ${process.pid}` });
   const newBot = async (name: string) => {
     const [bot] = await deps.db
       .insert(bots)

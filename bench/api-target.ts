@@ -61,7 +61,7 @@ const email = `bench-${process.pid}-${Date.now()}@example.test`;
 const password = "bench-passphrase-not-common-42";
 await seedVerifiedUser(database.db, email, password);
 const { accessToken } = await caller().auth.login({ email, password });
-const org = await caller(accessToken).orgs.create({ name: `Bench ${process.pid}` });
+const { org } = await caller(accessToken).orgs.create({ name: `Bench ${process.pid}` });
 const { key: apiKey } = await caller(accessToken).apiKeys.create({
   orgId: org.id,
   name: "bench",

@@ -87,7 +87,7 @@ async function runTarget(): Promise<void> {
   const password = "bench-passphrase-not-common-42";
   await seedVerifiedUser(database.db, email, password);
   const { accessToken } = await seedCaller().auth.login({ email, password });
-  const org = await seedCaller(accessToken).orgs.create({ name: `Bench limits ${process.pid}` });
+  const { org } = await seedCaller(accessToken).orgs.create({ name: `Bench limits ${process.pid}` });
   const { key: apiKey } = await seedCaller(accessToken).apiKeys.create({
     orgId: org.id,
     name: "bench",

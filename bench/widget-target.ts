@@ -74,7 +74,7 @@ const email = `bench-widget-${process.pid}-${Date.now()}@example.test`;
 const password = "bench-passphrase-not-common-42";
 await seedVerifiedUser(database.db, email, password);
 const { accessToken } = await caller().auth.login({ email, password });
-const org = await caller(accessToken).orgs.create({ name: `Widget bench ${process.pid}` });
+const { org } = await caller(accessToken).orgs.create({ name: `Widget bench ${process.pid}` });
 const [bot] = await deps.db
   .insert(bots)
   .values({

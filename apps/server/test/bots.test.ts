@@ -39,12 +39,13 @@ const api = (path: string, query: Record<string, string> = {}) => {
 };
 const get = (token: string, path: string, query?: Record<string, string>) =>
   fetch(api(path, query), { headers: { authorization: `Bearer ${token}` } });
-const post = (token: string, path: string, body: unknown = {}) =>
+const send = (method: string, token: string, path: string, body?: unknown) =>
   fetch(api(path), {
-    method: "POST",
+    method,
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
+const post = (token: string, path: string, body: unknown = {}) => send("POST", token, path, body);
 
 async function expectEnvelope(res: Response, status: number, code: string): Promise<Envelope> {
   expect(res.status).toBe(status);
@@ -54,8 +55,11 @@ async function expectEnvelope(res: Response, status: number, code: string): Prom
   return body;
 }
 
+let lastLocation: string | null = null;
+
 async function created(res: Response): Promise<BotJson> {
   expect(res.status).toBe(201);
+  lastLocation = res.headers.get("location");
   return ((await res.json()) as { bot: BotJson }).bot;
 }
 
@@ -65,6 +69,7 @@ describe("REST /api/v1/bots with an API key", () => {
       await post(writeKey, "/bots", { name: "Rest bot", templateId: "faq", config: { language: "pt-BR" } }),
     );
     expect(bot).toMatchObject({ name: "Rest bot", status: "draft", currentVersionId: null });
+    expect(lastLocation).toBe(`/api/v1/bots/${bot.id}`);
     expect(bot.config).toMatchObject({ language: "pt-BR" });
     expect(new Date(bot.createdAt).toISOString()).toBe(bot.createdAt);
 
@@ -78,7 +83,7 @@ describe("REST /api/v1/bots with an API key", () => {
     expect(getRes.status).toBe(200);
     expect(((await getRes.json()) as { bot: BotJson }).bot.name).toBe("Rest bot");
 
-    const updateRes = await post(writeKey, `/bots/${bot.id}`, {
+    const updateRes = await send("PATCH", writeKey, `/bots/${bot.id}`, {
       status: "active",
       config: { welcomeMessage: "Olá!" },
     });
@@ -88,6 +93,22 @@ describe("REST /api/v1/bots with an API key", () => {
       status: "active",
       config: { welcomeMessage: "Olá!", language: "pt-BR" },
     });
+    expect(updateRes.headers.get("deprecation")).toBeNull();
+    await expectEnvelope(await send("PATCH", writeKey, `/bots/${bot.id}`, {}), 400, "BAD_REQUEST");
+  });
+
+  it("still serves the v0 update and delete routes, deprecated with a sunset date", async () => {
+    const bot = await created(await post(writeKey, "/bots", { name: "Old routes" }));
+    const updated = await post(writeKey, `/bots/${bot.id}`, { name: "Old routes 2" });
+    expect(updated.status).toBe(200);
+    expect(((await updated.json()) as { bot: BotJson }).bot.name).toBe("Old routes 2");
+    expect(updated.headers.get("deprecation")).toMatch(/^@\d+$/);
+    expect(updated.headers.get("sunset")).toBe("Wed, 30 Jun 2027 00:00:00 GMT");
+    expect(updated.headers.get("link")).toBe(`</api/v1/bots/{botId}>; rel="successor-version"`);
+    const deleted = await post(writeKey, `/bots/${bot.id}/delete`);
+    expect(deleted.status).toBe(200);
+    expect(deleted.headers.get("sunset")).toBe("Wed, 30 Jun 2027 00:00:00 GMT");
+    expect(((await deleted.json()) as { bot: BotJson }).bot.deletedAt).not.toBeNull();
   });
 
   it("publishes, lists versions, restores a version, and deletes and restores the bot", async () => {
@@ -95,10 +116,10 @@ describe("REST /api/v1/bots with an API key", () => {
       await post(writeKey, "/bots", { name: "Lifecycle", config: { welcomeMessage: "one" } }),
     );
     const published = await post(writeKey, `/bots/${bot.id}/publish`);
-    expect(published.status).toBe(201);
+    expect(published.status).toBe(200);
     const first = ((await published.json()) as { version: { id: string; version: number } }).version;
     expect(first.version).toBe(1);
-    await post(writeKey, `/bots/${bot.id}`, { config: { welcomeMessage: "two" } });
+    await send("PATCH", writeKey, `/bots/${bot.id}`, { config: { welcomeMessage: "two" } });
     await post(writeKey, `/bots/${bot.id}/publish`);
     const versions = (await (await get(readKey, `/bots/${bot.id}/versions`)).json()) as {
       items: { version: number; current: boolean }[];
@@ -114,8 +135,11 @@ describe("REST /api/v1/bots with an API key", () => {
       config: { welcomeMessage: "one" },
     });
 
-    const deleted = await post(writeKey, `/bots/${bot.id}/delete`);
+    const live = await expectEnvelope(await post(writeKey, `/bots/${bot.id}/restore`), 409, "CONFLICT");
+    expect(live.error.details).toEqual({ reason: "not_deleted" });
+    const deleted = await send("DELETE", writeKey, `/bots/${bot.id}`);
     expect(deleted.status).toBe(200);
+    expect(((await deleted.json()) as { bot: BotJson }).bot.deletedAt).not.toBeNull();
     await expectEnvelope(await get(readKey, `/bots/${bot.id}`), 404, "NOT_FOUND");
     const withDeleted = (await (await get(writeKey, "/bots", { includeDeleted: "true" })).json()) as {
       items: BotJson[];
@@ -148,7 +172,11 @@ describe("REST /api/v1/bots with an API key", () => {
       await server.app.caller(other.owner.accessToken).bots.create({ orgId: other.id, name: "Theirs" })
     ).bot;
     await expectEnvelope(await get(writeKey, `/bots/${theirs.id}`), 404, "NOT_FOUND");
-    await expectEnvelope(await post(writeKey, `/bots/${theirs.id}`, { name: "Mine" }), 404, "NOT_FOUND");
+    await expectEnvelope(
+      await send("PATCH", writeKey, `/bots/${theirs.id}`, { name: "Mine" }),
+      404,
+      "NOT_FOUND",
+    );
     await expectEnvelope(await get(writeKey, "/bots", { orgId: other.id }), 404, "NOT_FOUND");
     const bad = await expectEnvelope(
       await post(writeKey, "/bots", {

@@ -314,7 +314,12 @@ describe("request bodies", () => {
     });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({
-      error: { code: "BAD_REQUEST", message: "Malformed JSON body", requestId: "bad-json", details: null },
+      error: {
+        code: "BAD_REQUEST",
+        message: "Malformed JSON body",
+        requestId: "bad-json",
+        details: { issues: [{ path: "", code: "invalid_json", message: "Malformed JSON body" }] },
+      },
     });
   });
 
@@ -346,7 +351,6 @@ describe("routing", () => {
   it.each([
     ["GET", "/api/v1/unknown"],
     ["GET", "/api/v1"],
-    ["DELETE", "/api/v1/audit-events/export"],
     ["GET", "/"],
     ["GET", "/favicon.ico"],
     ["POST", "/health"],
@@ -358,7 +362,20 @@ describe("routing", () => {
       code: "NOT_FOUND",
       message: "Route not found",
       requestId: res.headers.get("x-request-id"),
-      details: null,
+      details: { resource: "Route" },
+    });
+  });
+
+  it("answers a known REST path asked with another method with 405 and Allow", async () => {
+    const res = await fetch(`${server.url}/api/v1/audit-events/export`, { method: "DELETE" });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("GET");
+    const body = (await res.json()) as Envelope;
+    expect(body.error).toEqual({
+      code: "METHOD_NOT_ALLOWED",
+      message: "This path answers GET",
+      requestId: res.headers.get("x-request-id"),
+      details: { allow: ["GET"] },
     });
   });
 

@@ -77,11 +77,11 @@ describe("REST with an API key", () => {
     expect(await accessLogFor(server, "key-list")).toMatchObject({ status: 200, orgId: org.id });
 
     const own = await fetch(api("/org"), { headers: bearer(adminKey.key) });
-    expect(await own.json()).toMatchObject({ id: org.id, role: null });
+    expect(await own.json()).toMatchObject({ org: { id: org.id, role: null } });
     const members = await fetch(api("/members"), { headers: bearer(adminKey.key) });
-    const list = (await members.json()) as { members: unknown[]; invitations?: unknown };
-    expect(list.members).toHaveLength(4);
-    expect(list).not.toHaveProperty("invitations");
+    const list = (await members.json()) as { items: unknown[]; nextCursor: string | null };
+    expect(list).toMatchObject({ items: expect.any(Array), nextCursor: null });
+    expect(list.items).toHaveLength(4);
   });
 
   it("accepts its own orgId given explicitly", async () => {
@@ -102,7 +102,7 @@ describe("REST with an API key", () => {
     for (const path of ["/audit-events", "/org", "/members"]) {
       const res = await fetch(api(path), { headers: bearer(botsOnlyKey) });
       const body = await expectEnvelope(res, 403, "FORBIDDEN");
-      expect(body.error.details).toEqual({ requiredScopes: ["admin:org"] });
+      expect(body.error.details).toEqual({ reason: "scope", requiredScopes: ["admin:org"] });
     }
   });
 
@@ -134,7 +134,7 @@ describe("REST with an API key", () => {
       body: JSON.stringify({ name: "Renamed by key" }),
     });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ id: org.id, name: "Renamed by key", role: null });
+    expect(await res.json()).toMatchObject({ org: { id: org.id, name: "Renamed by key", role: null } });
     const audit = await fetch(api("/audit-events", { action: "org.updated" }), {
       headers: bearer(adminKey.key),
     });

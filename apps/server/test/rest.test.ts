@@ -263,7 +263,9 @@ describe("PATCH /api/v1/org", () => {
     const res = await patch(org.owner.accessToken, { orgId: org.id }, JSON.stringify({ name: "Renamed" }));
     expect(res.status).toBe(200);
     const requestId = res.headers.get("x-request-id");
-    const updated = (await res.json()) as { id: string; name: string; createdAt: string; role: string };
+    const { org: updated } = (await res.json()) as {
+      org: { id: string; name: string; createdAt: string; role: string };
+    };
     expect(updated).toMatchObject({ id: org.id, name: "Renamed", role: "owner" });
     expect(updated.createdAt).toMatch(ISO_UTC);
 
@@ -287,13 +289,13 @@ describe("PATCH /api/v1/org", () => {
       "application/json; charset=utf-8",
     );
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { name: string }).name).toBe("Charset ü");
+    expect(((await res.json()) as { org: { name: string } }).org.name).toBe("Charset ü");
   });
 
   it("takes orgId from the body as well, but not from both places", async () => {
     const inBody = await patch(org.owner.accessToken, {}, JSON.stringify({ orgId: org.id, name: "Body" }));
     expect(inBody.status).toBe(200);
-    expect(((await inBody.json()) as { name: string }).name).toBe("Body");
+    expect(((await inBody.json()) as { org: { name: string } }).org.name).toBe("Body");
     const both = await patch(org.owner.accessToken, { orgId: org.id }, JSON.stringify({ orgId: org.id }));
     expect(issuePaths(await expectEnvelope(both, 400, "BAD_REQUEST"))).toEqual(["orgId"]);
   });
@@ -327,29 +329,33 @@ describe("PATCH /api/v1/org", () => {
 });
 
 describe("GET /api/v1/members and /api/v1/org", () => {
-  it("lists members as JSON; invitations only for managers", async () => {
-    const asOwner = await fetch(api("/members", { orgId: org.id }), {
-      headers: bearer(org.owner.accessToken),
-    });
-    expect(asOwner.status).toBe(200);
-    const list = (await asOwner.json()) as {
-      members: { userId: string; role: string; joinedAt: string }[];
-      invitations?: unknown[];
-    };
-    expect(list.members.map((member) => member.role).sort()).toEqual(["admin", "agent", "owner", "viewer"]);
-    expect(list.members.every((member) => ISO_UTC.test(member.joinedAt))).toBe(true);
-    expect(list.invitations).toEqual([]);
-
+  it("lists members as a page of JSON; invitations only to managers", async () => {
     const asViewer = await fetch(api("/members", { orgId: org.id }), {
       headers: bearer(org.viewer.accessToken),
     });
-    expect(await asViewer.json()).not.toHaveProperty("invitations");
+    expect(asViewer.status).toBe(200);
+    const list = (await asViewer.json()) as {
+      items: { userId: string; role: string; joinedAt: string }[];
+      nextCursor: string | null;
+    };
+    expect(list.items.map((member) => member.role).sort()).toEqual(["admin", "agent", "owner", "viewer"]);
+    expect(list.items.every((member) => ISO_UTC.test(member.joinedAt))).toBe(true);
+    expect(list.nextCursor).toBeNull();
+
+    const asOwner = await fetch(api("/invitations", { orgId: org.id }), {
+      headers: bearer(org.owner.accessToken),
+    });
+    expect(await asOwner.json()).toEqual({ items: [], nextCursor: null });
+    const refused = await fetch(api("/invitations", { orgId: org.id }), {
+      headers: bearer(org.viewer.accessToken),
+    });
+    expect((await expectEnvelope(refused, 403, "FORBIDDEN")).error.details).toEqual({ reason: "role" });
   });
 
   it("gets the org for any member", async () => {
     const res = await fetch(api("/org", { orgId: org.id }), { headers: bearer(org.viewer.accessToken) });
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ id: org.id, role: "viewer" });
+    expect(await res.json()).toMatchObject({ org: { id: org.id, role: "viewer" } });
   });
 
   it("answers GET /api/v1/me with the user", async () => {
@@ -366,9 +372,6 @@ describe("routing", () => {
   it.each([
     ["GET", "/api/v1/nowhere"],
     ["GET", "/api/v1/org/extra"],
-    ["POST", "/api/v1/org"],
-    ["DELETE", "/api/v1/members"],
-    ["PUT", "/api/v1/audit-events"],
   ])("%s %s answers the 404 envelope", async (method, path) => {
     const res = await fetch(`${server.url}${path}?orgId=${org.id}`, {
       method,
@@ -376,5 +379,21 @@ describe("routing", () => {
     });
     const body = await expectEnvelope(res, 404, "NOT_FOUND");
     expect(body.error.message).toBe("Route not found");
+    expect(body.error.details).toEqual({ resource: "Route" });
+  });
+
+  it.each([
+    ["POST", "/api/v1/org", ["GET", "PATCH"]],
+    ["DELETE", "/api/v1/members", ["GET"]],
+    ["PUT", "/api/v1/audit-events", ["GET"]],
+    ["PUT", "/api/v1/bots/00000000-0000-7000-8000-000000000000", ["DELETE", "GET", "PATCH", "POST"]],
+  ])("%s %s answers 405 with Allow", async (method, path, allow) => {
+    const res = await fetch(`${server.url}${path}?orgId=${org.id}`, {
+      method,
+      headers: bearer(org.owner.accessToken),
+    });
+    const body = await expectEnvelope(res, 405, "METHOD_NOT_ALLOWED");
+    expect(res.headers.get("allow")).toBe(allow.join(", "));
+    expect(body.error.details).toEqual({ allow });
   });
 });

@@ -147,7 +147,7 @@ async function viaCaller(reproduction: Reproduction, input: unknown): Promise<Is
   expect(error).toBeInstanceOf(TRPCError);
   const described = describeError(error);
   expect(described.status).toBe(400);
-  return (described.details?.issues ?? []) as Issue[];
+  return (described.details as { issues: Issue[] }).issues;
 }
 
 async function viaHttp(reproduction: Reproduction, input: Record<string, unknown>): Promise<Issue[]> {

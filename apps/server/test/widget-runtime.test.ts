@@ -185,10 +185,12 @@ describe("widget feedback over HTTP", () => {
       body: { helpful: false, reason: "Too vague" },
     });
     expect(first.status).toBe(200);
-    const given = (await first.json()) as { id: string; helpful: boolean; reason: string | null };
+    const { feedback: given } = (await first.json()) as {
+      feedback: { id: string; helpful: boolean; reason: string | null };
+    };
     expect(given).toMatchObject({ helpful: false, reason: "Too vague" });
     const second = await call("POST", path, { token: session.token, body: { helpful: true } });
-    expect(((await second.json()) as { id: string }).id).toBe(given.id);
+    expect(((await second.json()) as { feedback: { id: string } }).feedback.id).toBe(given.id);
     const rows = await server.app.database.db
       .select()
       .from(feedback)

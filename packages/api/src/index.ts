@@ -12,7 +12,15 @@ export {
   type Runtime,
 } from "./core/context";
 export type { AppDeps, JobQueue, Settings } from "./core/deps";
-export { AppError, type DescribedError, describeError, ERROR_STATUS, type ErrorCode } from "./core/errors";
+export {
+  AppError,
+  type DescribedError,
+  describeError,
+  ERROR_STATUS,
+  type ErrorCode,
+  type ErrorDetails,
+  type ErrorDetailsByCode,
+} from "./core/errors";
 export { EVENT_CATALOGUE, EVENT_TYPES, type EventData, type EventType } from "./core/events/catalogue";
 export { emitEvent } from "./core/events/emit";
 export { defineJob, type JobDefinition } from "./core/jobs";
@@ -21,7 +29,7 @@ export { type RestProcedure, restProcedures } from "./core/openapi/procedures";
 export { API_KEY_PREFIX, type Principal } from "./core/principal";
 export type { RequestInfo } from "./core/request-info";
 export type { LimitOutcome } from "./core/request-limits";
-export type { RestMeta, RestStreamMeta } from "./core/rest-meta";
+export type { RestAlias, RestMeta, RestStreamMeta } from "./core/rest-meta";
 export { createCallerFactory } from "./core/trpc";
 export { consumeWidgetMessage, type OrgLimitValues } from "./domains/limits/index";
 export { limitOutcomeOf, rateLimitHeaders } from "./domains/limits/limit-responses";

@@ -14,7 +14,7 @@ export function uniqueEmail(label = "user"): string {
 export interface Failure {
   code: ErrorCode;
   message: string;
-  details: Record<string, unknown> | undefined;
+  details: Record<string, unknown> | null;
 }
 
 /** Awaits a call that must fail and returns its code, message and AppError details. */
@@ -24,7 +24,7 @@ export async function failureOf(call: Promise<unknown>): Promise<Failure> {
   } catch (error) {
     if (!(error instanceof TRPCError)) throw error;
     const { code, message, details } = describeError(error);
-    return { code, message, details };
+    return { code, message, details: details as Failure["details"] };
   }
   throw new Error("expected the call to fail, but it succeeded");
 }

@@ -19,7 +19,7 @@ afterAll(async () => {
 async function orgWithKey(name: string, scopes: ("admin:org" | "read:bots" | "write:bots")[]) {
   const tokens = await signUp(server);
   const owner = createKyroClient({ baseUrl: server.url, accessToken: tokens.accessToken });
-  const org = await owner.orgs.create.mutate({ name });
+  const { org } = await owner.orgs.create.mutate({ name });
   const created = await owner.apiKeys.create.mutate({ orgId: org.id, name: "sdk", scopes });
   return { owner, org, key: created.key };
 }
@@ -35,8 +35,8 @@ describe("API key and headers", () => {
       client.auth.me.query(),
     ]);
 
-    expect(fetched.id).toBe(org.id);
-    expect(fetched.role).toBeNull();
+    expect(fetched.org.id).toBe(org.id);
+    expect(fetched.org.role).toBeNull();
     expect(me).toMatchObject({
       kind: "apiKey",
       apiKey: { name: "sdk", scopes: ["admin:org"] },
@@ -64,11 +64,11 @@ describe("API key and headers", () => {
     const { bot } = await client.bots.create.mutate({ name: "Implicit" });
     const [fetched, bots] = await Promise.all([client.orgs.get.query({}), client.bots.list.query({})]);
 
-    expect(fetched.id).toBe(org.id);
+    expect(fetched.org.id).toBe(org.id);
     // The bot was created in the key's org: it is that org's only bot.
     expect(bots.items.map((item) => item.id)).toEqual([bot.id]);
     // An explicit orgId still works, and another org's is still a 404.
-    expect((await client.orgs.get.query({ orgId: org.id })).id).toBe(org.id);
+    expect((await client.orgs.get.query({ orgId: org.id })).org.id).toBe(org.id);
     const error = await rejection(client.orgs.get.query({ orgId: other.org.id }));
     expect(isKyroClientError(error) && error.data?.code).toBe("NOT_FOUND");
   });

@@ -55,7 +55,7 @@ describe("session refresh", () => {
     // Set up through a client that renews too, since a fresh token may already be dead.
     const initial = await signUp(shortLived);
     const setup = sessionClient(shortLived, initial);
-    const org = await setup.client.orgs.create.mutate({ name: "Refresh Org" });
+    const { org } = await setup.client.orgs.create.mutate({ name: "Refresh Org" });
     const tokens = setup.issued.at(-1) ?? initial;
     const { client, recorder, issued } = sessionClient(shortLived, tokens);
     await untilExpired(shortLived, tokens.accessToken);

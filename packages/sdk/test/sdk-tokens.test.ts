@@ -46,8 +46,8 @@ describe("token-issuing calls", () => {
     const initial = await signUp(shortLived);
     const { client, recorder, issued } = sessionClient(shortLived, initial);
     // The session may already have been renewed while the orgs were created: take the pair it holds.
-    const first = await client.orgs.create.mutate({ name: "First Org" });
-    const second = await client.orgs.create.mutate({ name: "Second Org" });
+    const { org: first } = await client.orgs.create.mutate({ name: "First Org" });
+    const { org: second } = await client.orgs.create.mutate({ name: "Second Org" });
     const held = issued.at(-1) ?? initial;
     const sentBefore = recorder.sent.length;
 
@@ -123,7 +123,7 @@ describe("token-issuing calls", () => {
         throw new Error("could not persist the tokens");
       },
     });
-    const org = await client.orgs.create.mutate({ name: "Unsaved Switch" });
+    const { org } = await client.orgs.create.mutate({ name: "Unsaved Switch" });
 
     const error = await rejection(client.auth.switchOrg.mutate({ orgId: org.id }));
     const me = asUser(await client.auth.me.query());

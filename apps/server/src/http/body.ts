@@ -9,6 +9,10 @@ export const payloadTooLarge = () =>
     limitBytes: MAX_BODY_BYTES,
   });
 
+/** A 400 about the body as a whole: one issue on the whole input (`path: ""`). */
+const wholeBodyRefused = (code: string, message: string) =>
+  new AppError("BAD_REQUEST", message, { issues: [{ path: "", code, message }] });
+
 export function declaresOversizedBody(req: IncomingMessage): boolean {
   const length = Number(req.headers["content-length"]);
   return Number.isFinite(length) && length > MAX_BODY_BYTES;
@@ -36,10 +40,11 @@ function isJson(req: IncomingMessage): boolean {
 /** The parsed JSON of a body already read; `undefined` when there is none. */
 export function parseJsonBody(req: IncomingMessage, raw: Buffer): unknown {
   if (raw.length === 0) return undefined;
-  if (!isJson(req)) throw new AppError("BAD_REQUEST", "Content-Type must be application/json");
+  if (!isJson(req))
+    throw wholeBodyRefused("unsupported_content_type", "Content-Type must be application/json");
   try {
     return JSON.parse(raw.toString("utf8"));
   } catch {
-    throw new AppError("BAD_REQUEST", "Malformed JSON body");
+    throw wholeBodyRefused("invalid_json", "Malformed JSON body");
   }
 }

@@ -1,5 +1,5 @@
 import type { ServerResponse } from "node:http";
-import { type DescribedError, type LimitOutcome, rateLimitHeaders } from "@kyro/api";
+import { type DescribedError, type ErrorDetails, type LimitOutcome, rateLimitHeaders } from "@kyro/api";
 import { type HeaderList, NO_HEADERS } from "./response";
 
 export interface ErrorEnvelope {
@@ -7,7 +7,7 @@ export interface ErrorEnvelope {
     code: string;
     message: string;
     requestId: string;
-    details: Record<string, unknown> | null;
+    details: ErrorDetails;
   };
 }
 
@@ -36,7 +36,7 @@ export function sendError(
       code: described.code,
       message: described.message,
       requestId,
-      details: described.details ?? null,
+      details: described.details,
     },
   };
   sendJson(
@@ -52,4 +52,19 @@ export function rateLimitHeaderList(limits: LimitOutcome | undefined, refused: b
   return limits ? rateLimitHeaders(limits, refused) : NO_HEADERS;
 }
 
-export const routeNotFound: DescribedError = { status: 404, code: "NOT_FOUND", message: "Route not found" };
+export const routeNotFound: DescribedError = {
+  status: 404,
+  code: "NOT_FOUND",
+  message: "Route not found",
+  details: { resource: "Route" },
+};
+
+/** A known path asked with a method it does not serve: 405 naming the ones it does (also in `Allow`). */
+export function methodNotAllowed(allow: readonly string[]): DescribedError {
+  return {
+    status: 405,
+    code: "METHOD_NOT_ALLOWED",
+    message: `This path answers ${allow.join(", ")}`,
+    details: { allow: [...allow] },
+  };
+}

@@ -1,9 +1,17 @@
 import type { ServerResponse } from "node:http";
-import { AppError, type Context, type RestProcedure, type RestStreamMeta, restProcedures } from "@kyro/api";
+import {
+  AppError,
+  type Context,
+  type RestAlias,
+  type RestMeta,
+  type RestProcedure,
+  type RestStreamMeta,
+  restProcedures,
+} from "@kyro/api";
 import type { AnyRouter } from "@trpc/server";
 import { rateLimitHeaderList, sendJson } from "./envelope";
 import { type FieldReader, fieldReaders, readQuery } from "./query";
-import type { HeaderList } from "./response";
+import { type HeaderList, NO_HEADERS } from "./response";
 import { BODY_METHODS, REST_PREFIX, type RestCall, type RestRoute } from "./rest";
 import { callProcedure, getProcedureAtPath, isPlainObject } from "./trpc-internals";
 
@@ -70,6 +78,9 @@ function assembleInput(
   if (BODY_METHODS.has(entry.rest.method) && call.body !== undefined) {
     if (!isPlainObject(call.body)) throw new AppError("BAD_REQUEST", "The JSON body must be an object");
     for (const [name, value] of Object.entries(call.body)) giveParameter(readers, input, issues, name, value);
+  }
+  if (entry.rest.method === "PATCH" && (!isPlainObject(call.body) || Object.keys(call.body).length === 0)) {
+    issues.push({ path: "", code: "too_small", message: "Give at least one field to change" });
   }
   if (issues.length > 0) throw new AppError("BAD_REQUEST", "Invalid input", { issues });
   return input;
@@ -167,37 +178,78 @@ async function sendEvents(res: ServerResponse, output: unknown, limitHeaders: He
   res.end();
 }
 
-function routeFor(entry: RestProcedure, invoke: Invoke): RestRoute {
+/** `Deprecation` (RFC 9745, a structured date) and `Sunset` (RFC 8594, an HTTP date) of an alias. */
+function deprecationHeaders(alias: RestAlias, successorPath: string): HeaderList {
+  const deprecated = Math.floor(Date.parse(`${alias.deprecatedOn}T00:00:00Z`) / 1000);
+  const sunset = new Date(`${alias.sunset}T00:00:00Z`).toUTCString();
+  const successor = `<${REST_PREFIX}${successorPath}>; rel="successor-version"`;
+  return ["Deprecation", `@${deprecated}`, "Sunset", sunset, "Link", successor];
+}
+
+function routeFor(
+  entry: RestProcedure,
+  invoke: Invoke,
+  served: { method: RestMeta["method"]; path: string },
+  extraHeaders: HeaderList,
+): RestRoute {
   const readers = fieldReaders(entry.input);
   const status = entry.rest.successStatus ?? 200;
+  const { location } = entry.rest;
   return {
-    method: entry.rest.method,
-    path: `${REST_PREFIX}${entry.rest.path}`,
+    method: served.method,
+    path: `${REST_PREFIX}${served.path}`,
     rawBody: entry.rest.rawBody,
     async handle(call) {
       const input = assembleInput(entry, readers, call);
       const empty = Object.keys(input).length === 0 && entry.inputOptional;
       const output = await invoke(call.context, empty ? undefined : input);
-      const limitHeaders = rateLimitHeaderList(call.trace.limits, false);
+      const headers = [...extraHeaders, ...rateLimitHeaderList(call.trace.limits, false)];
       if (entry.rest.eventStream) {
-        await sendEvents(call.res, output, limitHeaders);
+        await sendEvents(call.res, output, headers);
         return;
       }
       if (entry.rest.stream) {
         const format = String(input[entry.rest.stream.formatField]);
-        await sendStream(call.res, status, output, entry.rest.stream, format, limitHeaders);
+        await sendStream(call.res, status, output, entry.rest.stream, format, headers);
         return;
       }
+      if (status === 204) {
+        call.res.writeHead(204, headers);
+        call.res.end();
+        return;
+      }
+      if (location) headers.push("Location", `${REST_PREFIX}${locationOf(location, input, output)}`);
       // JSON.stringify turns Dates into ISO 8601 text: plain JSON, no superjson envelope.
-      sendJson(call.res, status, output === undefined ? null : output, limitHeaders);
+      sendJson(call.res, status, output === undefined ? null : output, headers);
     },
   };
 }
 
-/** One route per procedure with `meta.rest`; loads lazy sub-routers and checks the declarations first. */
+/** Fills a `location` template: `{name}` from the input, `{a.b}` from the answer (docs in RestMeta). */
+function locationOf(template: string, input: Record<string, unknown>, output: unknown): string {
+  return template.replaceAll(/\{([\w.]+)\}/g, (_, name: string) => {
+    const [first = "", ...rest] = name.split(".");
+    let value: unknown = rest.length === 0 ? input[first] : (output as Record<string, unknown>)[first];
+    for (const key of rest) value = (value as Record<string, unknown> | undefined)?.[key];
+    return encodeURIComponent(String(value));
+  });
+}
+
+/**
+ * One route per procedure with `meta.rest`, and one per deprecated alias of it; loads lazy sub-routers
+ * and checks the declarations first.
+ */
 export async function procedureRoutes(router: AnyRouter): Promise<RestRoute[]> {
   const entries = await restProcedures(router);
-  return Promise.all(
-    entries.map(async (entry) => routeFor(entry, await procedureAt(router, entry.procedure))),
+  const routes = await Promise.all(
+    entries.map(async (entry) => {
+      const invoke = await procedureAt(router, entry.procedure);
+      const own = routeFor(entry, invoke, entry.rest, NO_HEADERS);
+      const aliases = (entry.rest.aliases ?? []).map((alias) =>
+        routeFor(entry, invoke, alias, deprecationHeaders(alias, entry.rest.path)),
+      );
+      return [own, ...aliases];
+    }),
   );
+  return routes.flat();
 }

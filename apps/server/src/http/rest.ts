@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { bearerOf, type Context, createContext, type RequestTrace, type Runtime } from "@kyro/api";
 import { parseJsonBody, readBody } from "./body";
-import { routeNotFound, sendError } from "./envelope";
+import { methodNotAllowed, routeNotFound, sendError } from "./envelope";
 import type { RequestState } from "./request-state";
 import type { RequestTarget } from "./request-target";
 
@@ -97,6 +97,19 @@ export function createRestHandler(options: { runtime: Runtime; routes: readonly 
   }
   const withParams = compiled.filter((entry) => entry.names.length > 0);
 
+  /**
+   * The methods served at the most specific template matching `pathname` (a literal segment beats a
+   * `{param}`, as in routing); empty when no template matches, i.e. an unknown path (404, not 405).
+   */
+  function allowedMethods(pathname: string): string[] {
+    const matching = compiled.filter((entry) => entry.pattern.test(pathname));
+    const template = matching[0]?.route.path;
+    const methods = matching
+      .filter((entry) => entry.route.path === template)
+      .map((entry) => entry.route.method);
+    return [...new Set(methods)].sort();
+  }
+
   function serve(
     req: IncomingMessage,
     res: ServerResponse,
@@ -107,7 +120,9 @@ export function createRestHandler(options: { runtime: Runtime; routes: readonly 
   ): Promise<void> | undefined {
     const body = found?.route.rawBody ? undefined : parseJsonBody(req, rawBody);
     if (!found) {
-      sendError(res, state.request.requestId, routeNotFound);
+      const allow = allowedMethods(url.pathname);
+      if (allow.length === 0) sendError(res, state.request.requestId, routeNotFound);
+      else sendError(res, state.request.requestId, methodNotAllowed(allow), ["Allow", allow.join(", ")]);
       return;
     }
     // The header is parsed once, here; the procedure chain reads the token from the context.

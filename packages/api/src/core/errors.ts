@@ -6,10 +6,10 @@ export const ERROR_STATUS = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNPROCESSABLE_CONTENT: 422,
-  TOO_MANY_REQUESTS: 429,
   /** Envelope codes of a 429 naming which limit refused the call; over tRPC they are TOO_MANY_REQUESTS. */
   RATE_LIMITED: 429,
   QUOTA_EXCEEDED: 429,
@@ -18,28 +18,83 @@ export const ERROR_STATUS = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
-type TrpcErrorCode = Exclude<ErrorCode, "RATE_LIMITED" | "QUOTA_EXCEEDED">;
-const trpcCodeOf = (code: ErrorCode): TrpcErrorCode =>
-  code === "RATE_LIMITED" || code === "QUOTA_EXCEEDED" ? "TOO_MANY_REQUESTS" : code;
-export type ErrorDetails = Record<string, unknown>;
+
+export interface ValidationIssue {
+  /** The dotted input field; `""` for the whole input. */
+  path: string;
+  code: string;
+  message: string;
+}
+
+/** Why a caller may not do something (docs/api-conventions.md, "Errors"). */
+export type ForbiddenReason =
+  | "role"
+  | "scope"
+  | "bot_restricted"
+  | "user_only"
+  | "unverified"
+  | "origin"
+  | "not_invitee";
+
+export interface LimitDetails {
+  limit: number;
+  remaining: number;
+  /** ISO 8601: when the window (or the UTC day) ends. */
+  resetAt: string;
+  policy: string;
+  scope: string;
+}
+
+/** The one `details` shape of each code: docs/api-conventions.md's table, and the document's schemas. */
+export interface ErrorDetailsByCode {
+  BAD_REQUEST: { issues: ValidationIssue[] };
+  UNAUTHORIZED: null;
+  FORBIDDEN: { reason: ForbiddenReason; requiredScopes?: string[] };
+  NOT_FOUND: { resource: string };
+  METHOD_NOT_ALLOWED: { allow: string[] };
+  CONFLICT: { reason: string; field?: string };
+  PAYLOAD_TOO_LARGE: { limitBytes: number };
+  UNPROCESSABLE_CONTENT: { reason: string };
+  RATE_LIMITED: LimitDetails;
+  QUOTA_EXCEEDED: LimitDetails;
+  INTERNAL_SERVER_ERROR: null;
+  SERVICE_UNAVAILABLE: null;
+}
+
+export type ErrorDetails = ErrorDetailsByCode[ErrorCode];
+
+/** BAD_REQUEST may leave its issues out (one issue on the whole input is made of the message). */
+type DetailsArgs<C extends ErrorCode> = ErrorDetailsByCode[C] extends null
+  ? []
+  : C extends "BAD_REQUEST"
+    ? [details?: ErrorDetailsByCode[C]]
+    : [details: ErrorDetailsByCode[C]];
+
+type TrpcErrorCode =
+  | Exclude<ErrorCode, "RATE_LIMITED" | "QUOTA_EXCEEDED" | "METHOD_NOT_ALLOWED">
+  | "TOO_MANY_REQUESTS"
+  | "METHOD_NOT_SUPPORTED";
+function trpcCodeOf(code: ErrorCode): TrpcErrorCode {
+  if (code === "RATE_LIMITED" || code === "QUOTA_EXCEEDED") return "TOO_MANY_REQUESTS";
+  return code === "METHOD_NOT_ALLOWED" ? "METHOD_NOT_SUPPORTED" : code;
+}
 
 /**
- * The one error services throw; `describeError` maps it (and anything else) for tRPC and REST.
+ * The one error services throw; `describeError` maps it (and anything else) for tRPC and REST. Its
+ * details are typed by code, so a shape outside the conventions' table does not compile.
  * It is a TRPCError so tRPC answers it with the right status directly — a mapping middleware in front
  * of every procedure would cost a middleware level (two object copies in tRPC) on every request.
  */
-export class AppError extends TRPCError {
+export class AppError<C extends ErrorCode = ErrorCode> extends TRPCError {
   declare readonly code: TrpcErrorCode;
   /** The envelope's code: the tRPC code, or a more precise one (RATE_LIMITED answers as TOO_MANY_REQUESTS). */
-  readonly envelopeCode: ErrorCode;
-  constructor(
-    code: ErrorCode,
-    message: string,
-    readonly details?: ErrorDetails,
-  ) {
+  readonly envelopeCode: C;
+  readonly details: ErrorDetailsByCode[C] | undefined;
+  constructor(code: C, message: string, ...details: DetailsArgs<C>) {
     super({ code: trpcCodeOf(code), message });
     this.name = "AppError";
     this.envelopeCode = code;
+    this.details = details[0] as ErrorDetailsByCode[C] | undefined;
   }
 }
 
@@ -47,13 +102,7 @@ export interface DescribedError {
   status: number;
   code: ErrorCode;
   message: string;
-  details?: ErrorDetails;
-}
-
-export interface ValidationIssue {
-  path: string;
-  code: string;
-  message: string;
+  details: ErrorDetails;
 }
 
 export function flattenZodIssues(error: ZodError): ValidationIssue[] {
@@ -64,31 +113,71 @@ export function flattenZodIssues(error: ZodError): ValidationIssue[] {
   }));
 }
 
+const TRPC_TO_ENVELOPE: Partial<Record<string, ErrorCode>> = {
+  PARSE_ERROR: "BAD_REQUEST",
+  METHOD_NOT_SUPPORTED: "METHOD_NOT_ALLOWED",
+  TOO_MANY_REQUESTS: "RATE_LIMITED",
+  CONTENT_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+};
+
 /** Never exposes an internal message or stack: unknown failures become a generic 500. */
 export function describeError(error: unknown): DescribedError {
   const cause = error instanceof TRPCError && error.cause ? error.cause : error;
   if (cause instanceof AppError) {
-    return withStatus(cause.envelopeCode, cause.message, cause.details);
+    return described(cause.envelopeCode, cause.message, cause.details);
   }
   if (cause instanceof ZodError) {
-    return withStatus("BAD_REQUEST", "Invalid input", { issues: flattenZodIssues(cause) });
+    return described("BAD_REQUEST", "Invalid input", { issues: flattenZodIssues(cause) });
   }
   if (error instanceof TRPCError && error.code !== "INTERNAL_SERVER_ERROR") {
-    const code = (error.code in ERROR_STATUS ? error.code : "BAD_REQUEST") as ErrorCode;
-    return withStatus(code, error.message);
+    const known = error.code in ERROR_STATUS ? (error.code as ErrorCode) : TRPC_TO_ENVELOPE[error.code];
+    return described(known ?? "BAD_REQUEST", error.message, undefined);
   }
-  return withStatus("INTERNAL_SERVER_ERROR", "Internal server error");
+  return described("INTERNAL_SERVER_ERROR", "Internal server error", undefined);
 }
 
-function withStatus(code: ErrorCode, message: string, details?: ErrorDetails): DescribedError {
-  return details
-    ? { status: ERROR_STATUS[code], code, message, details }
-    : { status: ERROR_STATUS[code], code, message };
+/**
+ * Fills in a details shape left out by errors that do not come from a service (tRPC's own, say), so
+ * every answer of a code has the one shape the document declares for it.
+ */
+function described(code: ErrorCode, message: string, details: ErrorDetails | undefined): DescribedError {
+  return { status: ERROR_STATUS[code], code, message, details: details ?? defaultDetails(code, message) };
 }
 
-export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} not found`);
-export const forbidden = (message = "You do not have permission to do this") =>
-  new AppError("FORBIDDEN", message);
+function defaultDetails(code: ErrorCode, message: string): ErrorDetails {
+  switch (code) {
+    case "BAD_REQUEST":
+      return { issues: [{ path: "", code: "invalid_request", message }] };
+    case "NOT_FOUND":
+      return { resource: "Route" };
+    case "FORBIDDEN":
+      return { reason: "role" };
+    case "CONFLICT":
+    case "UNPROCESSABLE_CONTENT":
+      return { reason: "unspecified" };
+    case "METHOD_NOT_ALLOWED":
+      return { allow: [] };
+    case "PAYLOAD_TOO_LARGE":
+      return { limitBytes: 0 };
+    default:
+      return null;
+  }
+}
+
+/** A BAD_REQUEST about one input field, in the `issues` shape every validation error has. */
+export function invalidField(path: string, message: string, code = "invalid_value"): AppError<"BAD_REQUEST"> {
+  return new AppError("BAD_REQUEST", message, { issues: [{ path, code, message }] });
+}
+
+export const notFound = (resource: string) =>
+  new AppError("NOT_FOUND", `${resource} not found`, { resource });
+export const forbidden = (reason: ForbiddenReason, message = "You do not have permission to do this") =>
+  new AppError("FORBIDDEN", message, { reason });
+export const conflict = (reason: string, message: string, field?: string) =>
+  new AppError("CONFLICT", message, field ? { reason, field } : { reason });
+export const unprocessable = (reason: string, message: string) =>
+  new AppError("UNPROCESSABLE_CONTENT", message, { reason });
 export const unauthorized = (message = "Authentication required") => new AppError("UNAUTHORIZED", message);
 
 /** Postgres unique violation (23505), whether the driver error is thrown bare or wrapped by Drizzle. */

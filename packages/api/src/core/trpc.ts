@@ -55,7 +55,7 @@ const t = initTRPC
           httpStatus: described.status,
           path: shape.data.path,
           requestId: ctx?.request.requestId ?? null,
-          details: described.details ?? null,
+          details: described.details,
         },
       };
     },
@@ -114,7 +114,8 @@ const authedBase = t.procedure.use(async ({ ctx, next }) => {
   const caller = await authenticate(ctx);
   const { principal } = caller;
   await caller.deps.requestLimits.checkRequest(ctx.trace, ctx.request, { principal });
-  if (principal.kind !== "user") throw forbidden("This operation requires a user session, not an API key");
+  if (principal.kind !== "user")
+    throw forbidden("user_only", "This operation requires a user session, not an API key");
   return await next({ ctx: { deps: caller.deps, audit: caller.audit, principal } });
 });
 
@@ -212,6 +213,7 @@ async function resolveOrgScope(deps: AppDeps, principal: Principal, access: OrgA
     if (principal.botId !== null) confineToBot(principal, access);
     if (!scopesHavePermission(principal.scopes, permission)) {
       throw new AppError("FORBIDDEN", "This API key's scopes do not allow this operation", {
+        reason: "scope",
         requiredScopes: scopesGranting(permission),
       });
     }
@@ -219,7 +221,7 @@ async function resolveOrgScope(deps: AppDeps, principal: Principal, access: OrgA
   }
   const [membership] = await membershipStatement(deps.db, { orgId, userId: principal.userId });
   if (!membership) throw notFound("Organization");
-  if (!roleHasPermission(membership.role, permission)) throw forbidden();
+  if (!roleHasPermission(membership.role, permission)) throw forbidden("role");
   return { orgId, role: membership.role };
 }
 
@@ -230,7 +232,7 @@ async function resolveOrgScope(deps: AppDeps, principal: Principal, access: OrgA
  */
 function confineToBot(principal: ApiKeyPrincipal, access: OrgAccess): void {
   if (access.botScope === "org-wide") {
-    throw forbidden("An API key restricted to one bot cannot call this operation");
+    throw forbidden("bot_restricted", "An API key restricted to one bot cannot call this operation");
   }
   if (access.targetBotId !== undefined) assertBotAccess(principal, access.targetBotId);
 }
@@ -288,7 +290,8 @@ export interface UserOrgScope extends OrgScope {
 export function orgUserProcedure(permission: Permission, options: ProcedureOptions = {}) {
   return orgProcedure(permission, options).use(({ ctx, next }) => {
     const { principal } = ctx;
-    if (principal.kind !== "user") throw forbidden("This operation requires a user session, not an API key");
+    if (principal.kind !== "user")
+      throw forbidden("user_only", "This operation requires a user session, not an API key");
     // A user principal always resolves to a membership role.
     const org: UserOrgScope = { orgId: ctx.org.orgId, role: ctx.org.role as Role };
     return next({ ctx: { principal, org } });

@@ -68,8 +68,8 @@ async function seedBotData(label: string): Promise<BotData> {
     versionId: bot.versionId as string,
     conversationId,
     messageIds,
-    feedbackId: feedback.id,
-    leadId: lead.id,
+    feedbackId: feedback.feedback.id,
+    leadId: lead.lead.id,
     leadEmail,
   };
 }
@@ -264,7 +264,7 @@ describe("a key restricted to bot A, against bot B of the same org", () => {
       conversationId: botA.conversationId,
     });
     expect(items.map((item) => item.id)).toEqual([botA.feedbackId]);
-    expect((await restricted.leads.get({ orgId, leadId: botA.leadId })).email).toBe(botA.leadEmail);
+    expect((await restricted.leads.get({ orgId, leadId: botA.leadId })).lead.email).toBe(botA.leadEmail);
     const found = await restricted.knowledge.entries.search({
       orgId,
       botId: botA.botId,

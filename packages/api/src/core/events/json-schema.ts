@@ -7,11 +7,27 @@ export function eventComponentId(type: EventType): string {
   return `${words.join("")}Event`;
 }
 
-/** Payload schemas keyed by component id, for the OpenAPI document's components. */
-export function eventPayloadComponents(): Record<string, z.ZodObject> {
-  return Object.fromEntries(
-    EVENT_TYPES.map((type) => [eventComponentId(type), EVENT_CATALOGUE[type].schema]),
-  );
+export type JsonSchema = Record<string, unknown>;
+
+/**
+ * The JSON Schema (draft 2020-12) of an event's `data`, as delivered: `emitEvent` parses payloads
+ * with the catalogue's schema, which drops unknown keys, so every object is `additionalProperties: false`
+ * (the output side of the schema).
+ */
+function payloadSchema(type: EventType): JsonSchema {
+  const { $schema: _, ...schema } = z.toJSONSchema(EVENT_CATALOGUE[type].schema, { io: "output" });
+  return schema;
+}
+
+let payloads: Readonly<Record<string, JsonSchema>> | undefined;
+
+/**
+ * Payload schemas keyed by component id: the OpenAPI document's components and the `eventTypes`
+ * catalogue both read these, so they are the same by construction.
+ */
+export function eventPayloadSchemas(): Readonly<Record<string, JsonSchema>> {
+  payloads ??= Object.fromEntries(EVENT_TYPES.map((type) => [eventComponentId(type), payloadSchema(type)]));
+  return payloads;
 }
 
 export interface EventTypeDescription {
@@ -19,21 +35,18 @@ export interface EventTypeDescription {
   version: number;
   description: string;
   /** JSON Schema (draft 2020-12) of the event's `data`. */
-  schema: Record<string, unknown>;
+  schema: JsonSchema;
 }
 
 let described: EventTypeDescription[] | undefined;
 
 /** Every event type with its payload's JSON Schema; computed once, the catalogue is static. */
 export function describeEventTypes(): EventTypeDescription[] {
-  described ??= EVENT_TYPES.map((type) => {
-    const definition = EVENT_CATALOGUE[type];
-    return {
-      type,
-      version: definition.version,
-      description: definition.description,
-      schema: z.toJSONSchema(definition.schema, { io: "input" }) as Record<string, unknown>,
-    };
-  });
+  described ??= EVENT_TYPES.map((type) => ({
+    type,
+    version: EVENT_CATALOGUE[type].version,
+    description: EVENT_CATALOGUE[type].description,
+    schema: structuredClone(eventPayloadSchemas()[eventComponentId(type)] ?? {}),
+  }));
   return described;
 }

@@ -6,14 +6,17 @@ import {
   type ZodOpenApiContentObject,
   type ZodOpenApiOperationObject,
   type ZodOpenApiPathsObject,
+  type ZodOpenApiResponseObject,
   type ZodOpenApiResponsesObject,
 } from "zod-openapi";
-import { eventPayloadComponents } from "../events/json-schema";
+import { eventPayloadSchemas } from "../events/json-schema";
 import { API_KEY_SCOPES, type ApiKeyScope, type Requirement, scopesGranting } from "../policy";
-import { API_KEY_PREFIX } from "../principal";
-import type { RestStreamMeta } from "../rest-meta";
-import { ERROR_RESPONSES, errorEnvelopeSchema, type StatusCode } from "./error-envelope";
+import type { RestAlias, RestMeta, RestStreamMeta } from "../rest-meta";
+import { token } from "../text-input";
+import { ERROR_ANSWERS, REASON_DESCRIPTIONS, reasonEnvelope, type StatusCode } from "./error-envelope";
+import { HEADER_COMPONENTS, headersOf, SECURITY_SCHEMES } from "./http-headers";
 import { type RestProcedure, restProcedures } from "./procedures";
+import { webhooksSection } from "./webhooks";
 
 export interface OpenApiOptions {
   version: string;
@@ -21,10 +24,9 @@ export interface OpenApiOptions {
   serverUrl?: string;
 }
 
-export const BEARER_SCHEME = "bearerAuth";
 export const SCOPES_EXTENSION = "x-kyro-scopes";
 
-const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+export const BODY_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /** `orgs.members.list` → `orgsMembersList`. */
 export function operationIdOf(procedure: string): string {
@@ -55,6 +57,16 @@ export function accessOf(requires: Requirement): { scopes: ApiKeyScope[]; text: 
   }
 }
 
+/** The credentials an operation takes; `[]` only where it takes none. */
+export function securityOf(entry: RestProcedure): oas31.SecurityRequirementObject[] {
+  if (entry.rest.auth === "widgetSession") return [{ widgetSession: [] }];
+  if (entry.requires === "public") return [];
+  if (entry.requires === "authenticated") return [{ apiKey: [] }, { accessToken: [] }];
+  return accessOf(entry.requires).scopes.length > 0
+    ? [{ apiKey: [] }, { accessToken: [] }]
+    : [{ accessToken: [] }];
+}
+
 const isJsonType = (contentType: string) => /^application\/(?:[\w.+-]*\+)?json$/.test(contentType);
 
 function streamContent(stream: RestStreamMeta): ZodOpenApiContentObject {
@@ -69,9 +81,12 @@ function streamContent(stream: RestStreamMeta): ZodOpenApiContentObject {
   return content;
 }
 
-function responsesOf(entry: RestProcedure): ZodOpenApiResponsesObject {
+const json = (schema: z.ZodType) => ({ "application/json": { schema } });
+
+function responsesOf(entry: RestProcedure, deprecated: boolean): ZodOpenApiResponsesObject {
   const { rest, output } = entry;
   const success = String(rest.successStatus ?? 200) as StatusCode;
+  const headers = headersOf(success, { location: rest.location !== undefined, deprecated });
   const responses: ZodOpenApiResponsesObject = {};
   if (rest.eventStream) {
     const events = Object.entries(rest.eventStream.events)
@@ -79,24 +94,49 @@ function responsesOf(entry: RestProcedure): ZodOpenApiResponsesObject {
       .join("; ");
     responses[success] = {
       description: `Server-Sent Events, sent as they happen. Events: ${events}.`,
+      headers,
       content: { "text/event-stream": { schema: { type: "string" } } },
     };
   } else if (rest.stream) {
     responses[success] = {
       description: `A file download (\`Content-Disposition: attachment\`), chosen by \`${rest.stream.formatField}\`.`,
+      headers,
       content: streamContent(rest.stream),
     };
+  } else if (success === "204") {
+    responses[success] = { description: rest.summary, headers };
   } else {
-    responses[success] = {
-      description: rest.summary,
-      // 204 No Content has no body to describe (a hard delete's `z.void()` output).
-      ...(output && success !== "204" ? { content: { "application/json": { schema: output } } } : {}),
+    responses[success] = { description: rest.summary, headers, ...(output ? { content: json(output) } : {}) };
+  }
+  for (const status of Object.keys(ERROR_ANSWERS) as StatusCode[]) {
+    if (status === "413" && !BODY_METHODS.has(rest.method)) continue;
+    responses[status] = { $ref: `#/components/responses/Error${status}` };
+  }
+  if (rest.conflicts?.length) {
+    responses["409"] = {
+      description: REASON_DESCRIPTIONS["409"],
+      headers: headersOf("409"),
+      content: json(reasonEnvelope("CONFLICT", rest.conflicts)),
     };
   }
-  for (const [status, description] of ERROR_RESPONSES) {
-    responses[status] = { description, content: { "application/json": { schema: errorEnvelopeSchema } } };
+  if (rest.unprocessable?.length) {
+    responses["422"] = {
+      description: REASON_DESCRIPTIONS["422"],
+      headers: headersOf("422"),
+      content: json(reasonEnvelope("UNPROCESSABLE_CONTENT", rest.unprocessable)),
+    };
   }
   return responses;
+}
+
+/** The shared error answers, one component per status (409 and 422 are per operation). */
+function errorResponseComponents(): Record<string, ZodOpenApiResponseObject> {
+  return Object.fromEntries(
+    Object.entries(ERROR_ANSWERS).map(([status, answer]) => [
+      `Error${status}`,
+      { description: answer.description, headers: headersOf(status), content: json(answer.schema) },
+    ]),
+  );
 }
 
 /** A raw-body route's body is the sender's own payload, verified byte for byte rather than parsed. */
@@ -109,7 +149,23 @@ const RAW_BODY = {
 const ORG_ID_DESCRIPTION =
   "The organization. Optional with an API key (it defaults to the key's own organization); required with an access token.";
 
-function operationOf(entry: RestProcedure): ZodOpenApiOperationObject {
+const ORIGIN_HEADER = z.object({
+  Origin: token()
+    .max(2000)
+    .meta({ description: "The embedding page's origin; the bot's `allowedDomains` must allow it." }),
+});
+
+/**
+ * The body's schema: strict (the shim refuses unknown keys), with the operation's cross-field rules,
+ * and at least one field on a PATCH (the shim refuses an empty one).
+ */
+function bodySchemaOf(rest: RestMeta, body: Record<string, z.ZodType>): z.ZodType {
+  const rules: Record<string, unknown> = { ...rest.bodyRules };
+  if (rest.method === "PATCH") rules.minProperties = 1;
+  return z.strictObject(body).meta(rules);
+}
+
+function operationOf(entry: RestProcedure, served: Pick<RestMeta, "method" | "path">, alias?: RestAlias) {
   const { rest, input, pathParams } = entry;
   const access = accessOf(entry.requires);
   const path: Record<string, z.ZodType> = {};
@@ -123,30 +179,41 @@ function operationOf(entry: RestProcedure): ZodOpenApiOperationObject {
     else if (sendsBody) body[name] = field;
     else query[name] = field;
   }
-  const bodySchema = z.object(body);
-  const bodyRequired = Object.values(body).some((field) => !field.safeParse(undefined).success);
-  return {
-    operationId: operationIdOf(entry.procedure),
+  const bodyRequired =
+    rest.method === "PATCH" || Object.values(body).some((field) => !field.safeParse(undefined).success);
+  const sunset = alias
+    ? `Deprecated on ${alias.deprecatedOn}; removed on ${alias.sunset}: use \`${rest.method} ${rest.path}\`.`
+    : "";
+  const operation: ZodOpenApiOperationObject = {
+    operationId: `${operationIdOf(entry.procedure)}${alias ? `Via${alias.method.charAt(0)}${alias.method.slice(1).toLowerCase()}` : ""}`,
     summary: rest.summary,
-    description: [rest.description, access.text].filter(Boolean).join("\n\n"),
+    description: [sunset, rest.description, access.text].filter(Boolean).join("\n\n"),
     tags: [...rest.tags],
-    security: entry.requires === "public" ? [] : [{ [BEARER_SCHEME]: [] }],
+    ...(alias ? { deprecated: true } : {}),
+    security: securityOf(entry),
     [SCOPES_EXTENSION]: access.scopes,
     requestParams: {
       ...(pathParams.length ? { path: z.object(path) } : {}),
       ...(Object.keys(query).length ? { query: z.object(query) } : {}),
+      ...(rest.auth === "widgetSession" || rest.requiresOrigin ? { header: ORIGIN_HEADER } : {}),
     },
     ...(Object.keys(body).length
-      ? { requestBody: { required: bodyRequired, content: { "application/json": { schema: bodySchema } } } }
+      ? { requestBody: { required: bodyRequired, content: json(bodySchemaOf(rest, body)) } }
       : {}),
     ...(rest.rawBody ? { requestBody: RAW_BODY } : {}),
-    responses: responsesOf(entry),
+    responses: responsesOf(entry, alias !== undefined),
+  };
+  return {
+    method: served.method.toLowerCase() as Lowercase<RestMeta["method"]>,
+    path: served.path,
+    operation,
   };
 }
 
 /**
- * The OpenAPI 3.1 document of every REST route, generated from the procedures' own zod schemas and
- * `meta.rest`. Deterministic for a given router, and it builds new schemas rather than touching shared ones.
+ * The OpenAPI 3.1 document of every REST route (and every deprecated alias of one) and every webhook
+ * event, generated from the procedures' own zod schemas and `meta.rest`. Deterministic for a given
+ * router, and it builds new schemas rather than touching shared ones.
  */
 export async function createOpenApiDocument(
   router: AnyRouter,
@@ -156,15 +223,20 @@ export async function createOpenApiDocument(
   const operationIds = new Map<string, string>();
   const paths: ZodOpenApiPathsObject = {};
   for (const entry of entries) {
-    const operation = operationOf(entry);
-    const id = operation.operationId ?? "";
-    const clash = operationIds.get(id);
-    if (clash) throw new Error(`operationId ${id} is shared by ${clash} and ${entry.procedure}`);
-    operationIds.set(id, entry.procedure);
-    const method = entry.rest.method.toLowerCase() as "get" | "post" | "put" | "patch" | "delete";
-    paths[entry.rest.path] = { ...paths[entry.rest.path], [method]: operation };
+    const served = [
+      operationOf(entry, entry.rest),
+      ...(entry.rest.aliases ?? []).map((alias) => operationOf(entry, alias, alias)),
+    ];
+    for (const { method, path, operation } of served) {
+      const id = operation.operationId ?? "";
+      const clash = operationIds.get(id);
+      if (clash) throw new Error(`operationId ${id} is shared by ${clash} and ${entry.procedure}`);
+      operationIds.set(id, entry.procedure);
+      paths[path] = { ...paths[path], [method]: operation };
+    }
   }
   const tags = [...new Set(entries.flatMap((entry) => entry.rest.tags))].sort();
+  const events = webhooksSection();
   const document = createDocument(
     {
       openapi: "3.1.0",
@@ -172,21 +244,17 @@ export async function createOpenApiDocument(
         title: "Kyro",
         version: options.version,
         description:
-          "The Kyro REST API. Every route is a tRPC procedure of the typed SDK, described from the same schemas. Errors answer with the `ErrorEnvelope` body.",
+          "The Kyro REST API. Every route is a tRPC procedure of the typed SDK, described from the same schemas; docs/api-conventions.md states the rules they follow. Errors answer with one envelope whose `details` has one shape per code.",
       },
       servers: [{ url: options.serverUrl ?? "/api/v1" }],
-      tags: tags.map((name) => ({ name })),
+      tags: [...tags, "events"].map((name) => ({ name })),
       paths,
+      webhooks: events.webhooks,
       components: {
-        // Webhook payloads are not REST responses; listed so clients can generate types for them.
-        schemas: eventPayloadComponents(),
-        securitySchemes: {
-          [BEARER_SCHEME]: {
-            type: "http",
-            scheme: "bearer",
-            description: `An API key (\`${API_KEY_PREFIX}...\`) or a user access token.`,
-          },
-        },
+        schemas: { ...eventPayloadSchemas(), ...events.schemas },
+        headers: HEADER_COMPONENTS,
+        responses: errorResponseComponents(),
+        securitySchemes: SECURITY_SCHEMES,
       },
     },
     {

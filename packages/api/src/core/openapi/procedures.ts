@@ -92,11 +92,16 @@ export async function restProcedures(router: AnyRouter): Promise<RestProcedure[]
     .sort((a, b) => a.rest.path.localeCompare(b.rest.path) || a.rest.method.localeCompare(b.rest.method));
   const seen = new Map<string, string>();
   for (const entry of found) {
-    // `{botId}` and `{id}` at the same place are the same route to a client.
-    const key = `${entry.rest.method} ${entry.rest.path.replaceAll(/\{\w+\}/g, "{}")}`;
-    const other = seen.get(key);
-    if (other) throw new Error(`${entry.procedure} and ${other} both declare ${key}`);
-    seen.set(key, entry.procedure);
+    for (const served of [entry.rest, ...(entry.rest.aliases ?? [])]) {
+      // `{botId}` and `{id}` at the same place are the same route to a client.
+      const key = `${served.method} ${served.path.replaceAll(/\{\w+\}/g, "{}")}`;
+      const other = seen.get(key);
+      if (other) throw new Error(`${entry.procedure} and ${other} both declare ${key}`);
+      seen.set(key, entry.procedure);
+      const missing = pathParamsOf(served.path).find((name) => !(name in entry.input.shape));
+      if (missing)
+        throw new Error(`${entry.procedure} (${key}): path segment {${missing}} is not an input field`);
+    }
   }
   return found;
 }

@@ -1,7 +1,7 @@
 import { and, apiKeys, bots, desc, type Executor, eq, isNull, users } from "@kyro/db";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
-import { AppError, notFound } from "../../core/errors";
+import { conflict, notFound } from "../../core/errors";
 import { emitEvent } from "../../core/events/emit";
 import { API_KEY_PREFIX, type UserPrincipal } from "../../core/principal";
 import type { OrgScope, UserOrgScope } from "../../core/trpc";
@@ -187,9 +187,9 @@ export async function rotateApiKey(ctx: ApiKeysContext, input: RotateApiKeyInput
   const result = await ctx.deps.db.transaction(async (tx) => {
     const current = await lockKey(tx, orgId, input.keyId);
     const now = Date.now();
-    if (current.revokedAt) throw new AppError("CONFLICT", "This API key has been revoked; create a new one");
+    if (current.revokedAt) throw conflict("key_revoked", "This API key has been revoked; create a new one");
     if (current.expiresAt && current.expiresAt.getTime() <= now) {
-      throw new AppError("CONFLICT", "This API key has expired; create a new one");
+      throw conflict("key_expired", "This API key has expired; create a new one");
     }
     const graceEnd = input.gracePeriodSeconds > 0 ? new Date(now + input.gracePeriodSeconds * 1000) : null;
     await tx

@@ -1,10 +1,7 @@
 import { ACTOR_TYPES } from "@kyro/db";
 import { z } from "zod";
-import { singleLine, token } from "../../core/text-input";
-
-export const AUDIT_PAGE_DEFAULT = 50;
-/** A larger `limit` is rejected (BAD_REQUEST) rather than clamped, so a client never mistakes a short page for the end. */
-export const AUDIT_PAGE_MAX = 200;
+import { pageFields } from "../../core/pagination";
+import { singleLine } from "../../core/text-input";
 
 export const AUDIT_EXPORT_FORMATS = ["csv", "json"] as const;
 export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
@@ -31,9 +28,8 @@ const rangeMessage = { message: "`from` must not be after `to`", path: ["to"] };
 export const listAuditInput = z
   .object({
     ...filterShape,
-    /** Opaque; pass back `nextCursor` from the previous page. */
-    cursor: token().min(1).max(200).optional(),
-    limit: z.number().int().min(1).max(AUDIT_PAGE_MAX).default(AUDIT_PAGE_DEFAULT),
+    /** `cursor` is the previous page's `nextCursor`; `limit` is at most 100 (default 20). */
+    ...pageFields,
   })
   .refine(rangeIsOrdered, rangeMessage);
 export type ListAuditInput = z.infer<typeof listAuditInput>;

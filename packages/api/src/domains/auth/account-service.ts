@@ -2,7 +2,7 @@ import { and, compileStatement, eq, isNull, organizations, refreshTokenFamilies,
 import { hashPassword, verifyPassword } from "@kyro/platform";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
-import { AppError, unauthorized } from "../../core/errors";
+import { invalidField, unauthorized } from "../../core/errors";
 import type { ApiKeyPrincipal, Principal, UserPrincipal } from "../../core/principal";
 import type { UserOrgScope } from "../../core/trpc";
 import { listOrgs } from "../orgs/index";
@@ -16,7 +16,7 @@ import type {
   UserMeResult,
 } from "./schemas";
 import { issueTokens, retireRefreshTokens, revokeSession, revokeUserSessions } from "./sessions";
-import { accountThrottleKey, throttled } from "./throttles";
+import { accountThrottleKey, FAILED_ATTEMPTS, peekThrottle, throttled } from "./throttles";
 
 export interface UserAuthContext {
   deps: AppDeps;
@@ -132,17 +132,17 @@ export async function changePassword(
     .limit(1);
   if (!user) throw unauthorized(SESSION_ENDED);
   const accountKey = accountThrottleKey(deps, user.email);
-  const states = await Promise.all([
-    passwordCheckPerAccount.peek(accountKey),
-    loginPerAccount.peek(accountKey),
+  const checks = await Promise.all([
+    peekThrottle("password-check-account", "user", passwordCheckPerAccount, accountKey),
+    peekThrottle("login-account", "user", loginPerAccount, accountKey),
   ]);
-  if (states.some((state) => !state.allowed)) throw throttled(...states);
+  if (checks.some((check) => !check.state.allowed)) throw throttled(FAILED_ATTEMPTS, ...checks);
   if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
     await Promise.all([passwordCheckPerAccount.consume(accountKey), loginPerAccount.consume(accountKey)]);
-    throw new AppError("BAD_REQUEST", "Current password is incorrect", { field: "currentPassword" });
+    throw invalidField("currentPassword", "Current password is incorrect", "incorrect_password");
   }
   await passwordCheckPerAccount.reset(accountKey);
-  assertPasswordPolicy(input.newPassword, user.email);
+  assertPasswordPolicy(input.newPassword, user.email, "newPassword");
   const passwordHash = await hashPassword(input.newPassword);
 
   await deps.db.transaction(async (tx) => {

@@ -1,5 +1,5 @@
 import { dictionary } from "@zxcvbn-ts/language-common";
-import { AppError } from "../../core/errors";
+import { invalidField } from "../../core/errors";
 
 export const PASSWORD_MIN_LENGTH = 10;
 /** Bounds the argon2 input; long passphrases fit comfortably. */
@@ -33,7 +33,8 @@ export function passwordPolicyViolation(password: string, email: string): Passwo
   return null;
 }
 
-export function assertPasswordPolicy(password: string, email: string): void {
+/** `field` names the input the password came in (`password`, `newPassword`); the issue's code is the rule. */
+export function assertPasswordPolicy(password: string, email: string, field: string): void {
   const rule = passwordPolicyViolation(password, email);
-  if (rule) throw new AppError("BAD_REQUEST", RULE_MESSAGES[rule], { rule });
+  if (rule) throw invalidField(field, RULE_MESSAGES[rule], rule);
 }

@@ -55,7 +55,7 @@ export async function resetPassword(
   const { deps, request } = ctx;
   // The policy needs the address, and a dead link should fail before the argon2 work.
   const target = await peekUserToken(deps.db, deps, input.token, "reset_password");
-  assertPasswordPolicy(input.newPassword, target.email);
+  assertPasswordPolicy(input.newPassword, target.email, "newPassword");
   const passwordHash = await hashPassword(input.newPassword);
 
   await deps.db.transaction(async (tx) => {

@@ -29,7 +29,7 @@ function verificationTtlMs(ctx: PublicAuthContext): number {
 export async function signup(ctx: PublicAuthContext, input: SignupInput): Promise<SignupResult> {
   const { deps, request } = ctx;
   const email = normalizeEmail(input.email);
-  assertPasswordPolicy(input.password, email);
+  assertPasswordPolicy(input.password, email, "password");
   const mayMail = await admitAccountMail(deps, email, request);
   const passwordHash = await hashPassword(input.password);
   const created = await deps.db.transaction(async (tx) => {

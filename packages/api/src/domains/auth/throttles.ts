@@ -53,15 +53,44 @@ export function accountThrottleKey(deps: AppDeps, email: string): string {
   return hmacSha256(deps.hmacKeys.throttleKey, email);
 }
 
-export function throttled(...states: LimitState[]): AppError {
-  const retryAfterSeconds = Math.max(1, ...states.map((state) => state.retryAfterSeconds));
-  return new AppError("TOO_MANY_REQUESTS", "Too many failed attempts; try again later", {
-    retryAfterSeconds,
+/** One throttle as a check found it; the refusing one becomes the 429's details. */
+export interface ThrottleCheck {
+  policy: string;
+  scope: "ip" | "user";
+  limiter: Limiter;
+  state: LimitState;
+}
+
+export async function peekThrottle(
+  policy: string,
+  scope: ThrottleCheck["scope"],
+  limiter: Limiter,
+  key: string,
+): Promise<ThrottleCheck> {
+  return { policy, scope, limiter, state: await limiter.peek(key) };
+}
+
+/** RATE_LIMITED with the details of the refusing throttle that frees up last. */
+export function throttled(message: string, ...checks: ThrottleCheck[]): AppError {
+  const refusing =
+    checks
+      .filter((check) => !check.state.allowed)
+      .sort((a, b) => b.state.retryAfterSeconds - a.state.retryAfterSeconds)[0] ?? checks[0];
+  if (!refusing) throw new Error("throttled() needs the checks that refused");
+  const seconds = Math.max(1, refusing.state.retryAfterSeconds);
+  return new AppError("RATE_LIMITED", message, {
+    limit: refusing.limiter.points,
+    remaining: refusing.state.remaining,
+    resetAt: new Date(Date.now() + seconds * 1000).toISOString(),
+    policy: refusing.policy,
+    scope: refusing.scope,
   });
 }
 
+export const FAILED_ATTEMPTS = "Too many failed attempts; try again later";
+
 export interface LoginThrottle {
-  /** Throws TOO_MANY_REQUESTS while any of the three limits is spent. */
+  /** Throws RATE_LIMITED while any of the three limits is spent. */
   assertAllowed(): Promise<void>;
   recordFailure(): Promise<void>;
   /** A success clears this account's count from this IP only: the other counts are about other callers. */
@@ -79,12 +108,12 @@ export function loginThrottle(deps: AppDeps, email: string, request: RequestInfo
   const accountIpKey = `${accountKey}|${request.ip}`;
   return {
     async assertAllowed() {
-      const states = await Promise.all([
-        loginPerAccountIp.peek(accountIpKey),
-        loginPerIp.peek(request.ip),
-        loginPerAccount.peek(accountKey),
+      const checks = await Promise.all([
+        peekThrottle("login-account-ip", "ip", loginPerAccountIp, accountIpKey),
+        peekThrottle("login-ip", "ip", loginPerIp, request.ip),
+        peekThrottle("login-account", "user", loginPerAccount, accountKey),
       ]);
-      if (states.some((state) => !state.allowed)) throw throttled(...states);
+      if (checks.some((check) => !check.state.allowed)) throw throttled(FAILED_ATTEMPTS, ...checks);
     },
     async recordFailure() {
       await Promise.all([
@@ -101,7 +130,7 @@ export function loginThrottle(deps: AppDeps, email: string, request: RequestInfo
 
 /**
  * Admits a call that mails an address (signup, resendVerification, requestPasswordReset). Over the
- * per-IP budget it throws TOO_MANY_REQUESTS (the caller's own limit). Over the per-address budget it
+ * per-IP budget it throws RATE_LIMITED (the caller's own limit). Over the per-address budget it
  * returns false: the call answers as usual but sends nothing, so nobody can flood a mailbox, and the
  * answer still says nothing about whether the address has an account.
  */
@@ -109,9 +138,13 @@ export async function admitAccountMail(deps: AppDeps, email: string, request: Re
   const { accountMailPerIp, accountMailPerAddress } = deps.limiters;
   const perIp = await accountMailPerIp.consume(request.ip);
   if (!perIp.allowed) {
-    throw new AppError("TOO_MANY_REQUESTS", "Too many requests; try again later", {
-      retryAfterSeconds: perIp.retryAfterSeconds,
-    });
+    const check: ThrottleCheck = {
+      policy: "account-mail-ip",
+      scope: "ip",
+      limiter: accountMailPerIp,
+      state: perIp,
+    };
+    throw throttled("Too many requests; try again later", check);
   }
   const perAddress = await accountMailPerAddress.consume(accountThrottleKey(deps, email));
   return perAddress.allowed;

@@ -12,7 +12,7 @@ import {
 } from "@kyro/db";
 import { hmacSha256, randomToken } from "@kyro/platform";
 import type { AppDeps } from "../../core/deps";
-import { AppError } from "../../core/errors";
+import { invalidField } from "../../core/errors";
 
 /** Prefixes make a leaked token recognisable (secret scanners, support) and its purpose obvious. */
 const TOKEN_PREFIX: Record<UserTokenPurpose, string> = {
@@ -22,7 +22,7 @@ const TOKEN_PREFIX: Record<UserTokenPurpose, string> = {
 
 /** One answer for unknown, used, expired and superseded links: which one it was is nobody's business. */
 const invalidLink = () =>
-  new AppError("BAD_REQUEST", "This link is invalid or has expired; request a new one");
+  invalidField("token", "This link is invalid or has expired; request a new one", "invalid_token");
 
 interface LinkUser {
   tokenId: string;

@@ -1,7 +1,7 @@
 import { and, bots, eq, widgetSettings } from "@kyro/db";
 import { randomToken } from "@kyro/platform";
 import { recordAudit } from "../../core/audit-log";
-import { AppError, notFound } from "../../core/errors";
+import { conflict, notFound } from "../../core/errors";
 import { assertBotAccess } from "../../core/trpc";
 import { changingLiveWidgets } from "../widget/index";
 import type { BotTargetInput, BotView, CloneBotInput } from "./schemas";
@@ -54,7 +54,7 @@ export async function restoreBot(ctx: BotsContext, input: BotTargetInput): Promi
         .where(and(eq(bots.id, input.botId), eq(bots.orgId, orgId)))
         .for("update");
       if (!current) throw notFound("Bot");
-      if (!current.deletedAt) throw new AppError("CONFLICT", "This bot is not deleted");
+      if (!current.deletedAt) throw conflict("not_deleted", "This bot is not deleted");
       if (current.deletedAt <= restoreWindowStart()) throw notFound("Bot");
       await tx
         .update(bots)

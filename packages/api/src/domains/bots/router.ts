@@ -1,3 +1,4 @@
+import { pageInput } from "../../core/pagination";
 import { orgProcedure, type ProcedureOptions, router } from "../../core/trpc";
 import { getIdentitySecret, rotateIdentitySecret } from "./identity-service";
 import { cloneBot, deleteBot, restoreBot } from "./lifecycle-service";
@@ -19,6 +20,10 @@ import {
 import { createBot, getBot, listBots, listTemplates, updateBot } from "./service";
 import { listVersions, publishBot, restoreVersion } from "./versions-service";
 
+/** The v0 routes of update and delete, served until their sunset (CHANGELOG.md, v1). */
+const V0_DEPRECATED_ON = "2026-12-07";
+const V0_SUNSET = "2027-06-30";
+
 const TAGS = ["bots"];
 const read = (options?: ProcedureOptions) => orgProcedure("bots:read", options);
 const write = (options?: ProcedureOptions) => orgProcedure("bots:write", options);
@@ -28,8 +33,9 @@ export const botsRouter = router({
     botScope: "shared",
     rest: { method: "GET", path: "/bot-templates", summary: "List built-in bot templates", tags: TAGS },
   })
+    .input(pageInput)
     .output(templateListOutput)
-    .query(() => listTemplates()),
+    .query(({ input }) => listTemplates(input)),
 
   create: write({
     botScope: "org-wide",
@@ -41,6 +47,8 @@ export const botsRouter = router({
         "Optionally from a template (`templateId`); `config` fields given override the template's. A key restricted to one bot cannot create bots (403).",
       tags: TAGS,
       successStatus: 201,
+      location: "/bots/{bot.id}",
+      bodyRules: { anyOf: [{ required: ["name"] }, { required: ["templateId"] }] },
     },
   })
     .input(createBotInput)
@@ -72,11 +80,12 @@ export const botsRouter = router({
   update: write({
     botScope: "input",
     rest: {
-      method: "POST",
+      method: "PATCH",
       path: "/bots/{botId}",
       summary: "Update a bot",
       description: "Changes only the fields given; `config` is merged field by field.",
       tags: TAGS,
+      aliases: [{ method: "POST", path: "/bots/{botId}", deprecatedOn: V0_DEPRECATED_ON, sunset: V0_SUNSET }],
     },
   })
     .input(updateBotInput)
@@ -86,11 +95,15 @@ export const botsRouter = router({
   delete: write({
     botScope: "input",
     rest: {
-      method: "POST",
-      path: "/bots/{botId}/delete",
+      method: "DELETE",
+      path: "/bots/{botId}",
       summary: "Delete a bot",
-      description: "Soft delete: restorable for 30 days, then purged with its versions and conversations.",
+      description:
+        "Soft delete: restorable for 30 days, then purged with its versions and conversations. Answers the deleted bot.",
       tags: TAGS,
+      aliases: [
+        { method: "POST", path: "/bots/{botId}/delete", deprecatedOn: V0_DEPRECATED_ON, sunset: V0_SUNSET },
+      ],
     },
   })
     .input(botTargetInput)
@@ -99,7 +112,14 @@ export const botsRouter = router({
 
   restore: write({
     botScope: "input",
-    rest: { method: "POST", path: "/bots/{botId}/restore", summary: "Restore a deleted bot", tags: TAGS },
+    rest: {
+      method: "POST",
+      path: "/bots/{botId}/restore",
+      summary: "Restore a deleted bot",
+      description: "Within 30 days of its deletion. A bot that is not deleted answers 409 (`not_deleted`).",
+      tags: TAGS,
+      conflicts: ["not_deleted"],
+    },
   })
     .input(botTargetInput)
     .output(botOutput)
@@ -114,6 +134,7 @@ export const botsRouter = router({
       description: "A new draft with the same config and widget overrides, and its own identity secret.",
       tags: TAGS,
       successStatus: 201,
+      location: "/bots/{bot.id}",
     },
   })
     .input(cloneBotInput)
@@ -126,8 +147,8 @@ export const botsRouter = router({
       method: "POST",
       path: "/bots/{botId}/publish",
       summary: "Publish a bot's config as a new version",
+      description: "The new version is listed at `/bots/{botId}/versions`.",
       tags: TAGS,
-      successStatus: 201,
     },
   })
     .input(botTargetInput)

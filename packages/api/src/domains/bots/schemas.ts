@@ -1,5 +1,6 @@
 import { BOT_STATUSES } from "@kyro/db";
 import { z } from "zod";
+import { pageFields } from "../../core/pagination";
 import { singleLine, token } from "../../core/text-input";
 import { botConfigPatchSchema, botConfigSchema } from "../shared/bot-config";
 
@@ -30,9 +31,8 @@ export const listBotsInput = orgInput.extend({
   status: botStatusSchema.optional(),
   /** Also list soft-deleted bots still within their restore window (needs bots:write). */
   includeDeleted: z.boolean().default(false),
-  limit: z.int().min(1).max(100).default(50),
-  /** `nextCursor` of the previous page. */
-  cursor: z.uuid().optional(),
+  /** `cursor` is the previous page's `nextCursor`; `limit` is at most 100 (default 20). */
+  ...pageFields,
 });
 export type ListBotsInput = z.output<typeof listBotsInput>;
 
@@ -52,9 +52,8 @@ export const cloneBotInput = botTargetInput.extend({
 export type CloneBotInput = z.output<typeof cloneBotInput>;
 
 export const listVersionsInput = botTargetInput.extend({
-  limit: z.int().min(1).max(100).default(50),
-  /** Versions numbered below this one (`nextCursor` of the previous page). */
-  cursor: z.int().min(1).optional(),
+  /** `cursor` is the previous page's `nextCursor`; `limit` is at most 100 (default 20). */
+  ...pageFields,
 });
 export type ListVersionsInput = z.output<typeof listVersionsInput>;
 
@@ -86,7 +85,7 @@ export type BotView = z.output<typeof botSchema>;
 
 export const botOutput = z.object({ bot: botSchema }).meta({ id: "BotResult" });
 export const botListOutput = z
-  .object({ items: z.array(botSchema), nextCursor: z.uuid().nullable() })
+  .object({ items: z.array(botSchema), nextCursor: z.string().nullable() })
   .meta({ id: "BotList" });
 
 export const botVersionSchema = z
@@ -108,7 +107,7 @@ export const publishOutput = z
   .object({ bot: botSchema, version: botVersionSchema })
   .meta({ id: "BotPublished" });
 export const versionListOutput = z
-  .object({ items: z.array(botVersionSchema), nextCursor: z.int().nullable() })
+  .object({ items: z.array(botVersionSchema), nextCursor: z.string().nullable() })
   .meta({ id: "BotVersionList" });
 
 export const identitySecretOutput = z
@@ -123,5 +122,5 @@ export const botTemplateSchema = z
   .object({ id: z.string(), name: z.string(), description: z.string(), config: botConfigSchema })
   .meta({ id: "BotTemplate" });
 export const templateListOutput = z
-  .object({ items: z.array(botTemplateSchema) })
+  .object({ items: z.array(botTemplateSchema), nextCursor: z.string().nullable() })
   .meta({ id: "BotTemplateList" });

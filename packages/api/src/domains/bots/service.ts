@@ -16,7 +16,8 @@ import {
 import { randomToken } from "@kyro/platform";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
-import { AppError, forbidden, notFound } from "../../core/errors";
+import { AppError, forbidden, invalidField, notFound } from "../../core/errors";
+import { decodeCursor, type PageInput, pageOf, pageOfArray } from "../../core/pagination";
 import { roleHasPermission, scopesHavePermission } from "../../core/policy";
 import type { Principal } from "../../core/principal";
 import { assertBotAccess, type OrgScope } from "../../core/trpc";
@@ -55,7 +56,7 @@ export const restoreWindowStart = (now = Date.now()) => new Date(now - BOT_RETEN
 /** Bots are created by people or unrestricted keys; a key confined to one bot cannot add bots. */
 export function assertMayCreate(principal: Principal): void {
   if (principal.kind === "apiKey" && principal.botId !== null) {
-    throw forbidden("This API key is restricted to one bot and cannot create bots");
+    throw forbidden("bot_restricted", "This API key is restricted to one bot and cannot create bots");
   }
 }
 
@@ -154,17 +155,19 @@ export const auditSnapshot = (bot: {
   config: bot.config,
 });
 
-export function listTemplates() {
-  return { items: BOT_TEMPLATES.map((template) => ({ ...template })) };
+export function listTemplates(page: PageInput) {
+  return pageOfArray(
+    BOT_TEMPLATES.map((template) => ({ ...template })),
+    page,
+  );
 }
 
 export async function createBot(ctx: BotsContext, input: CreateBotInput): Promise<{ bot: BotView }> {
   assertMayCreate(ctx.principal);
   const template = input.templateId === undefined ? undefined : findTemplate(input.templateId);
   if (input.templateId !== undefined && !template) {
-    throw new AppError("BAD_REQUEST", `Unknown template \`${input.templateId}\``, {
-      templateIds: BOT_TEMPLATES.map((known) => known.id),
-    });
+    const known = BOT_TEMPLATES.map((entry) => entry.id).join(", ");
+    throw invalidField("templateId", `Unknown template; one of ${known}`, "unknown_template");
   }
   const name = input.name ?? template?.name;
   if (!name) throw new AppError("BAD_REQUEST", "Name is required (or start from a template)");
@@ -255,7 +258,7 @@ export async function listBots(
   input: ListBotsInput,
 ): Promise<{ items: BotView[]; nextCursor: string | null }> {
   if (input.includeDeleted && !canWriteBots(ctx)) {
-    throw forbidden("Listing deleted bots requires the bots:write permission");
+    throw forbidden("role", "Listing deleted bots requires the bots:write permission");
   }
   const botId = ctx.principal.kind === "apiKey" ? ctx.principal.botId : null;
   const statement = listStatement({
@@ -269,12 +272,11 @@ export async function listBots(
     restorableSince: restoreWindowStart(),
     status: input.status,
     botId,
-    cursor: input.cursor,
+    cursor: input.cursor === undefined ? undefined : decodeCursor(input.cursor),
     limit: input.limit + 1,
   });
-  const page = rows.slice(0, input.limit);
-  const last = page.at(-1);
-  return { items: page.map(toView), nextCursor: rows.length > input.limit && last ? last.id : null };
+  const page = pageOf(rows, input.limit);
+  return { items: page.items.map(toView), nextCursor: page.nextCursor };
 }
 
 export async function getBot(

@@ -1,6 +1,7 @@
 import { and, bots, botVersions, desc, type Executor, eq, lt, max, users } from "@kyro/db";
 import { recordAudit } from "../../core/audit-log";
 import { notFound } from "../../core/errors";
+import { decodeOffset, encodeOffset } from "../../core/pagination";
 import { assertBotAccess } from "../../core/trpc";
 import { parseBotConfig, storedBotConfig } from "../shared/bot-config";
 import { changingLiveWidgets } from "../widget/index";
@@ -97,7 +98,7 @@ export async function publishBot(
 export async function listVersions(
   ctx: Omit<BotsContext, "audit">,
   input: ListVersionsInput,
-): Promise<{ items: BotVersionView[]; nextCursor: number | null }> {
+): Promise<{ items: BotVersionView[]; nextCursor: string | null }> {
   assertBotAccess(ctx.principal, input.botId);
   const bot = await viewOf(ctx.deps.db, ctx.org.orgId, input.botId);
   if (bot.deletedAt) throw notFound("Bot");
@@ -106,7 +107,7 @@ export async function listVersions(
       and(
         eq(botVersions.orgId, ctx.org.orgId),
         eq(botVersions.botId, bot.id),
-        input.cursor === undefined ? undefined : lt(botVersions.version, input.cursor),
+        input.cursor === undefined ? undefined : lt(botVersions.version, decodeOffset(input.cursor)),
       ),
     )
     .orderBy(desc(botVersions.version))
@@ -115,7 +116,8 @@ export async function listVersions(
   const last = page.at(-1);
   return {
     items: page.map((row) => toVersionView(row, bot.currentVersionId)),
-    nextCursor: rows.length > input.limit && last ? last.version : null,
+    // The cursor is the last version number given: the next page holds the versions below it.
+    nextCursor: rows.length > input.limit && last ? encodeOffset(last.version) : null,
   };
 }
 

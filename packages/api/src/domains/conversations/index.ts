@@ -8,4 +8,4 @@ export {
   type Responder,
   type ResponderInput,
 } from "./responder";
-export { feedbackReason, messageContent, TRANSCRIPT_PAGE_DEFAULT, TRANSCRIPT_PAGE_MAX } from "./schemas";
+export { feedbackReason, messageContent } from "./schemas";

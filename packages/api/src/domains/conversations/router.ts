@@ -2,13 +2,13 @@ import { orgProcedure, orgUserProcedure, router } from "../../core/trpc";
 import { listFeedback, submitMemberFeedback } from "./feedback/service";
 import {
   conversationIdInput,
-  conversationOutput,
   conversationPageOutput,
-  feedbackOutput,
+  conversationResultOutput,
   feedbackPageOutput,
+  feedbackResultOutput,
   listConversationsInput,
   listFeedbackInput,
-  messageOutput,
+  messageResultOutput,
   replyInput,
   submitMemberFeedbackInput,
   transcriptInput,
@@ -38,8 +38,8 @@ const feedbackRouter = router({
     },
   })
     .input(submitMemberFeedbackInput)
-    .output(feedbackOutput)
-    .mutation(({ ctx, input }) => submitMemberFeedback(ctx, input)),
+    .output(feedbackResultOutput)
+    .mutation(async ({ ctx, input }) => ({ feedback: await submitMemberFeedback(ctx, input) })),
 
   list: orgProcedure("conversations:read", {
     botScope: "filtered",
@@ -83,8 +83,8 @@ export const conversationsRouter = router({
     },
   })
     .input(conversationIdInput)
-    .output(conversationOutput)
-    .query(({ ctx, input }) => getConversation(ctx, input.conversationId)),
+    .output(conversationResultOutput)
+    .query(async ({ ctx, input }) => ({ conversation: await getConversation(ctx, input.conversationId) })),
 
   messages: orgProcedure("conversations:read", {
     botScope: "filtered",
@@ -112,8 +112,8 @@ export const conversationsRouter = router({
     },
   })
     .input(replyInput)
-    .output(messageOutput)
-    .mutation(({ ctx, input }) => replyToConversation(ctx, input)),
+    .output(messageResultOutput)
+    .mutation(async ({ ctx, input }) => ({ message: await replyToConversation(ctx, input) })),
 
   resolve: orgProcedure("conversations:reply", {
     botScope: "filtered",
@@ -126,8 +126,10 @@ export const conversationsRouter = router({
     },
   })
     .input(conversationIdInput)
-    .output(conversationOutput)
-    .mutation(({ ctx, input }) => resolveConversation(ctx, input.conversationId)),
+    .output(conversationResultOutput)
+    .mutation(async ({ ctx, input }) => ({
+      conversation: await resolveConversation(ctx, input.conversationId),
+    })),
 
   reopen: orgProcedure("conversations:reply", {
     botScope: "filtered",
@@ -139,8 +141,10 @@ export const conversationsRouter = router({
     },
   })
     .input(conversationIdInput)
-    .output(conversationOutput)
-    .mutation(({ ctx, input }) => reopenConversation(ctx, input.conversationId)),
+    .output(conversationResultOutput)
+    .mutation(async ({ ctx, input }) => ({
+      conversation: await reopenConversation(ctx, input.conversationId),
+    })),
 
   feedback: feedbackRouter,
 });

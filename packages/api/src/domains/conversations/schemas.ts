@@ -1,19 +1,10 @@
 import { CONVERSATION_STATUSES, FEEDBACK_SOURCES, MESSAGE_ROLES } from "@kyro/db";
 import { z } from "zod";
-import {
-  cursorInput,
-  instant,
-  PAGE_DEFAULT,
-  PAGE_MAX,
-  plainText,
-  rangeIsOrdered,
-  rangeMessage,
-} from "../shared/schemas";
+import { pageFields } from "../../core/pagination";
+import { instant, plainText, rangeIsOrdered, rangeMessage } from "../shared/schemas";
 
 /** Longest message a visitor, agent or API caller may send (characters, after trimming). */
 export const MESSAGE_MAX_CHARS = 4_000;
-export const TRANSCRIPT_PAGE_DEFAULT = 100;
-export const TRANSCRIPT_PAGE_MAX = 500;
 
 export const messageContent = plainText(MESSAGE_MAX_CHARS, "A message");
 export const feedbackReason = plainText(1_000, "A reason");
@@ -29,17 +20,16 @@ export const listConversationsInput = z
     /** Exclusive upper bound on `createdAt`. */
     to: instant.optional(),
     hasFeedback: z.boolean().optional(),
-    cursor: cursorInput.optional(),
-    limit: z.int().min(1).max(PAGE_MAX).default(PAGE_DEFAULT),
+    /** `cursor` is the previous page's `nextCursor`; `limit` is at most 100 (default 20). */
+    ...pageFields,
   })
   .refine(rangeIsOrdered, rangeMessage);
 export type ListConversationsInput = z.infer<typeof listConversationsInput>;
 
 export const transcriptInput = z.object({
   conversationId: z.uuid(),
-  /** Oldest first; pass back `nextCursor` for the following messages. */
-  cursor: cursorInput.optional(),
-  limit: z.int().min(1).max(TRANSCRIPT_PAGE_MAX).default(TRANSCRIPT_PAGE_DEFAULT),
+  /** `cursor` is the previous page's `nextCursor`; `limit` is at most 100 (default 20). */
+  ...pageFields,
 });
 export type TranscriptInput = z.infer<typeof transcriptInput>;
 
@@ -132,8 +122,8 @@ export const listFeedbackInput = z
     source: z.enum(FEEDBACK_SOURCES).optional(),
     from: instant.optional(),
     to: instant.optional(),
-    cursor: cursorInput.optional(),
-    limit: z.int().min(1).max(PAGE_MAX).default(PAGE_DEFAULT),
+    /** `cursor` is the previous page's `nextCursor`; `limit` is at most 100 (default 20). */
+    ...pageFields,
   })
   .refine(rangeIsOrdered, rangeMessage);
 export type ListFeedbackInput = z.infer<typeof listFeedbackInput>;
@@ -141,3 +131,10 @@ export type ListFeedbackInput = z.infer<typeof listFeedbackInput>;
 export const feedbackPageOutput = z
   .object({ items: z.array(feedbackOutput), nextCursor: z.string().nullable() })
   .meta({ id: "FeedbackPage" });
+
+// One resource comes back wrapped in its name (docs/api-conventions.md, "Answers").
+export const conversationResultOutput = z
+  .object({ conversation: conversationOutput })
+  .meta({ id: "ConversationResult" });
+export const messageResultOutput = z.object({ message: messageOutput }).meta({ id: "MessageResult" });
+export const feedbackResultOutput = z.object({ feedback: feedbackOutput }).meta({ id: "FeedbackResult" });

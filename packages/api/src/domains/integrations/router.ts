@@ -1,3 +1,4 @@
+import { pageInput } from "../../core/pagination";
 import { orgProcedure, type ProcedureOptions, router } from "../../core/trpc";
 import { testIntegration } from "./health";
 import { inboundRouter } from "./inbound/router";
@@ -25,6 +26,8 @@ export const integrationsRouter = router({
         "The base URL must be https and must not point at a private, loopback or metadata address. Credentials are encrypted at rest and never returned (only their last 4 characters).",
       tags: TAGS,
       successStatus: 201,
+      location: "/integrations/{integration.id}",
+      conflicts: ["name_taken"],
     },
   })
     .input(createIntegrationInput)
@@ -39,8 +42,9 @@ export const integrationsRouter = router({
       tags: TAGS,
     },
   })
+    .input(pageInput)
     .output(integrationListOutput)
-    .query(({ ctx }) => listIntegrations(ctx)),
+    .query(({ ctx, input }) => listIntegrations(ctx, input)),
 
   get: manage({
     rest: {
@@ -61,6 +65,7 @@ export const integrationsRouter = router({
       summary: "Update an integration",
       description: "A new base URL or auth resets the health to unknown.",
       tags: TAGS,
+      conflicts: ["name_taken"],
     },
   })
     .input(updateIntegrationInput)

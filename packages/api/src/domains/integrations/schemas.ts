@@ -102,7 +102,7 @@ export const integrationOutput = z
   .object({ integration: integrationSchema })
   .meta({ id: "IntegrationResult" });
 export const integrationListOutput = z
-  .object({ items: z.array(integrationSchema) })
+  .object({ items: z.array(integrationSchema), nextCursor: z.string().nullable() })
   .meta({ id: "IntegrationList" });
 
 export const integrationTestOutput = z

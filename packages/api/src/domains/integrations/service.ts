@@ -2,7 +2,8 @@ import { and, asc, type Executor, eq, integrations, newId } from "@kyro/db";
 import { checkOutboundUrl } from "@kyro/platform";
 import { recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
-import { AppError, isUniqueViolation, notFound } from "../../core/errors";
+import { conflict, invalidField, isUniqueViolation, notFound } from "../../core/errors";
+import { decodeOffset, offsetPageOf, type PageInput } from "../../core/pagination";
 import type {
   CreateIntegrationInput,
   IntegrationAuthInput,
@@ -63,10 +64,7 @@ export const credentialContext = (integrationId: string) => `integration:${integ
 export function assertOutboundUrl(deps: AppDeps, url: string): void {
   const check = checkOutboundUrl(url, deps.settings.outboundAllowCidrs);
   if (!check.ok) {
-    throw new AppError("BAD_REQUEST", `baseUrl is not allowed: ${check.reason}`, {
-      field: "baseUrl",
-      reason: check.reason,
-    });
+    throw invalidField("baseUrl", `baseUrl is not allowed: ${check.reason}`, "url_not_allowed");
   }
 }
 
@@ -96,7 +94,7 @@ function authColumns(deps: AppDeps, integrationId: string, auth: IntegrationAuth
 }
 
 const nameConflict = (name: string) =>
-  new AppError("CONFLICT", `An integration named "${name}" already exists`, { field: "name" });
+  conflict("name_taken", `An integration named "${name}" already exists`, "name");
 
 export async function selectIntegration(
   db: Executor,
@@ -143,13 +141,19 @@ export async function createIntegration(
   }
 }
 
-export async function listIntegrations(ctx: IntegrationsContext): Promise<{ items: IntegrationView[] }> {
+export async function listIntegrations(
+  ctx: IntegrationsContext,
+  page: PageInput,
+): Promise<{ items: IntegrationView[]; nextCursor: string | null }> {
   const rows = await ctx.deps.db
     .select(VIEW_COLUMNS)
     .from(integrations)
     .where(eq(integrations.orgId, ctx.org.orgId))
-    .orderBy(asc(integrations.name), asc(integrations.id));
-  return { items: rows.map(toView) };
+    .orderBy(asc(integrations.name), asc(integrations.id))
+    .limit(page.limit + 1)
+    .offset(decodeOffset(page.cursor));
+  const { items, nextCursor } = offsetPageOf(rows, page);
+  return { items: items.map(toView), nextCursor };
 }
 
 export async function getIntegration(

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { cursorInput, plainText } from "../shared/schemas";
+import { pageFields } from "../../core/pagination";
+import { plainText } from "../shared/schemas";
 
 export const KNOWLEDGE_LIMITS = {
   entriesPerBot: 10_000,
@@ -34,12 +35,10 @@ export const replaceKnowledgeInput = z.object({
 });
 export type ReplaceKnowledgeInput = z.infer<typeof replaceKnowledgeInput>;
 
-export const KNOWLEDGE_PAGE_MAX = 1_000;
-
 export const listKnowledgeInput = z.object({
   botId: z.uuid(),
-  cursor: cursorInput.optional(),
-  limit: z.int().min(1).max(KNOWLEDGE_PAGE_MAX).default(100),
+  /** `cursor` is the previous page's `nextCursor`; `limit` is at most 100 (default 20). */
+  ...pageFields,
 });
 export type ListKnowledgeInput = z.infer<typeof listKnowledgeInput>;
 

@@ -1,7 +1,7 @@
 import { and, asc, count, eq, gt, knowledgeEntries, sql } from "@kyro/db";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
-import { AppError } from "../../core/errors";
+import { invalidField } from "../../core/errors";
 import type { Principal } from "../../core/principal";
 import type { OrgScope } from "../../core/trpc";
 import { assertOrgBot } from "../shared/org-bots";
@@ -35,7 +35,7 @@ const ofBot = (orgId: string, botId: string) =>
 function decodePosition(cursor: string): number {
   const position = Number(Buffer.from(cursor, "base64url").toString("utf8"));
   if (!Number.isSafeInteger(position) || position < 0) {
-    throw new AppError("BAD_REQUEST", "Invalid cursor", { field: "cursor" });
+    throw invalidField("cursor", "Invalid cursor");
   }
   return position;
 }

@@ -6,8 +6,8 @@ import {
   LEAD_SCHEMA_ID,
   leadExportOutput,
   leadIdInput,
-  leadOutput,
   leadPageOutput,
+  leadResultOutput,
   leadUpsertOutput,
   listLeadsInput,
 } from "./schemas";
@@ -25,11 +25,16 @@ export const leadsRouter = router({
       description:
         "Leads are unique per bot by email (trimmed, lower-cased): a second submission updates the lead and answers `created: false`. Emits `lead.created` for a new lead only.",
       tags: TAGS,
+      successStatus: 201,
+      location: "/leads/{lead.id}",
     },
   })
     .input(createLeadInput)
     .output(leadUpsertOutput)
-    .mutation(({ ctx, input }) => createLead(ctx, input)),
+    .mutation(async ({ ctx, input }) => {
+      const { created, ...lead } = await createLead(ctx, input);
+      return { lead, created };
+    }),
 
   list: orgProcedure("leads:read", {
     botScope: "filtered",
@@ -51,8 +56,8 @@ export const leadsRouter = router({
     rest: { method: "GET", path: "/leads/{leadId}", summary: "Get a lead", tags: TAGS },
   })
     .input(leadIdInput)
-    .output(leadOutput)
-    .query(({ ctx, input }) => getLead(ctx, input.leadId)),
+    .output(leadResultOutput)
+    .query(async ({ ctx, input }) => ({ lead: await getLead(ctx, input.leadId) })),
 
   /** Resolves to an async iterable of text chunks (CSV or a JSON array). */
   export: orgProcedure("leads:export", {

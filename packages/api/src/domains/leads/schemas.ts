@@ -1,14 +1,7 @@
 import { z } from "zod";
+import { pageFields } from "../../core/pagination";
 import { singleLine, token } from "../../core/text-input";
-import {
-  cursorInput,
-  instant,
-  PAGE_DEFAULT,
-  PAGE_MAX,
-  plainText,
-  rangeIsOrdered,
-  rangeMessage,
-} from "../shared/schemas";
+import { instant, plainText, rangeIsOrdered, rangeMessage } from "../shared/schemas";
 
 export const LEAD_CUSTOM_FIELDS_MAX = 20;
 export const LEAD_SOURCES = ["widget", "api"] as const;
@@ -70,8 +63,8 @@ const filterShape = {
 export const listLeadsInput = z
   .object({
     ...filterShape,
-    cursor: cursorInput.optional(),
-    limit: z.int().min(1).max(PAGE_MAX).default(PAGE_DEFAULT),
+    /** `cursor` is the previous page's `nextCursor`; `limit` is at most 100 (default 20). */
+    ...pageFields,
   })
   .refine(rangeIsOrdered, rangeMessage);
 export type ListLeadsInput = z.infer<typeof listLeadsInput>;
@@ -103,9 +96,12 @@ export const leadOutput = z
   .meta({ id: LEAD_SCHEMA_ID });
 export type LeadOutput = z.infer<typeof leadOutput>;
 
-export const leadUpsertOutput = leadOutput
-  .extend({
-    /** False when the email was already a lead of this bot (that lead was updated). */ created: z.boolean(),
+export const leadResultOutput = z.object({ lead: leadOutput }).meta({ id: "LeadResult" });
+export const leadUpsertOutput = z
+  .object({
+    lead: leadOutput,
+    /** False when the email was already a lead of this bot (that lead was updated). */
+    created: z.boolean(),
   })
   .meta({ id: "LeadUpsert" });
 

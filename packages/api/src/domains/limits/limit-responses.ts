@@ -1,4 +1,4 @@
-import { AppError } from "../../core/errors";
+import { AppError, type LimitDetails } from "../../core/errors";
 import type { LimitOutcome, PolicyState } from "../../core/request-limits";
 
 /**
@@ -27,7 +27,7 @@ export function limitOutcomeOf(error: unknown): LimitOutcome | undefined {
   return cause instanceof LimitError ? cause.outcome : undefined;
 }
 
-export function limitDetails(state: PolicyState, at = Date.now()): Record<string, unknown> {
+export function limitDetails(state: PolicyState, at = Date.now()): LimitDetails {
   return {
     limit: state.limit,
     remaining: state.remaining,

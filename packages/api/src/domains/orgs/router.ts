@@ -1,14 +1,33 @@
 import { z } from "zod";
+import { pageInput } from "../../core/pagination";
 import { authedProcedure, orgProcedure, router } from "../../core/trpc";
 import { membersRouter } from "./members/router";
-import { createOrgInput, orgListOutput, orgSchema, updateOrgInput } from "./schemas";
+import { invitationListOutput } from "./members/schemas";
+import { listInvitations } from "./members/service";
+import { createOrgInput, orgListOutput, orgResultOutput, updateOrgInput } from "./schemas";
 import { createOrg, getOrg, listOrgs, updateOrg } from "./service";
 
 export const orgsRouter = router({
+  invitations: router({
+    list: orgProcedure("members:manage", {
+      rest: {
+        method: "GET",
+        path: "/invitations",
+        summary: "List pending invitations",
+        description:
+          "Invitations not yet accepted or revoked, oldest first; expired ones say so in `status`.",
+        tags: ["members"],
+      },
+    })
+      .input(pageInput)
+      .output(invitationListOutput)
+      .query(({ ctx, input }) => listInvitations(ctx, input)),
+  }),
+
   create: authedProcedure()
     .input(createOrgInput)
-    .output(orgSchema)
-    .mutation(({ ctx, input }) => createOrg(ctx, input)),
+    .output(orgResultOutput)
+    .mutation(async ({ ctx, input }) => ({ org: await createOrg(ctx, input) })),
 
   list: authedProcedure()
     .input(z.object({}).optional())
@@ -24,8 +43,8 @@ export const orgsRouter = router({
       tags: ["organization"],
     },
   })
-    .output(orgSchema)
-    .query(({ ctx }) => getOrg(ctx)),
+    .output(orgResultOutput)
+    .query(async ({ ctx }) => ({ org: await getOrg(ctx) })),
 
   update: orgProcedure("org:update", {
     rest: {
@@ -34,11 +53,12 @@ export const orgsRouter = router({
       summary: "Update the organization",
       description: "Changes the name and/or slug; omitted fields keep their value. Audited as `org.updated`.",
       tags: ["organization"],
+      conflicts: ["slug_taken"],
     },
   })
     .input(updateOrgInput)
-    .output(orgSchema)
-    .mutation(({ ctx, input }) => updateOrg(ctx, input)),
+    .output(orgResultOutput)
+    .mutation(async ({ ctx, input }) => ({ org: await updateOrg(ctx, input) })),
 
   members: membersRouter,
 });

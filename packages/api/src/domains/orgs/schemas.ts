@@ -41,3 +41,4 @@ export const orgSchema = z
 export type Org = z.infer<typeof orgSchema>;
 
 export const orgListOutput = z.object({ orgs: z.array(orgSchema) });
+export const orgResultOutput = z.object({ org: orgSchema }).meta({ id: "OrgResult" });

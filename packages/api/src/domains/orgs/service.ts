@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { and, asc, eq, memberships, ne, organizations, type Role } from "@kyro/db";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
-import { AppError, isUniqueViolation, notFound } from "../../core/errors";
+import { AppError, conflict, isUniqueViolation, notFound } from "../../core/errors";
 import { emitEvent } from "../../core/events/emit";
 import type { UserPrincipal } from "../../core/principal";
 import type { OrgScope, UserOrgScope } from "../../core/trpc";
@@ -44,7 +44,7 @@ export function slugify(name: string): string {
 }
 
 function slugConflict(slug: string): AppError {
-  return new AppError("CONFLICT", `The slug "${slug}" is already taken`, { field: "slug" });
+  return conflict("slug_taken", `The slug "${slug}" is already taken`, "slug");
 }
 
 export async function createOrg(ctx: UserServiceContext, input: CreateOrgInput): Promise<Org> {
@@ -61,7 +61,7 @@ export async function createOrg(ctx: UserServiceContext, input: CreateOrgInput):
         .returning({ id: organizations.id, slug: organizations.slug, createdAt: organizations.createdAt });
       if (!created && input.slug) throw slugConflict(input.slug);
     }
-    if (!created) throw new AppError("CONFLICT", "Could not find a free slug; choose one explicitly");
+    if (!created) throw conflict("slug_taken", "Could not find a free slug; choose one explicitly", "slug");
     await tx.insert(memberships).values({ orgId: created.id, userId: ctx.principal.userId, role: "owner" });
     await recordAudit(tx, ctx.audit, {
       orgId: created.id,

@@ -1,15 +1,6 @@
 import { z } from "zod";
+import { pageFields } from "../../core/pagination";
 import { singleLine, token } from "../../core/text-input";
-import { cursorInput } from "../shared/schemas";
-
-export const AI_PAGE_DEFAULT = 20;
-export const AI_PAGE_MAX = 100;
-
-/** `cursor` and `limit` as every v1 list takes them. */
-export const pageInput = {
-  cursor: cursorInput.optional(),
-  limit: z.int().min(1).max(AI_PAGE_MAX).default(AI_PAGE_DEFAULT),
-};
 
 const nameSchema = singleLine().trim().min(1, "Name is required").max(100);
 /** Checked against the SSRF rules when saved (https, no private or local hosts unless allowed). */
@@ -43,7 +34,7 @@ export type UpdateProviderInput = z.infer<typeof updateProviderInput>;
 export const rotateProviderKeyInput = providerTargetInput.extend({ apiKey: apiKeySchema });
 export type RotateProviderKeyInput = z.infer<typeof rotateProviderKeyInput>;
 
-export const listProvidersInput = z.object(pageInput);
+export const listProvidersInput = z.object(pageFields);
 export type ListProvidersInput = z.infer<typeof listProvidersInput>;
 
 export const providerView = z
@@ -76,7 +67,7 @@ export const providerTestOutput = z
   })
   .meta({ id: "AiProviderTest" });
 
-export const listModelsInput = providerTargetInput.extend(pageInput);
+export const listModelsInput = providerTargetInput.extend(pageFields);
 export type ListModelsInput = z.infer<typeof listModelsInput>;
 
 export const modelListOutput = z

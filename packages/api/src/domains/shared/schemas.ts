@@ -1,12 +1,9 @@
 import { z } from "zod";
 import { API_KEY_SCOPES } from "../../core/policy";
-import { multiLine, singleLine, token } from "../../core/text-input";
+import { multiLine, singleLine } from "../../core/text-input";
 
 // Input and output pieces that several domains' schemas share.
 
-export const PAGE_DEFAULT = 50;
-/** A larger `limit` is rejected rather than clamped, so a short page is never mistaken for the end. */
-export const PAGE_MAX = 200;
 /** Trimmed, non-empty text of at most `max` characters, over one line or several. */
 export const plainText = (max: number, label = "Text", lines: "single" | "multi" = "multi") =>
   (lines === "single" ? singleLine() : multiLine())
@@ -16,7 +13,6 @@ export const plainText = (max: number, label = "Text", lines: "single" | "multi"
 
 /** A Date through tRPC (superjson), or ISO 8601 text with an offset from REST query strings. */
 export const instant = z.union([z.date(), z.iso.datetime({ offset: true })]);
-export const cursorInput = token().min(1).max(200);
 
 export const rangeIsOrdered = (filters: { from?: Date | string; to?: Date | string }) =>
   !filters.from || !filters.to || new Date(filters.from) <= new Date(filters.to);

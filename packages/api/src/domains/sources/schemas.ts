@@ -1,7 +1,7 @@
 import { SOURCE_KINDS, SOURCE_STATUSES, SYNC_JOB_STATUSES, SYNC_TRIGGERS } from "@kyro/db";
 import { z } from "zod";
+import { pageFields } from "../../core/pagination";
 import { multiLine, singleLine, token } from "../../core/text-input";
-import { pageInput } from "../providers/index";
 import { FILE_TYPES } from "./extract";
 
 const nameSchema = singleLine().trim().min(1, "Name is required").max(200);
@@ -62,7 +62,7 @@ export const updateSourceInput = sourceTargetInput
   .refine((input) => Object.keys(input).length > 1, { message: "Give at least one field to change" });
 export type UpdateSourceInput = z.infer<typeof updateSourceInput>;
 
-export const listSourcesInput = z.object({ botId: z.uuid().optional(), ...pageInput });
+export const listSourcesInput = z.object({ botId: z.uuid().optional(), ...pageFields });
 export type ListSourcesInput = z.infer<typeof listSourcesInput>;
 
 export const sourceView = z
@@ -122,7 +122,7 @@ export const syncJobOutput = z.object({ syncJob: syncJobView }).meta({ id: "Sour
 export const syncJobListOutput = z
   .object({ items: z.array(syncJobView), nextCursor: z.string().nullable() })
   .meta({ id: "SourceSyncJobPage" });
-export const listSyncJobsInput = z.object({ sourceId: z.uuid(), ...pageInput });
+export const listSyncJobsInput = z.object({ sourceId: z.uuid(), ...pageFields });
 export const syncJobTargetInput = z.object({ syncJobId: z.uuid() });
 
 export const documentView = z
@@ -143,7 +143,7 @@ export const documentOutput = z.object({ document: documentView }).meta({ id: "K
 export const documentListOutput = z
   .object({ items: z.array(documentView), nextCursor: z.string().nullable() })
   .meta({ id: "KnowledgeDocumentPage" });
-export const listDocumentsInput = z.object({ sourceId: z.uuid(), ...pageInput });
+export const listDocumentsInput = z.object({ sourceId: z.uuid(), ...pageFields });
 export const documentTargetInput = z.object({ documentId: z.uuid() });
 
 export const chunkView = z
@@ -160,7 +160,7 @@ export const chunkView = z
 export const chunkListOutput = z
   .object({ items: z.array(chunkView), nextCursor: z.string().nullable() })
   .meta({ id: "KnowledgeChunkPage" });
-export const listChunksInput = z.object({ documentId: z.uuid(), ...pageInput });
+export const listChunksInput = z.object({ documentId: z.uuid(), ...pageFields });
 
 export const pushDocumentsInput = sourceTargetInput.extend({
   /** Each replaces the source's document with the same key, or adds one. */

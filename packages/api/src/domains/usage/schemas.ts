@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { pageFields } from "../../core/pagination";
 import { token } from "../../core/text-input";
-import { modelName, pageInput } from "../providers/index";
+import { modelName } from "../providers/index";
 import { instant, rangeIsOrdered, rangeMessage } from "../shared/schemas";
 
 /** Money: a decimal string of US dollars with six places, e.g. `"0.001250"`. */
@@ -36,7 +37,7 @@ export const usageSummaryOutput = z
   })
   .meta({ id: "UsageSummary" });
 
-export const usageDailyInput = z.object({ botId: z.uuid().optional(), ...pageInput });
+export const usageDailyInput = z.object({ botId: z.uuid().optional(), ...pageFields });
 export type UsageDailyInput = z.infer<typeof usageDailyInput>;
 
 export const usageDailyOutput = z
@@ -81,7 +82,7 @@ const priceView = z
   })
   .meta({ id: "ModelPrice" });
 export const pricingOutput = z.object({ price: priceView }).meta({ id: "ModelPriceResult" });
-export const pricingListInput = z.object(pageInput);
+export const pricingListInput = z.object(pageFields);
 export const pricingListOutput = z
   .object({ items: z.array(priceView), nextCursor: z.string().nullable() })
   .meta({ id: "ModelPricePage" });

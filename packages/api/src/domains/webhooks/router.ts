@@ -1,4 +1,5 @@
 import { describeEventTypes } from "../../core/events/json-schema";
+import { pageOfArray } from "../../core/pagination";
 import { principalProcedure, router } from "../../core/trpc";
 import { webhookDeliveriesRouter } from "./deliveries/router";
 import { webhookEndpointsRouter } from "./endpoints/router";
@@ -20,5 +21,5 @@ export const webhooksRouter = router({
   })
     .input(eventTypesInput)
     .output(eventTypesOutput)
-    .query(() => ({ items: describeEventTypes() })),
+    .query(({ input }) => pageOfArray(describeEventTypes(), input)),
 });

@@ -1,10 +1,9 @@
 import { WEBHOOK_ATTEMPT_TRIGGERS, WEBHOOK_MESSAGE_STATUSES } from "@kyro/db";
 import { z } from "zod";
 import { EVENT_TYPES } from "../../core/events/catalogue";
+import { pageFields } from "../../core/pagination";
 import { singleLine, token } from "../../core/text-input";
 
-export const WEBHOOK_PAGE_DEFAULT = 50;
-export const WEBHOOK_PAGE_MAX = 200;
 /** `deliveries.recover` reaches back at most this far. */
 export const RECOVER_WINDOW_DAYS = 14;
 export const MAX_ENDPOINT_HEADERS = 20;
@@ -108,16 +107,17 @@ export const endpointWithSecretOutput = z
   .meta({ id: "WebhookEndpointWithSecret" });
 
 export const endpointResultOutput = z.object({ endpoint: endpointOutput });
-export const endpointListOutput = z.object({ items: z.array(endpointOutput) });
-export const deletedOutput = z.object({ deleted: z.literal(true) });
+export const endpointListOutput = z.object({
+  items: z.array(endpointOutput),
+  nextCursor: z.string().nullable(),
+});
 
 export const listDeliveriesInput = z.object({
   endpointId: z.uuid(),
   status: z.enum(WEBHOOK_MESSAGE_STATUSES).optional(),
   eventType: eventType.optional(),
-  /** Opaque; pass back `nextCursor` from the previous page. */
-  cursor: z.uuid().optional(),
-  limit: z.int().min(1).max(WEBHOOK_PAGE_MAX).default(WEBHOOK_PAGE_DEFAULT),
+  /** `cursor` is the previous page's `nextCursor`; `limit` is at most 100 (default 20). */
+  ...pageFields,
 });
 export type ListDeliveriesInput = z.infer<typeof listDeliveriesInput>;
 
@@ -151,7 +151,7 @@ export type DeliveryView = z.infer<typeof deliveryOutput>;
 
 export const deliveryPageOutput = z.object({
   items: z.array(deliveryOutput),
-  nextCursor: z.uuid().nullable(),
+  nextCursor: z.string().nullable(),
 });
 
 export const attemptOutput = z
@@ -182,9 +182,12 @@ export const deliveryDetailOutput = z
 export type DeliveryDetail = z.infer<typeof deliveryDetailOutput>;
 
 export const queuedOutput = z.object({ delivery: deliveryOutput });
+export const deliveryResultOutput = z
+  .object({ delivery: deliveryDetailOutput })
+  .meta({ id: "WebhookDeliveryResult" });
 export const recoveredOutput = z.object({ recovered: z.int() });
 
-export const eventTypesInput = z.object({});
+export const eventTypesInput = z.object(pageFields);
 
 export const eventTypesOutput = z.object({
   items: z.array(
@@ -196,4 +199,5 @@ export const eventTypesOutput = z.object({
       schema: z.record(z.string(), z.unknown()),
     }),
   ),
+  nextCursor: z.string().nullable(),
 });

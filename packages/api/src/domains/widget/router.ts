@@ -28,12 +28,15 @@ export const widgetRouter = router({
   setOrgDefaults: orgProcedure("bots:write", {
     botScope: "org-wide",
     rest: {
-      method: "POST",
+      method: "PATCH",
       path: "/widget/defaults",
       summary: "Change the org's widget defaults",
       description:
         "Fields left out stay as they are; `null` clears a field back to the built-in default. `allowAnyOrigin` exists only here.",
       tags: TAGS,
+      aliases: [
+        { method: "POST", path: "/widget/defaults", deprecatedOn: "2026-12-07", sunset: "2027-06-30" },
+      ],
     },
   })
     .input(setOrgWidgetInput)
@@ -58,11 +61,14 @@ export const widgetRouter = router({
   set: orgProcedure("bots:write", {
     botScope: "input",
     rest: {
-      method: "POST",
+      method: "PATCH",
       path: "/bots/{botId}/widget",
       summary: "Change a bot's widget overrides",
       description: "Fields left out stay as they are; `null` clears an override so the org default applies.",
       tags: TAGS,
+      aliases: [
+        { method: "POST", path: "/bots/{botId}/widget", deprecatedOn: "2026-12-07", sunset: "2027-06-30" },
+      ],
     },
   })
     .input(setBotWidgetInput)
@@ -92,6 +98,8 @@ export const widgetRouter = router({
           "Called by the embedded widget, without an API key. The page's Origin must be allowed by the bot's effective `allowedDomains` (403 otherwise). Optional `userId` + `userHash` identify the visitor; a wrong pair, or none when the bot requires identity, answers 401. A deleted, paused or unknown bot answers 404.",
         tags: TAGS,
         successStatus: 201,
+        requiresOrigin: true,
+        bodyRules: { dependentRequired: { userId: ["userHash"], userHash: ["userId"] } },
       },
     })
       .input(createSessionInput)

@@ -75,7 +75,10 @@ export async function getOrgDefaults(ctx: Omit<WidgetContext, "audit">) {
 /** Org defaults reach every bot, so a key confined to one bot may read them but not change them. */
 export async function setOrgDefaults(ctx: WidgetContext, input: SetOrgWidgetInput) {
   if (ctx.principal.kind === "apiKey" && ctx.principal.botId !== null) {
-    throw forbidden("This API key is restricted to one bot and cannot change the org's widget defaults");
+    throw forbidden(
+      "bot_restricted",
+      "This API key is restricted to one bot and cannot change the org's widget defaults",
+    );
   }
   const { orgId } = ctx.org;
   await changingLiveWidgets(ctx.deps, orgId, () =>

@@ -23,7 +23,10 @@ export interface WidgetSession extends WidgetSessionClaims {
 }
 
 const refusedOrigin = () =>
-  forbidden("This page's origin is not allowed to use this bot's widget (see the widget's allowedDomains)");
+  forbidden(
+    "origin",
+    "This page's origin is not allowed to use this bot's widget (see the widget's allowedDomains)",
+  );
 
 /** userHash = hex HMAC-SHA256(userId) keyed with the bot's identity secret; compared in constant time. */
 function identityMatches(identitySecret: string, userId: string, userHash: string): boolean {

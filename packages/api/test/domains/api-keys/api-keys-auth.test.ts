@@ -79,7 +79,10 @@ describe("authenticating with an API key", () => {
 
   it("acts only inside its own org: another orgId answers NOT_FOUND", async () => {
     const key = await app.seedApiKey(org.id, { scopes: ["admin:org"] });
-    expect(await app.caller(key.key).orgs.get({ orgId: org.id })).toMatchObject({ id: org.id, role: null });
+    expect((await app.caller(key.key).orgs.get({ orgId: org.id })).org).toMatchObject({
+      id: org.id,
+      role: null,
+    });
     expect((await failureOf(app.caller(key.key).orgs.get({ orgId: neighbour.id }))).code).toBe("NOT_FOUND");
     expect((await failureOf(app.caller(key.key).audit.list({ orgId: neighbour.id }))).code).toBe("NOT_FOUND");
   });
@@ -94,10 +97,10 @@ describe("authenticating with an API key", () => {
     for (const call of calls) {
       expect(await failureOf(call())).toMatchObject({
         code: "FORBIDDEN",
-        details: { requiredScopes: ["admin:org"] },
+        details: { reason: "scope", requiredScopes: ["admin:org"] },
       });
     }
-    expect(await app.caller(org.owner.accessToken).orgs.get({ orgId: org.id })).toMatchObject({
+    expect((await app.caller(org.owner.accessToken).orgs.get({ orgId: org.id })).org).toMatchObject({
       name: "Key Auth",
     });
   });

@@ -365,17 +365,21 @@ describe("audit.list pagination", () => {
     expect(ids).toEqual(newestFirst(ids));
   });
 
-  it("defaults to 50 per page and caps the page size at 200", async () => {
+  it("defaults to 20 per page and caps the page size at 100", async () => {
     const caller = app.caller(org.admin.accessToken);
     const first = await caller.audit.list({ orgId: org.id });
-    expect(first.items).toHaveLength(50);
+    expect(first.items).toHaveLength(20);
     expect(first.nextCursor).toEqual(expect.any(String));
-    const rest = await caller.audit.list({ orgId: org.id, cursor: first.nextCursor ?? undefined });
-    expect(rest.items).toHaveLength(11);
+    const rest = await caller.audit.list({
+      orgId: org.id,
+      cursor: first.nextCursor ?? undefined,
+      limit: 100,
+    });
+    expect(rest.items).toHaveLength(41);
     expect(rest.nextCursor).toBeNull();
 
-    expect((await caller.audit.list({ orgId: org.id, limit: 200 })).items).toHaveLength(61);
-    for (const limit of [201, 0, -1, 2.5]) {
+    expect((await caller.audit.list({ orgId: org.id, limit: 100 })).items).toHaveLength(61);
+    for (const limit of [101, 0, -1, 2.5]) {
       await expect(caller.audit.list({ orgId: org.id, limit })).rejects.toMatchObject({
         code: "BAD_REQUEST",
       });
@@ -404,7 +408,7 @@ describe("audit.list pagination", () => {
     const widest = encodeCursor("ffffffff-ffff-7fff-bfff-ffffffffffff");
     const page = await app
       .caller(stranger.owner.accessToken)
-      .audit.list({ orgId: stranger.id, cursor: widest, limit: 200 });
+      .audit.list({ orgId: stranger.id, cursor: widest, limit: 100 });
     expect(page.items.map((item) => item.id)).toEqual([own]);
   });
 });
@@ -505,7 +509,7 @@ describe("audit.export", () => {
     expect(chunks[0]).toMatch(/^\[\{/);
     expect(chunks.at(-1)).toBe("]");
     const items = JSON.parse(chunks.join("")) as unknown[];
-    const listed = await app.caller(org.admin.accessToken).audit.list({ orgId: org.id, limit: 200 });
+    const listed = await app.caller(org.admin.accessToken).audit.list({ orgId: org.id, limit: 100 });
     expect(items).toEqual(listed.items.map((item) => ({ ...item, createdAt: item.createdAt.toISOString() })));
     expect(chunks.join("")).not.toContain("tok-plain");
   });

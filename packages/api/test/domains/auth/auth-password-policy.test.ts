@@ -51,14 +51,17 @@ describe("password policy", () => {
     for (const [password, rule, message] of cases) {
       let thrown: unknown;
       try {
-        assertPasswordPolicy(password, EMAIL);
+        assertPasswordPolicy(password, EMAIL, "password");
       } catch (error) {
         thrown = error;
       }
       expect(thrown).toBeInstanceOf(AppError);
-      expect(thrown).toMatchObject({ code: "BAD_REQUEST", details: { rule } });
+      expect(thrown).toMatchObject({
+        code: "BAD_REQUEST",
+        details: { issues: [{ path: "password", code: rule }] },
+      });
       expect((thrown as AppError).message).toMatch(message);
     }
-    expect(() => assertPasswordPolicy("violet-lantern-harbor-91", EMAIL)).not.toThrow();
+    expect(() => assertPasswordPolicy("violet-lantern-harbor-91", EMAIL, "password")).not.toThrow();
   });
 });

@@ -16,7 +16,15 @@ const NEW_PASSWORD = "copper-kettle-orchard-58";
 const INVALID_LINK = {
   code: "BAD_REQUEST",
   message: "This link is invalid or has expired; request a new one",
-  details: undefined,
+  details: {
+    issues: [
+      {
+        path: "token",
+        code: "invalid_token",
+        message: "This link is invalid or has expired; request a new one",
+      },
+    ],
+  },
 };
 
 let app: TestApp;
@@ -131,7 +139,7 @@ describe("auth.resetPassword", () => {
     for (const [newPassword, rule] of cases) {
       expect(await failureOf(reset(token, newPassword))).toMatchObject({
         code: "BAD_REQUEST",
-        details: { rule },
+        details: { issues: [{ path: "newPassword", code: rule }] },
       });
     }
     expect(await login(user.email, user.password)).toHaveProperty("accessToken");

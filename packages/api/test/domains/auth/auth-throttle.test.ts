@@ -31,10 +31,15 @@ const budgets = () => ({
 
 function expectThrottled(failure: Failure) {
   expect(failure).toMatchObject({
-    code: "TOO_MANY_REQUESTS",
-    details: { retryAfterSeconds: expect.any(Number) },
+    code: "RATE_LIMITED",
+    details: {
+      limit: expect.any(Number),
+      remaining: 0,
+      policy: expect.any(String),
+      scope: expect.any(String),
+    },
   });
-  expect(failure.details?.retryAfterSeconds as number).toBeGreaterThan(0);
+  expect(Date.parse(String(failure.details?.resetAt))).toBeGreaterThan(Date.now());
 }
 
 describe("login throttling", () => {
@@ -125,7 +130,7 @@ describe("login throttling", () => {
         expect(await failureOf(login(email, WRONG, ip))).toEqual({
           code: "UNAUTHORIZED",
           message: INVALID_CREDENTIALS,
-          details: undefined,
+          details: null,
         });
       }
       expectThrottled(await failureOf(login(email, WRONG, ip)));

@@ -86,7 +86,7 @@ describe("auth.login", () => {
     const malformedEmail = await failureOf(
       app.caller(null, { ip: "192.0.2.3" }).auth.login({ email: "nobody", password: STRONG_PASSWORD }),
     );
-    expect(wrongPassword).toEqual({ code: "UNAUTHORIZED", message: INVALID_CREDENTIALS, details: undefined });
+    expect(wrongPassword).toEqual({ code: "UNAUTHORIZED", message: INVALID_CREDENTIALS, details: null });
     expect(wrongEmail).toEqual(wrongPassword);
     expect(malformedEmail).toEqual(wrongPassword);
   });
@@ -190,7 +190,10 @@ describe("auth.changePassword", () => {
           .caller(session.accessToken)
           .auth.changePassword({ currentPassword: STRONG_PASSWORD, newPassword }),
       );
-      expect(failure).toMatchObject({ code: "BAD_REQUEST", details: { rule } });
+      expect(failure).toMatchObject({
+        code: "BAD_REQUEST",
+        details: { issues: [{ path: "newPassword", code: rule }] },
+      });
     }
     expect(await app.caller().auth.login({ email, password: STRONG_PASSWORD })).toMatchObject({
       user: { email },

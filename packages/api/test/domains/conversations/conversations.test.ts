@@ -108,7 +108,9 @@ describe("conversations.list", () => {
     expect(
       (await failureOf(key.conversations.get({ orgId: org.id, conversationId: ids[0] ?? "" }))).code,
     ).toBe("NOT_FOUND");
-    expect((await key.conversations.get({ orgId: org.id, conversationId: ids[4] ?? "" })).botId).toBe(botB);
+    expect(
+      (await key.conversations.get({ orgId: org.id, conversationId: ids[4] ?? "" })).conversation.botId,
+    ).toBe(botB);
   });
 
   it("refuses anonymous callers", async () => {
@@ -119,7 +121,9 @@ describe("conversations.list", () => {
 describe("conversations.get and messages", () => {
   it("gets a conversation, and answers 404 for another org's conversation", async () => {
     const viewer = as(org.viewer.accessToken);
-    expect(await viewer.conversations.get({ orgId: org.id, conversationId: ids[1] ?? "" })).toMatchObject({
+    expect(
+      (await viewer.conversations.get({ orgId: org.id, conversationId: ids[1] ?? "" })).conversation,
+    ).toMatchObject({
       id: ids[1],
       botId: botA,
       status: "escalated",
@@ -178,7 +182,7 @@ describe("conversations.reply, resolve, reopen", () => {
   it("stores an agent reply with its author, counts it, emits message.created and audits it", async () => {
     const conversationId = await seedConversation(app, org.id, botA, { status: "escalated" });
     const agent = as(org.agent.accessToken);
-    const reply = await agent.conversations.reply({
+    const { message: reply } = await agent.conversations.reply({
       orgId: org.id,
       conversationId,
       content: "  I can help.  ",
@@ -240,7 +244,7 @@ describe("conversations.reply, resolve, reopen", () => {
   it("resolves once (conversation.resolved, audited) and reopens", async () => {
     const conversationId = await seedConversation(app, org.id, botA, { consecutiveFallbacks: 2 });
     const agent = as(org.agent.accessToken);
-    const resolved = await agent.conversations.resolve({ orgId: org.id, conversationId });
+    const { conversation: resolved } = await agent.conversations.resolve({ orgId: org.id, conversationId });
     expect(resolved).toMatchObject({
       status: "resolved",
       resolvedAt: expect.any(Date),
@@ -259,9 +263,11 @@ describe("conversations.reply, resolve, reopen", () => {
     expect(audits).toHaveLength(1);
     expect(audits[0]?.diff).toEqual({ before: { status: "open" }, after: { status: "resolved" } });
 
-    const reopened = await agent.conversations.reopen({ orgId: org.id, conversationId });
+    const { conversation: reopened } = await agent.conversations.reopen({ orgId: org.id, conversationId });
     expect(reopened).toMatchObject({ status: "open", resolvedAt: null });
-    expect((await agent.conversations.reopen({ orgId: org.id, conversationId })).status).toBe("open");
+    expect((await agent.conversations.reopen({ orgId: org.id, conversationId })).conversation.status).toBe(
+      "open",
+    );
     const reopenAudits = (await auditRows(app, { action: "conversation.reopened" })).filter(
       (row) => row.resourceId === conversationId,
     );
@@ -272,15 +278,15 @@ describe("conversations.reply, resolve, reopen", () => {
     const restricted = await app.seedApiKey(org.id, { scopes: ["write:bots"], botId: botB });
     const key = as(restricted.key);
     const mine = await seedConversation(app, org.id, botB);
-    const reply = await key.conversations.reply({
+    const { message: reply } = await key.conversations.reply({
       orgId: org.id,
       conversationId: mine,
       content: "From the CRM",
     });
     expect(reply.authorId).toBeNull();
-    expect((await key.conversations.resolve({ orgId: org.id, conversationId: mine })).status).toBe(
-      "resolved",
-    );
+    expect(
+      (await key.conversations.resolve({ orgId: org.id, conversationId: mine })).conversation.status,
+    ).toBe("resolved");
     const notMine = await seedConversation(app, org.id, botA);
     expect(
       (await failureOf(key.conversations.reply({ orgId: org.id, conversationId: notMine, content: "x" })))

@@ -28,10 +28,17 @@ afterAll(async () => {
 });
 
 const admin = () => app.caller(org.admin.accessToken);
-const listAll = async (id = botId) =>
-  (await admin().knowledge.entries.list({ orgId: org.id, botId: id, limit: 1_000 })).items.map(
-    (item) => item.question,
-  );
+/** Every question of the bot's set, in order, read page by page. */
+async function listAll(id = botId): Promise<string[]> {
+  const questions: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await admin().knowledge.entries.list({ orgId: org.id, botId: id, limit: 100, cursor });
+    questions.push(...page.items.map((item) => item.question));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return questions;
+}
 
 describe("knowledge.entries.replace and list", () => {
   it("replaces the whole set in order, audited, and lists it by pages", async () => {

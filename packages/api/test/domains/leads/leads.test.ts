@@ -23,21 +23,21 @@ describe("leads.create", () => {
   it("deduplicates by trimmed, lower-cased email per bot and emits lead.created once", async () => {
     const agent = app.caller(org.agent.accessToken);
     const conversationId = await seedConversation(app, org.id, botId);
-    const first = await agent.leads.create({
+    const { lead: first, created: firstCreated } = await agent.leads.create({
       orgId: org.id,
       botId,
       email: "  Ada@Example.COM ",
       name: "Ada",
       customFields: { company: "Analytical Engines", plan: "pro" },
     });
+    expect(firstCreated).toBe(true);
     expect(first).toMatchObject({
-      created: true,
       email: "ada@example.com",
       name: "Ada",
       phone: null,
       source: "api",
     });
-    const second = await agent.leads.create({
+    const { lead: second, created: secondCreated } = await agent.leads.create({
       orgId: org.id,
       botId,
       conversationId,
@@ -45,9 +45,9 @@ describe("leads.create", () => {
       phone: "+44 20 7946 0000",
       customFields: { plan: "enterprise" },
     });
+    expect(secondCreated).toBe(false);
     expect(second).toMatchObject({
       id: first.id,
-      created: false,
       name: "Ada",
       phone: "+44 20 7946 0000",
       conversationId,
@@ -124,7 +124,7 @@ describe("leads.list and get", () => {
     const agent = app.caller(org.agent.accessToken);
     const created = [];
     for (const email of ["one@example.com", "two@example.com", "three@example.com"]) {
-      created.push(await agent.leads.create({ orgId: org.id, botId: bot.id, email }));
+      created.push((await agent.leads.create({ orgId: org.id, botId: bot.id, email })).lead);
     }
     const page1 = await agent.leads.list({ orgId: org.id, botId: bot.id, limit: 2 });
     const page2 = await agent.leads.list({
@@ -142,13 +142,13 @@ describe("leads.list and get", () => {
     expect(
       (await agent.leads.list({ orgId: org.id, email: "TWO@example.com" })).items.map((lead) => lead.id),
     ).toEqual([created[1]?.id]);
-    expect(await agent.leads.get({ orgId: org.id, leadId: created[0]?.id ?? "" })).toMatchObject({
+    expect((await agent.leads.get({ orgId: org.id, leadId: created[0]?.id ?? "" })).lead).toMatchObject({
       email: "one@example.com",
       botId: bot.id,
     });
 
     const foreignBot = await seedBot(app, other.id);
-    const foreign = await app
+    const { lead: foreign } = await app
       .caller(other.agent.accessToken)
       .leads.create({ orgId: other.id, botId: foreignBot.id, email: "one@example.com" });
     expect((await failureOf(agent.leads.get({ orgId: org.id, leadId: foreign.id }))).code).toBe("NOT_FOUND");

@@ -38,7 +38,7 @@ describe("slugify", () => {
 describe("orgs.create", () => {
   it("makes the creator the owner, derives the slug and audits in the new org", async () => {
     const user = await app.seedUser();
-    const org = await app
+    const { org } = await app
       .caller(user.accessToken, { requestId: "req-create" })
       .orgs.create({ name: "  Globex Corporation " });
     expect(org).toMatchObject({ name: "Globex Corporation", slug: "globex-corporation", role: "owner" });
@@ -59,13 +59,13 @@ describe("orgs.create", () => {
         diff: { before: null, after: { name: "Globex Corporation", slug: "globex-corporation" } },
       },
     ]);
-    expect(await app.caller(user.accessToken).orgs.get({ orgId: org.id })).toEqual(org);
+    expect((await app.caller(user.accessToken).orgs.get({ orgId: org.id })).org).toEqual(org);
   });
 
   it("adds a suffix to a derived slug that is taken, and refuses an explicit one", async () => {
     const user = await app.seedUser();
-    const first = await app.caller(user.accessToken).orgs.create({ name: "Initech" });
-    const second = await app.caller(user.accessToken).orgs.create({ name: "Initech" });
+    const { org: first } = await app.caller(user.accessToken).orgs.create({ name: "Initech" });
+    const { org: second } = await app.caller(user.accessToken).orgs.create({ name: "Initech" });
     expect(first.slug).toBe("initech");
     expect(second.slug).toMatch(/^initech-[0-9a-f]{6}$/);
 
@@ -82,7 +82,9 @@ describe("orgs.create", () => {
   it("accepts an explicit slug, lower-cased, and rejects malformed ones", async () => {
     const user = await app.seedUser();
     const caller = app.caller(user.accessToken);
-    expect((await caller.orgs.create({ name: "Umbrella", slug: "Umbrella-EU" })).slug).toBe("umbrella-eu");
+    expect((await caller.orgs.create({ name: "Umbrella", slug: "Umbrella-EU" })).org.slug).toBe(
+      "umbrella-eu",
+    );
     for (const slug of ["-bad", "bad-", "no--double", "spa ce", "x", "é-accent", "a".repeat(64)]) {
       await expect(caller.orgs.create({ name: "Bad slug", slug })).rejects.toMatchObject({
         code: "BAD_REQUEST",
@@ -127,7 +129,7 @@ describe("orgs.get", () => {
   it("answers every member with their own role", async () => {
     const org = await app.seedOrg("Readers");
     for (const role of ["owner", "admin", "agent", "viewer"] as const) {
-      const got = await app.caller(org[role].accessToken).orgs.get({ orgId: org.id });
+      const { org: got } = await app.caller(org[role].accessToken).orgs.get({ orgId: org.id });
       expect(got).toMatchObject({ id: org.id, name: "Readers", role });
     }
   });
@@ -148,11 +150,11 @@ describe("orgs.get", () => {
 describe("orgs.update", () => {
   it("lets owners and admins rename and re-slug, auditing before and after", async () => {
     const org = await app.seedOrg("Hooli");
-    const updated = await app
+    const { org: updated } = await app
       .caller(org.admin.accessToken)
       .orgs.update({ orgId: org.id, name: "Hooli XYZ", slug: "hooli-xyz" });
     expect(updated).toMatchObject({ id: org.id, name: "Hooli XYZ", slug: "hooli-xyz", role: "admin" });
-    expect(await app.caller(org.viewer.accessToken).orgs.get({ orgId: org.id })).toMatchObject({
+    expect((await app.caller(org.viewer.accessToken).orgs.get({ orgId: org.id })).org).toMatchObject({
       name: "Hooli XYZ",
       slug: "hooli-xyz",
     });
@@ -162,7 +164,9 @@ describe("orgs.update", () => {
     expect(event?.diff?.before).toMatchObject({ name: "Hooli", slug: expect.stringMatching(/^hooli-/) });
     expect(event?.diff?.after).toEqual({ name: "Hooli XYZ", slug: "hooli-xyz" });
 
-    const renamed = await app.caller(org.owner.accessToken).orgs.update({ orgId: org.id, name: "Hooli" });
+    const { org: renamed } = await app
+      .caller(org.owner.accessToken)
+      .orgs.update({ orgId: org.id, name: "Hooli" });
     expect(renamed).toMatchObject({ name: "Hooli", slug: "hooli-xyz", role: "owner" });
     const events = await auditRows(org.id, "org.updated");
     expect(events.map((row) => row.diff)).toContainEqual({
@@ -173,8 +177,8 @@ describe("orgs.update", () => {
 
   it("writes nothing when the values do not change", async () => {
     const org = await app.seedOrg("Steady");
-    const current = await app.caller(org.owner.accessToken).orgs.get({ orgId: org.id });
-    const same = await app
+    const { org: current } = await app.caller(org.owner.accessToken).orgs.get({ orgId: org.id });
+    const { org: same } = await app
       .caller(org.owner.accessToken)
       .orgs.update({ orgId: org.id, name: current.name, slug: current.slug });
     expect(same).toEqual(current);
@@ -184,8 +188,8 @@ describe("orgs.update", () => {
   it("refuses a taken slug and an empty update without changing anything", async () => {
     const org = await app.seedOrg("Pied Piper");
     const other = await app.seedOrg("Taken");
-    const taken = await app.caller(other.owner.accessToken).orgs.get({ orgId: other.id });
-    const before = await app.caller(org.owner.accessToken).orgs.get({ orgId: org.id });
+    const { org: taken } = await app.caller(other.owner.accessToken).orgs.get({ orgId: other.id });
+    const { org: before } = await app.caller(org.owner.accessToken).orgs.get({ orgId: org.id });
 
     await expect(
       app.caller(org.owner.accessToken).orgs.update({ orgId: org.id, name: "Renamed", slug: taken.slug }),
@@ -196,7 +200,7 @@ describe("orgs.update", () => {
     await expect(
       app.caller(org.owner.accessToken).orgs.update({ orgId: org.id, slug: "Not A Slug!" }),
     ).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    expect(await app.caller(org.owner.accessToken).orgs.get({ orgId: org.id })).toEqual(before);
+    expect((await app.caller(org.owner.accessToken).orgs.get({ orgId: org.id })).org).toEqual(before);
     expect(await auditRows(org.id, "org.updated")).toEqual([]);
   });
 
@@ -214,7 +218,7 @@ describe("orgs.update", () => {
     await expect(app.caller().orgs.update({ orgId: org.id, name: "Mine now" })).rejects.toMatchObject({
       code: "UNAUTHORIZED",
     });
-    expect(await app.caller(other.owner.accessToken).orgs.get({ orgId: other.id })).toMatchObject({
+    expect((await app.caller(other.owner.accessToken).orgs.get({ orgId: other.id })).org).toMatchObject({
       name: "Elsewhere",
     });
     expect(await auditRows(org.id, "org.updated")).toEqual([]);

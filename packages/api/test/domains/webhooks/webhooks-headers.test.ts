@@ -86,7 +86,7 @@ describe("webhook endpoint custom headers", () => {
     expectMasked(await hooks().deliveries.get({ ...target, messageId: delivery.id }));
 
     const owner = app.caller(org.owner.accessToken);
-    expectMasked(await owner.audit.list({ orgId: org.id, limit: 200 }));
+    expectMasked(await owner.audit.list({ orgId: org.id, limit: 100 }));
     const exported: string[] = [];
     for await (const chunk of await owner.audit.export({ orgId: org.id, format: "json" }))
       exported.push(chunk);

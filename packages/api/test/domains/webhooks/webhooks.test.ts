@@ -183,7 +183,7 @@ describe("webhooks", () => {
     const requests = await sink.waitFor(3);
     expect(new Set(requests.map((request) => request.signed["webhook-id"])).size).toBe(1);
     const delivery = await deliveryOf(endpoint.id, "succeeded");
-    const detail = await admin().deliveries.get({
+    const { delivery: detail } = await admin().deliveries.get({
       orgId: org.id,
       endpointId: endpoint.id,
       messageId: delivery.id,
@@ -216,7 +216,7 @@ describe("webhooks", () => {
     await deliveryOf(endpoint.id, "succeeded");
     expect(sink.received).toHaveLength(4);
     expect(sink.received[3]?.signed["webhook-id"]).toBe(sink.received[0]?.signed["webhook-id"]);
-    const detail = await admin().deliveries.get(target);
+    const { delivery: detail } = await admin().deliveries.get(target);
     expect(detail.attemptLog.at(-1)).toMatchObject({ attempt: 4, trigger: "replay", succeeded: true });
   });
 
@@ -376,7 +376,7 @@ describe("webhooks", () => {
     it("deletes an endpoint with an audit event; a second delete is NOT_FOUND", async () => {
       const { endpoint } = await create();
       const target = { orgId: org.id, endpointId: endpoint.id };
-      expect(await admin().endpoints.delete(target)).toEqual({ deleted: true });
+      expect(await admin().endpoints.delete(target)).toBeUndefined();
       expect((await failureOf(admin().endpoints.delete(target))).code).toBe("NOT_FOUND");
       const [audit] = await app.database.db
         .select({ action: auditEvents.action })

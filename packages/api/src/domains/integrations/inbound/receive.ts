@@ -1,6 +1,6 @@
 import { and, eq, inboundEndpoints, inboundEvents, or, sql } from "@kyro/db";
 import type { AppDeps } from "../../../core/deps";
-import { AppError } from "../../../core/errors";
+import { AppError, unprocessable } from "../../../core/errors";
 import { INBOUND_PROCESS_JOB } from "./job";
 import { INBOUND_MAX_BODY_BYTES, type InboundReceipt } from "./schemas";
 import { inboundSecretContext } from "./service";
@@ -30,7 +30,7 @@ function bodyText(raw: Buffer): string {
   } catch {
     // Falls through to the same refusal as a NUL byte.
   }
-  throw new AppError("UNPROCESSABLE_CONTENT", "The body must be UTF-8 text");
+  throw unprocessable("not_utf8", "The body must be UTF-8 text");
 }
 
 /**

@@ -1,3 +1,4 @@
+import { pageInput } from "../../../core/pagination";
 import { orgProcedure, type ProcedureOptions, publicProcedure, router } from "../../../core/trpc";
 import { receiveInbound } from "./receive";
 import {
@@ -20,6 +21,23 @@ import {
 const manage = (options?: ProcedureOptions) => orgProcedure("integrations:manage", options);
 const TAGS = ["integrations"] as const;
 
+/** The hmac profile needs its header and encoding; the other profiles take neither (the input's refinements). */
+const HMAC_PROFILE_RULES = {
+  oneOf: [
+    { properties: { profile: { const: "hmac" } }, required: ["profile", "hmacHeader", "hmacEncoding"] },
+    {
+      properties: { profile: { not: { const: "hmac" } } },
+      not: {
+        anyOf: [
+          { required: ["hmacHeader"] },
+          { required: ["hmacEncoding"] },
+          { required: ["deliveryIdHeader"] },
+        ],
+      },
+    },
+  ],
+};
+
 export const inboundRouter = router({
   create: manage({
     rest: {
@@ -30,6 +48,8 @@ export const inboundRouter = router({
         "Third parties POST to `/api/v1/hooks/{slug}`. The signing `secret` is returned only in this response.",
       tags: TAGS,
       successStatus: 201,
+      conflicts: ["slug_taken"],
+      bodyRules: HMAC_PROFILE_RULES,
     },
   })
     .input(createInboundInput)
@@ -44,8 +64,9 @@ export const inboundRouter = router({
       tags: TAGS,
     },
   })
+    .input(pageInput)
     .output(inboundEndpointListOutput)
-    .query(({ ctx }) => listInboundEndpoints(ctx)),
+    .query(({ ctx, input }) => listInboundEndpoints(ctx, input)),
 
   rotateSecret: manage({
     rest: {
@@ -84,6 +105,7 @@ export const inboundRouter = router({
       tags: TAGS,
       successStatus: 202,
       rawBody: true,
+      unprocessable: ["not_utf8"],
     },
   })
     .input(receiveInboundInput)

@@ -1,5 +1,6 @@
 import { INBOUND_EVENT_STATUSES, INBOUND_PROFILES } from "@kyro/db";
 import { z } from "zod";
+import { pageFields } from "../../../core/pagination";
 import { singleLine, token } from "../../../core/text-input";
 
 /** A sender-supplied Standard Webhooks secret: `whsec_` and base64 of at least 16 bytes. */
@@ -7,8 +8,6 @@ export const STANDARD_WEBHOOKS_SECRET = /^whsec_[A-Za-z0-9+/]{22,}={0,2}$/;
 export const STANDARD_WEBHOOKS_SECRET_MESSAGE = "A Standard Webhooks secret is `whsec_` followed by base64";
 
 export const INBOUND_MAX_BODY_BYTES = 512 * 1024;
-export const INBOUND_PAGE_DEFAULT = 50;
-export const INBOUND_PAGE_MAX = 200;
 
 const headerNameSchema = token()
   .min(1)
@@ -73,9 +72,8 @@ export type RotateInboundSecretInput = z.infer<typeof rotateInboundSecretInput>;
 
 export const listInboundEventsInput = inboundTargetInput.extend({
   status: z.enum(INBOUND_EVENT_STATUSES).optional(),
-  /** Opaque; pass back `nextCursor` from the previous page. */
-  cursor: token().min(1).max(200).optional(),
-  limit: z.number().int().min(1).max(INBOUND_PAGE_MAX).default(INBOUND_PAGE_DEFAULT),
+  /** `cursor` is the previous page's `nextCursor`; `limit` is at most 100 (default 20). */
+  ...pageFields,
 });
 export type ListInboundEventsInput = z.infer<typeof listInboundEventsInput>;
 
@@ -107,7 +105,7 @@ export const inboundEndpointSecretOutput = z
 export type InboundEndpointWithSecret = z.infer<typeof inboundEndpointSecretOutput>;
 
 export const inboundEndpointListOutput = z
-  .object({ items: z.array(inboundEndpointSchema) })
+  .object({ items: z.array(inboundEndpointSchema), nextCursor: z.string().nullable() })
   .meta({ id: "InboundEndpointList" });
 
 export const inboundEventSchema = z

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { and, desc, type Executor, eq, inboundEndpoints, inboundEvents, lt, newId } from "@kyro/db";
 import { recordAudit } from "../../../core/audit-log";
-import { AppError, isUniqueViolation, notFound } from "../../../core/errors";
-import { decodeCursor, pageOf } from "../../../core/pagination";
+import { conflict, invalidField, isUniqueViolation, notFound } from "../../../core/errors";
+import { decodeCursor, type PageInput, pageOf } from "../../../core/pagination";
 import type { IntegrationsContext } from "../shared";
 import {
   type CreateInboundInput,
@@ -82,7 +82,7 @@ export async function createInboundEndpoint(
     });
   } catch (error) {
     if (isUniqueViolation(error)) {
-      throw new AppError("CONFLICT", `The slug "${slug}" is taken`, { field: "slug" });
+      throw conflict("slug_taken", `The slug "${slug}" is taken`, "slug");
     }
     throw error;
   }
@@ -90,13 +90,21 @@ export async function createInboundEndpoint(
 
 export async function listInboundEndpoints(
   ctx: IntegrationsContext,
-): Promise<{ items: InboundEndpointView[] }> {
+  page: PageInput,
+): Promise<{ items: InboundEndpointView[]; nextCursor: string | null }> {
   const rows = await ctx.deps.db
     .select(VIEW_COLUMNS)
     .from(inboundEndpoints)
-    .where(eq(inboundEndpoints.orgId, ctx.org.orgId))
-    .orderBy(desc(inboundEndpoints.id));
-  return { items: rows.map((row) => ({ ...row, path: `${HOOKS_PATH}/${row.slug}` })) };
+    .where(
+      and(
+        eq(inboundEndpoints.orgId, ctx.org.orgId),
+        page.cursor ? lt(inboundEndpoints.id, decodeCursor(page.cursor)) : undefined,
+      ),
+    )
+    .orderBy(desc(inboundEndpoints.id))
+    .limit(page.limit + 1);
+  const { items, nextCursor } = pageOf(rows, page.limit);
+  return { items: items.map((row) => ({ ...row, path: `${HOOKS_PATH}/${row.slug}` })), nextCursor };
 }
 
 /** Replaces the secret at once: deliveries signed with the old one are refused from the commit on. */
@@ -111,9 +119,7 @@ export async function rotateInboundSecret(
       .from(inboundEndpoints)
       .where(and(eq(inboundEndpoints.orgId, orgId), eq(inboundEndpoints.id, input.endpointId)));
     if (current?.profile === "standard-webhooks" && !STANDARD_WEBHOOKS_SECRET.test(input.secret)) {
-      throw new AppError("BAD_REQUEST", STANDARD_WEBHOOKS_SECRET_MESSAGE, {
-        field: "secret",
-      });
+      throw invalidField("secret", STANDARD_WEBHOOKS_SECRET_MESSAGE);
     }
   }
   const secret = input.secret ?? generateInboundSecret();

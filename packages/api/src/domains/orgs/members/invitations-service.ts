@@ -2,7 +2,7 @@ import { and, eq, gt, invitations, isNull, memberships, organizations, type Role
 import { hmacSha256, type MailMessage, randomToken } from "@kyro/platform";
 import { recordAudit } from "../../../core/audit-log";
 import type { AppDeps } from "../../../core/deps";
-import { AppError, forbidden, notFound } from "../../../core/errors";
+import { conflict, forbidden, invalidField, notFound } from "../../../core/errors";
 import { emitEvent } from "../../../core/events/emit";
 import { canAssignRole } from "../../../core/policy";
 import type { OrgServiceContext, UserServiceContext } from "../service";
@@ -36,7 +36,7 @@ export async function inviteMember(ctx: OrgServiceContext, input: InviteInput): 
   const { deps } = ctx;
   const { orgId } = ctx.org;
   if (!canAssignRole(ctx.org.role, null, input.role)) {
-    throw forbidden("Only an owner can invite someone as owner");
+    throw forbidden("role", "Only an owner can invite someone as owner");
   }
   const token = randomToken(INVITATION_TOKEN_PREFIX);
   const expiresAt = new Date(Date.now() + deps.settings.invitationTtlHours * 3_600_000);
@@ -53,7 +53,8 @@ export async function inviteMember(ctx: OrgServiceContext, input: InviteInput): 
       .innerJoin(users, eq(users.id, memberships.userId))
       .where(and(eq(memberships.orgId, orgId), eq(users.email, input.email)))
       .limit(1);
-    if (existing) throw new AppError("CONFLICT", `${input.email} is already a member of this organization`);
+    if (existing)
+      throw conflict("already_member", `${input.email} is already a member of this organization`, "email");
 
     const pendingFor = and(
       eq(invitations.orgId, orgId),
@@ -90,7 +91,11 @@ export async function inviteMember(ctx: OrgServiceContext, input: InviteInput): 
         expiresAt: invitations.expiresAt,
       });
     if (!created) {
-      throw new AppError("CONFLICT", `Another invitation for ${input.email} was just sent; try again`);
+      throw conflict(
+        "concurrent_invitation",
+        `Another invitation for ${input.email} was just sent; try again`,
+        "email",
+      );
     }
     await recordAudit(tx, ctx.audit, {
       orgId,
@@ -145,7 +150,7 @@ export async function acceptInvitation(
   const { deps, principal } = ctx;
   // Membership follows the address the invitation went to, so that address must be proven first.
   if (!principal.emailVerified) {
-    throw forbidden("Confirm your email address before accepting invitations");
+    throw forbidden("unverified", "Confirm your email address before accepting invitations");
   }
   const tokenHash = hmacSha256(deps.hmacKeys.invitation, input.token);
   return deps.db.transaction(async (tx) => {
@@ -167,21 +172,24 @@ export async function acceptInvitation(
     if (!invitation || invitation.acceptedAt || invitation.revokedAt) throw invitationNotFound();
     const now = new Date();
     if (invitation.expiresAt <= now) {
-      throw new AppError(
-        "BAD_REQUEST",
+      throw invalidField(
+        "token",
         "This invitation has expired; ask an admin of the organization to invite you again",
-        { expiredAt: invitation.expiresAt.toISOString() },
+        "expired",
       );
     }
     // Both are stored normalized (trimmed, lower-cased) on the way in.
     if (invitation.email !== principal.email) {
-      throw forbidden("This invitation was sent to a different email address; sign in with that address");
+      throw forbidden(
+        "not_invitee",
+        "This invitation was sent to a different email address; sign in with that address",
+      );
     }
     const [member] = await tx
       .select({ role: memberships.role })
       .from(memberships)
       .where(and(eq(memberships.orgId, invitation.orgId), eq(memberships.userId, principal.userId)));
-    if (member) throw new AppError("CONFLICT", "You are already a member of this organization");
+    if (member) throw conflict("already_member", "You are already a member of this organization");
 
     // The conditional update is the single-use guarantee: of two concurrent accepts only one matches.
     const [claimed] = await tx
@@ -202,7 +210,7 @@ export async function acceptInvitation(
       .values({ orgId: invitation.orgId, userId: principal.userId, role: invitation.role })
       .onConflictDoNothing()
       .returning({ userId: memberships.userId });
-    if (!joined) throw new AppError("CONFLICT", "You are already a member of this organization");
+    if (!joined) throw conflict("already_member", "You are already a member of this organization");
     await recordAudit(tx, ctx.audit, {
       orgId: invitation.orgId,
       action: "member.joined",

@@ -1,3 +1,4 @@
+import { pageInput } from "../../../core/pagination";
 import { authedProcedure, orgProcedure, orgUserProcedure, router } from "../../../core/trpc";
 import { acceptInvitation, inviteMember } from "./invitations-service";
 import {
@@ -21,12 +22,13 @@ export const membersRouter = router({
       path: "/members",
       summary: "List members",
       description:
-        "Every member with their role. Pending invitations are included for callers allowed to manage members.",
+        "Every member with their role, oldest first. Pending invitations are listed at `/invitations`.",
       tags: ["members"],
     },
   })
+    .input(pageInput)
     .output(memberListOutput)
-    .query(({ ctx }) => listMembers(ctx)),
+    .query(({ ctx, input }) => listMembers(ctx, input)),
 
   invite: orgUserProcedure("members:manage")
     .input(inviteInput)

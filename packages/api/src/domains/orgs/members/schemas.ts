@@ -29,13 +29,14 @@ export const invitationSchema = z
 export type Invitation = z.infer<typeof invitationSchema>;
 
 export const memberListOutput = z
-  .object({
-    members: z.array(memberSchema),
-    /** Present only for callers allowed to manage members. */
-    invitations: z.array(invitationSchema).optional(),
-  })
+  .object({ items: z.array(memberSchema), nextCursor: z.string().nullable() })
   .meta({ id: "MemberList" });
 export type MemberList = z.infer<typeof memberListOutput>;
+
+export const invitationListOutput = z
+  .object({ items: z.array(invitationSchema), nextCursor: z.string().nullable() })
+  .meta({ id: "InvitationList" });
+export type InvitationList = z.infer<typeof invitationListOutput>;
 
 export const inviteInput = z.object({
   /** Normalized exactly like account emails, so the invitation matches the invitee's account. */

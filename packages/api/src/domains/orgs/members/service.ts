@@ -11,11 +11,13 @@ import {
   users,
 } from "@kyro/db";
 import { recordAudit } from "../../../core/audit-log";
-import { AppError, forbidden, notFound } from "../../../core/errors";
+import { conflict, forbidden, notFound } from "../../../core/errors";
 import { emitEvent } from "../../../core/events/emit";
+import { decodeOffset, offsetPageOf, type PageInput } from "../../../core/pagination";
 import { canAssignRole, roleHasPermission } from "../../../core/policy";
 import type { OrgCallerContext, OrgServiceContext } from "../service";
 import type {
+  InvitationList,
   LeaveOutput,
   Member,
   MemberList,
@@ -24,7 +26,7 @@ import type {
   UpdateRoleInput,
 } from "./schemas";
 
-const lastOwner = (message: string) => new AppError("CONFLICT", message);
+const lastOwner = (message: string) => conflict("last_owner", message);
 
 /**
  * Locks the org's owner rows, in a fixed order, before any membership change. Every change that could
@@ -67,7 +69,7 @@ async function managerRole(tx: Transaction, ctx: OrgServiceContext): Promise<Rol
     .from(memberships)
     .where(and(eq(memberships.orgId, ctx.org.orgId), eq(memberships.userId, ctx.principal.userId)));
   if (!actor) throw notFound("Organization");
-  if (!roleHasPermission(actor.role, "members:manage")) throw forbidden();
+  if (!roleHasPermission(actor.role, "members:manage")) throw forbidden("role");
   return actor.role;
 }
 
@@ -79,16 +81,28 @@ async function clearActiveOrg(tx: Transaction, orgId: string, userId: string): P
     .where(and(eq(refreshTokenFamilies.userId, userId), eq(refreshTokenFamilies.activeOrgId, orgId)));
 }
 
-export async function listMembers(ctx: Pick<OrgCallerContext, "deps" | "org">): Promise<MemberList> {
-  const { db } = ctx.deps;
-  const members = await db
+/** Oldest member first. */
+export async function listMembers(
+  ctx: Pick<OrgCallerContext, "deps" | "org">,
+  page: PageInput,
+): Promise<MemberList> {
+  const rows = await ctx.deps.db
     .select(memberColumns)
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(eq(memberships.orgId, ctx.org.orgId))
-    .orderBy(asc(memberships.createdAt), asc(memberships.userId));
-  if (!ctx.org.role || !roleHasPermission(ctx.org.role, "members:manage")) return { members };
-  const pending = await db
+    .orderBy(asc(memberships.createdAt), asc(memberships.userId))
+    .limit(page.limit + 1)
+    .offset(decodeOffset(page.cursor));
+  return offsetPageOf(rows, page);
+}
+
+/** Invitations not yet accepted or revoked, oldest first; expired ones say so in `status`. */
+export async function listInvitations(
+  ctx: Pick<OrgCallerContext, "deps" | "org">,
+  page: PageInput,
+): Promise<InvitationList> {
+  const pending = await ctx.deps.db
     .select({
       id: invitations.id,
       email: invitations.email,
@@ -105,14 +119,17 @@ export async function listMembers(ctx: Pick<OrgCallerContext, "deps" | "org">): 
         isNull(invitations.revokedAt),
       ),
     )
-    .orderBy(asc(invitations.createdAt), asc(invitations.id));
+    .orderBy(asc(invitations.createdAt), asc(invitations.id))
+    .limit(page.limit + 1)
+    .offset(decodeOffset(page.cursor));
   const now = Date.now();
+  const { items, nextCursor } = offsetPageOf(pending, page);
   return {
-    members,
-    invitations: pending.map((invitation) => ({
+    items: items.map((invitation) => ({
       ...invitation,
       status: invitation.expiresAt.getTime() > now ? "pending" : "expired",
     })),
+    nextCursor,
   };
 }
 
@@ -124,7 +141,7 @@ export async function updateMemberRole(ctx: OrgServiceContext, input: UpdateRole
     const target = await lockMember(tx, orgId, input.userId);
     if (!target) throw notFound("Member");
     if (!canAssignRole(actorRole, target.role, input.role)) {
-      throw forbidden("Only an owner can grant the owner role or change an owner's role");
+      throw forbidden("role", "Only an owner can grant the owner role or change an owner's role");
     }
     if (target.role === input.role) return target;
     if (target.role === "owner" && owners.length <= 1) {
@@ -162,7 +179,7 @@ export async function removeMember(
     const target = await lockMember(tx, orgId, input.userId);
     if (!target) throw notFound("Member");
     if (!canAssignRole(actorRole, target.role, null)) {
-      throw forbidden("Only an owner can remove an owner");
+      throw forbidden("role", "Only an owner can remove an owner");
     }
     if (target.role === "owner" && owners.length <= 1) {
       throw lastOwner("The last owner cannot be removed; make another member owner first");

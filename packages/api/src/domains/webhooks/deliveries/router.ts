@@ -1,7 +1,7 @@
 import { orgProcedure, type ProcedureOptions, router } from "../../../core/trpc";
 import {
-  deliveryDetailOutput,
   deliveryPageOutput,
+  deliveryResultOutput,
   listDeliveriesInput,
   messageTargetInput,
   queuedOutput,
@@ -36,8 +36,8 @@ export const webhookDeliveriesRouter = router({
     },
   })
     .input(messageTargetInput)
-    .output(deliveryDetailOutput)
-    .query(({ ctx, input }) => getDelivery(ctx, input)),
+    .output(deliveryResultOutput)
+    .query(async ({ ctx, input }) => ({ delivery: await getDelivery(ctx, input) })),
 
   replay: manage({
     rest: {
@@ -45,9 +45,10 @@ export const webhookDeliveriesRouter = router({
       path: "/webhooks/endpoints/{endpointId}/deliveries/{messageId}/replay",
       summary: "Send a delivery again",
       description:
-        "One new attempt now, with the same `webhook-id`. Refused while the message is still being retried.",
+        "One new attempt now, with the same `webhook-id`. Refused (409) while the message is still being retried or the endpoint is disabled.",
       tags: TAGS,
       successStatus: 202,
+      conflicts: ["endpoint_disabled", "in_progress"],
     },
   })
     .input(messageTargetInput)
@@ -60,9 +61,10 @@ export const webhookDeliveriesRouter = router({
       path: "/webhooks/endpoints/{endpointId}/recover",
       summary: "Re-send an endpoint's failed deliveries",
       description:
-        "Re-queues every failed delivery created since `since` (at most 14 days ago), one attempt each.",
+        "Re-queues every failed delivery created since `since` (at most 14 days ago), one attempt each. A disabled endpoint answers 409.",
       tags: TAGS,
       successStatus: 202,
+      conflicts: ["endpoint_disabled"],
     },
   })
     .input(recoverInput)

@@ -13,7 +13,8 @@ import {
 } from "@kyro/db";
 import { recordAudit } from "../../../core/audit-log";
 import type { AppDeps } from "../../../core/deps";
-import { AppError, notFound } from "../../../core/errors";
+import { conflict, invalidField, notFound } from "../../../core/errors";
+import { decodeCursor, pageOf } from "../../../core/pagination";
 import type { OrgScope } from "../../../core/trpc";
 import { payloadOf } from "../delivery";
 import { findEndpoint, type WebhooksContext } from "../endpoints/service";
@@ -76,13 +77,12 @@ export async function listDeliveries(
         eq(webhookMessages.endpointId, input.endpointId),
         input.status ? eq(webhookMessages.status, input.status) : undefined,
         input.eventType ? eq(webhookMessages.eventType, input.eventType) : undefined,
-        input.cursor ? lt(webhookMessages.id, input.cursor) : undefined,
+        input.cursor ? lt(webhookMessages.id, decodeCursor(input.cursor)) : undefined,
       ),
     )
     .orderBy(desc(webhookMessages.id))
     .limit(input.limit + 1);
-  const items = rows.slice(0, input.limit);
-  return { items, nextCursor: rows.length > input.limit ? (items.at(-1)?.id ?? null) : null };
+  return pageOf(rows, input.limit);
 }
 
 export async function getDelivery(
@@ -117,7 +117,7 @@ export async function getDelivery(
 
 async function assertEnabled(tx: Executor, orgId: string, endpointId: string): Promise<void> {
   const endpoint = await findEndpoint(tx, orgId, endpointId, true);
-  if (!endpoint.enabled) throw new AppError("CONFLICT", "The endpoint is disabled; enable it first");
+  if (!endpoint.enabled) throw conflict("endpoint_disabled", "The endpoint is disabled; enable it first");
 }
 
 /** Sends one message again, now, with the same webhook-id: a single attempt, not a new retry schedule. */
@@ -135,8 +135,8 @@ export async function replayDelivery(
       .for("update");
     if (!message) throw notFound("Webhook message");
     if (message.status === "pending") {
-      throw new AppError(
-        "CONFLICT",
+      throw conflict(
+        "in_progress",
         "This message is still being delivered; replay it once it succeeded or failed",
       );
     }
@@ -167,14 +167,10 @@ export async function recoverDeliveries(
   const since = new Date(input.since);
   const now = Date.now();
   if (since.getTime() < now - RECOVER_WINDOW_DAYS * 86_400_000) {
-    throw new AppError("BAD_REQUEST", `since: at most ${RECOVER_WINDOW_DAYS} days ago`, {
-      fieldErrors: { since: [`at most ${RECOVER_WINDOW_DAYS} days ago`] },
-    });
+    throw invalidField("since", `since: at most ${RECOVER_WINDOW_DAYS} days ago`, "too_small");
   }
   if (since.getTime() > now) {
-    throw new AppError("BAD_REQUEST", "since: must not be in the future", {
-      fieldErrors: { since: ["must not be in the future"] },
-    });
+    throw invalidField("since", "since: must not be in the future", "too_big");
   }
   return ctx.deps.db.transaction(async (tx) => {
     await assertEnabled(tx, orgId, input.endpointId);

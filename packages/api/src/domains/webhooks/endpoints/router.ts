@@ -1,7 +1,8 @@
+import { z } from "zod";
+import { pageInput } from "../../../core/pagination";
 import { orgProcedure, type ProcedureOptions, router } from "../../../core/trpc";
 import {
   createEndpointInput,
-  deletedOutput,
   endpointListOutput,
   endpointResultOutput,
   endpointTargetInput,
@@ -31,6 +32,7 @@ export const webhookEndpointsRouter = router({
         "Returns the signing secret (`whsec_…`) once. The URL must be https and must not point at a private, loopback or metadata address.",
       tags: TAGS,
       successStatus: 201,
+      location: "/webhooks/endpoints/{endpoint.id}",
     },
   })
     .input(createEndpointInput)
@@ -40,8 +42,9 @@ export const webhookEndpointsRouter = router({
   list: manage({
     rest: { method: "GET", path: "/webhooks/endpoints", summary: "List webhook endpoints", tags: TAGS },
   })
+    .input(pageInput)
     .output(endpointListOutput)
-    .query(({ ctx }) => listEndpoints(ctx)),
+    .query(({ ctx, input }) => listEndpoints(ctx, input)),
 
   get: manage({
     rest: {
@@ -110,11 +113,13 @@ export const webhookEndpointsRouter = router({
       method: "DELETE",
       path: "/webhooks/endpoints/{endpointId}",
       summary: "Delete a webhook endpoint",
-      description: "Deletes the endpoint and its delivery log; attempts still queued are dropped.",
+      description:
+        "Deletes the endpoint and its delivery log for good (no restore); attempts still queued are dropped.",
       tags: TAGS,
+      successStatus: 204,
     },
   })
     .input(endpointTargetInput)
-    .output(deletedOutput)
+    .output(z.void())
     .mutation(({ ctx, input }) => deleteEndpoint(ctx, input)),
 });

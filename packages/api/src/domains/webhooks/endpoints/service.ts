@@ -1,8 +1,9 @@
-import { and, desc, type Executor, eq, newId, webhookEndpoints } from "@kyro/db";
+import { and, desc, type Executor, eq, lt, newId, webhookEndpoints } from "@kyro/db";
 import { checkOutboundUrl } from "@kyro/platform";
 import { type AuditScope, recordAudit } from "../../../core/audit-log";
 import type { AppDeps } from "../../../core/deps";
-import { AppError, notFound } from "../../../core/errors";
+import { invalidField, notFound } from "../../../core/errors";
+import { decodeCursor, type PageInput, pageOf } from "../../../core/pagination";
 import type { OrgScope } from "../../../core/trpc";
 import {
   type CreateEndpointInput,
@@ -58,7 +59,7 @@ function headersToStore(given: Record<string, string>, stored: Record<string, st
       const current = stored[name];
       if (current !== undefined && value === maskHeaderValue(current)) return [name, current];
       const reason = `\`${name}\`: a masked value only keeps the value stored for that header; give the value itself`;
-      throw new AppError("BAD_REQUEST", `headers: ${reason}`, { fieldErrors: { headers: [reason] } });
+      throw invalidField(`headers.${name}`, `headers: ${reason}`);
     }),
   );
 }
@@ -83,7 +84,7 @@ export const endpointColumns = {
 function assertDeliverableUrl(deps: AppDeps, url: string): void {
   const check = checkOutboundUrl(url, deps.settings.outboundAllowCidrs);
   if (!check.ok) {
-    throw new AppError("BAD_REQUEST", `url: ${check.reason}`, { fieldErrors: { url: [check.reason] } });
+    throw invalidField("url", `url: ${check.reason}`, "url_not_allowed");
   }
 }
 
@@ -151,16 +152,23 @@ export async function createEndpoint(
   });
 }
 
-export async function listEndpoints(ctx: {
-  deps: AppDeps;
-  org: OrgScope;
-}): Promise<{ items: EndpointView[] }> {
-  const items = await ctx.deps.db
+export async function listEndpoints(
+  ctx: { deps: AppDeps; org: OrgScope },
+  page: PageInput,
+): Promise<{ items: EndpointView[]; nextCursor: string | null }> {
+  const rows = await ctx.deps.db
     .select(endpointColumns)
     .from(webhookEndpoints)
-    .where(eq(webhookEndpoints.orgId, ctx.org.orgId))
-    .orderBy(desc(webhookEndpoints.id));
-  return { items: items.map(present) };
+    .where(
+      and(
+        eq(webhookEndpoints.orgId, ctx.org.orgId),
+        page.cursor ? lt(webhookEndpoints.id, decodeCursor(page.cursor)) : undefined,
+      ),
+    )
+    .orderBy(desc(webhookEndpoints.id))
+    .limit(page.limit + 1);
+  const { items, nextCursor } = pageOf(rows, page.limit);
+  return { items: items.map(present), nextCursor };
 }
 
 export async function getEndpoint(
@@ -262,10 +270,7 @@ export async function rotateEndpointSecret(
 }
 
 /** Deletes the endpoint with its delivery log; pending attempts find it gone and stop. */
-export async function deleteEndpoint(
-  ctx: WebhooksContext,
-  input: EndpointTargetInput,
-): Promise<{ deleted: true }> {
+export async function deleteEndpoint(ctx: WebhooksContext, input: EndpointTargetInput): Promise<void> {
   const { orgId } = ctx.org;
   return ctx.deps.db.transaction(async (tx) => {
     const current = await findEndpoint(tx, orgId, input.endpointId, true);
@@ -279,6 +284,5 @@ export async function deleteEndpoint(
       resourceId: current.id,
       before: auditView(current),
     });
-    return { deleted: true as const };
   });
 }

@@ -6,7 +6,7 @@ import {
   widgetEventStreamOutput,
   widgetExchangeOutput,
   widgetFeedbackInput,
-  widgetFeedbackOutput,
+  widgetFeedbackResultOutput,
   widgetLeadInput,
   widgetLeadOutput,
   widgetMessagePageOutput,
@@ -31,6 +31,7 @@ export const widgetRuntimeRouter = router({
         summary: "Send a visitor message",
         description: `Stores the visitor's message (at most 4,000 characters) and the bot's reply and returns both. ${SESSION_NOTE}`,
         tags: TAGS,
+        auth: "widgetSession",
         successStatus: 201,
       },
     })
@@ -66,6 +67,7 @@ export const widgetRuntimeRouter = router({
         summary: "List the session's messages",
         description: `Oldest first. ${SESSION_NOTE}`,
         tags: TAGS,
+        auth: "widgetSession",
       },
     })
       .input(listWidgetMessagesInput)
@@ -81,11 +83,13 @@ export const widgetRuntimeRouter = router({
         summary: "Rate a reply",
         description: `Helpful or not, with an optional reason, on a reply in the session's conversation; a second rating replaces the first. ${SESSION_NOTE}`,
         tags: TAGS,
+        auth: "widgetSession",
+        unprocessable: ["own_message"],
       },
     })
       .input(widgetFeedbackInput)
-      .output(widgetFeedbackOutput)
-      .mutation(({ ctx, input }) => submitWidgetFeedback(ctx, input)),
+      .output(widgetFeedbackResultOutput)
+      .mutation(async ({ ctx, input }) => ({ feedback: await submitWidgetFeedback(ctx, input) })),
   }),
 
   lead: router({
@@ -96,6 +100,7 @@ export const widgetRuntimeRouter = router({
         summary: "Leave contact details",
         description: `Email required; name, phone and custom fields optional. One lead per email per bot: the session that left it (or the same verified end user) may update it; any other visitor only fills fields it lacks. ${SESSION_NOTE}`,
         tags: TAGS,
+        auth: "widgetSession",
       },
     })
       .input(widgetLeadInput)

@@ -1,22 +1,16 @@
 import { MESSAGE_ROLES } from "@kyro/db";
 import { z } from "zod";
-import {
-  feedbackReason,
-  messageContent,
-  TRANSCRIPT_PAGE_DEFAULT,
-  TRANSCRIPT_PAGE_MAX,
-} from "../../conversations/index";
+import { pageFields } from "../../../core/pagination";
+import { feedbackReason, messageContent } from "../../conversations/index";
 import { leadFields } from "../../leads/index";
-import { cursorInput } from "../../shared/schemas";
 
 export const sendWidgetMessageInput = z.object({ conversationId: z.uuid(), content: messageContent });
 export type SendWidgetMessageInput = z.infer<typeof sendWidgetMessageInput>;
 
 export const listWidgetMessagesInput = z.object({
   conversationId: z.uuid(),
-  /** Oldest first; pass back `nextCursor` for later messages. */
-  cursor: cursorInput.optional(),
-  limit: z.int().min(1).max(TRANSCRIPT_PAGE_MAX).default(TRANSCRIPT_PAGE_DEFAULT),
+  /** `cursor` is the previous page's `nextCursor`; `limit` is at most 100 (default 20). */
+  ...pageFields,
 });
 export type ListWidgetMessagesInput = z.infer<typeof listWidgetMessagesInput>;
 
@@ -93,3 +87,7 @@ export const widgetFeedbackOutput = z
 
 /** Only the lead's id: a visitor never reads back what others submitted under the same email. */
 export const widgetLeadOutput = z.object({ leadId: z.uuid() }).meta({ id: "WidgetLeadReceipt" });
+
+export const widgetFeedbackResultOutput = z
+  .object({ feedback: widgetFeedbackOutput })
+  .meta({ id: "WidgetFeedbackResult" });

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, messages, type SQL } from "@kyro/db";
 import { bearerOf } from "../../../core/context";
-import { AppError, notFound } from "../../../core/errors";
+import { AppError, notFound, unprocessable } from "../../../core/errors";
 import { decodeCursor, pageOf } from "../../../core/pagination";
 import type { Responder } from "../../conversations/index";
 import { converse, upsertFeedback } from "../../conversations/index";
@@ -94,8 +94,8 @@ export async function submitWidgetFeedback(ctx: WidgetRequestContext, input: Wid
     .limit(1);
   if (!message) throw notFound("Message");
   if (message.role === "visitor") {
-    throw new AppError(
-      "UNPROCESSABLE_CONTENT",
+    throw unprocessable(
+      "own_message",
       "Feedback applies to the bot's and agents' replies, not your own messages",
     );
   }

@@ -34,7 +34,7 @@ afterAll(async () => {
 describe("conversations.feedback.submit", () => {
   it("records one verdict per member per message, updatable, with the version and one event", async () => {
     const viewer = app.caller(org.viewer.accessToken);
-    const first = await viewer.conversations.feedback.submit({
+    const { feedback: first } = await viewer.conversations.feedback.submit({
       orgId: org.id,
       messageId: botMessageId,
       helpful: true,
@@ -48,7 +48,7 @@ describe("conversations.feedback.submit", () => {
       conversationId,
       botId: bot.id,
     });
-    const second = await viewer.conversations.feedback.submit({
+    const { feedback: second } = await viewer.conversations.feedback.submit({
       orgId: org.id,
       messageId: botMessageId,
       helpful: false,

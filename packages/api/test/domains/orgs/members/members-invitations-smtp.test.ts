@@ -53,7 +53,7 @@ describe("invitation delivered over real SMTP", () => {
       orgId: org.id,
       role: "admin",
     });
-    expect(await app.caller(invitee.accessToken).orgs.get({ orgId: org.id })).toMatchObject({
+    expect((await app.caller(invitee.accessToken).orgs.get({ orgId: org.id })).org).toMatchObject({
       role: "admin",
     });
   });

@@ -101,8 +101,8 @@ describe("orgs.members.invite", () => {
     const first = await owner.invite({ orgId: org.id, email, role: "viewer" });
     const second = await owner.invite({ orgId: org.id, email, role: "admin" });
 
-    const listed = await owner.list({ orgId: org.id });
-    expect(listed.invitations?.map((invitation) => [invitation.id, invitation.role])).toEqual([
+    const listed = await app.caller(org.owner.accessToken).orgs.invitations.list({ orgId: org.id });
+    expect(listed.items.map((invitation) => [invitation.id, invitation.role])).toEqual([
       [second.invitation.id, "admin"],
     ]);
     const [audit] = (await auditRows(org.id, "member.invited")).filter(
@@ -132,8 +132,8 @@ describe("orgs.members.invite", () => {
     for (const result of results) {
       if (result.status === "rejected") expect(result.reason).toMatchObject({ code: "CONFLICT" });
     }
-    const listed = await app.caller(org.owner.accessToken).orgs.members.list({ orgId: org.id });
-    expect(listed.invitations).toHaveLength(1);
+    const listed = await app.caller(org.owner.accessToken).orgs.invitations.list({ orgId: org.id });
+    expect(listed.items).toHaveLength(1);
   });
 
   it("refuses to invite someone who is already a member", async () => {
@@ -143,8 +143,8 @@ describe("orgs.members.invite", () => {
         .caller(org.owner.accessToken)
         .orgs.members.invite({ orgId: org.id, email: org.viewer.email.toUpperCase(), role: "admin" }),
     ).rejects.toMatchObject({ code: "CONFLICT" });
-    expect(await app.caller(org.owner.accessToken).orgs.members.list({ orgId: org.id })).toMatchObject({
-      invitations: [],
+    expect(await app.caller(org.owner.accessToken).orgs.invitations.list({ orgId: org.id })).toMatchObject({
+      items: [],
     });
   });
 
@@ -201,7 +201,7 @@ describe("orgs.members.acceptInvite", () => {
       orgId: org.id,
       role: "agent",
     });
-    expect(await app.caller(invitee.accessToken).orgs.get({ orgId: org.id })).toMatchObject({
+    expect((await app.caller(invitee.accessToken).orgs.get({ orgId: org.id })).org).toMatchObject({
       role: "agent",
     });
     expect(await auditRows(org.id, "member.joined")).toEqual([
@@ -211,9 +211,10 @@ describe("orgs.members.acceptInvite", () => {
         diff: { before: null, after: { email, role: "agent", invitationId: invitation.id } },
       },
     ]);
+    const pending = await app.caller(org.admin.accessToken).orgs.invitations.list({ orgId: org.id });
+    expect(pending.items).toEqual([]);
     const listed = await app.caller(org.admin.accessToken).orgs.members.list({ orgId: org.id });
-    expect(listed.invitations).toEqual([]);
-    expect(listed.members.find((member) => member.userId === invitee.id)?.role).toBe("agent");
+    expect(listed.items.find((member) => member.userId === invitee.id)?.role).toBe("agent");
 
     await expect(app.caller(invitee.accessToken).orgs.members.acceptInvite({ token })).rejects.toMatchObject({
       code: "NOT_FOUND",
@@ -271,8 +272,8 @@ describe("orgs.members.acceptInvite", () => {
       message: expect.stringMatching(/expired/i),
     });
     expect(await roleOf(org.id, invitee.id)).toBeNull();
-    const listed = await app.caller(org.owner.accessToken).orgs.members.list({ orgId: org.id });
-    expect(listed.invitations?.map((item) => item.status)).toEqual(["expired"]);
+    const listed = await app.caller(org.owner.accessToken).orgs.invitations.list({ orgId: org.id });
+    expect(listed.items.map((item) => item.status)).toEqual(["expired"]);
   });
 
   it("answers NOT_FOUND to an unknown token", async () => {
