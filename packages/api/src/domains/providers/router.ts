@@ -39,6 +39,8 @@ export const providersRouter = router({
         "Any OpenAI-compatible API. The base URL must pass the SSRF rules; the key is encrypted at rest and only its last 4 characters come back. The org's first provider becomes its default.",
       tags: TAGS,
       successStatus: 201,
+      location: "/providers/{provider.id}",
+      conflicts: ["name_taken"],
     },
   })
     .input(createProviderInput)
@@ -56,7 +58,13 @@ export const providersRouter = router({
     .query(({ ctx, input }) => getProvider(ctx, input.providerId)),
 
   update: manage({
-    rest: { method: "PATCH", path: BY_ID, summary: "Change a model provider", tags: TAGS },
+    rest: {
+      method: "PATCH",
+      path: BY_ID,
+      summary: "Change a model provider",
+      tags: TAGS,
+      conflicts: ["name_taken"],
+    },
   })
     .input(updateProviderInput)
     .output(providerOutput)
@@ -115,6 +123,7 @@ export const providersRouter = router({
         summary: "List the provider's models",
         description: "Asked of the provider on each call; 422 with the reason when it cannot answer.",
         tags: TAGS,
+        unprocessable: ["provider_failed"],
       },
     })
       .input(listModelsInput)

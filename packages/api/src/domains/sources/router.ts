@@ -46,6 +46,8 @@ export const sourcesRouter = router({
         "`text`, `file` (base64; PDF, DOCX, HTML, Markdown or plain text, the type read from the content), `url` (a page, or a same-site crawl with depth and page caps, robots.txt honoured) or `webhook` (documents pushed later). A sync job is queued at once (not for webhook sources).",
       tags: TAGS,
       successStatus: 201,
+      location: "/sources/{source.id}",
+      unprocessable: ["unsupported_type"],
     },
   })
     .input(createSourceInput)
@@ -94,6 +96,7 @@ export const sourcesRouter = router({
       summary: "Re-sync a knowledge source now",
       tags: TAGS,
       successStatus: 201,
+      location: "/sync-jobs/{syncJob.id}",
     },
   })
     .input(sourceTargetInput)
@@ -137,6 +140,8 @@ export const sourcesRouter = router({
           "Adds or replaces documents by key (at most 100 per call) and indexes them at once; recorded as a `push` sync job with a `source.synced` event.",
         tags: TAGS,
         successStatus: 201,
+        location: "/sync-jobs/{syncJob.id}",
+        conflicts: ["not_webhook_source"],
       },
     })
       .input(pushDocumentsInput)
