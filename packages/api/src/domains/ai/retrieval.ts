@@ -25,11 +25,19 @@ const score = sql<number>`ts_rank(${knowledgeChunks.search}, visitor_query.query
  * hands out at most this many matches first (an unranked sample when there are more), and only those
  * are ranked, which bounds the cost; a specific question matches fewer and loses nothing.
  */
-export const RANKED_CANDIDATES = 1_000;
+export const RANKED_CANDIDATES = 500;
 
 function prepareRetrieval(db: Executor) {
+  // Ranked inside the capped scan, from the heap rows the scan already read: joining back to the
+  // table to rank cost one more index lookup per candidate (measured: 65 ms instead of 8 ms for 1,000).
   const candidates = db
-    .select({ id: knowledgeChunks.id })
+    .select({
+      chunkId: knowledgeChunks.id,
+      documentId: knowledgeChunks.documentId,
+      sourceId: knowledgeChunks.sourceId,
+      content: knowledgeChunks.content,
+      score: score.as("score"),
+    })
     .from(knowledgeChunks)
     .crossJoin(visitorQuery)
     .where(
@@ -43,19 +51,17 @@ function prepareRetrieval(db: Executor) {
     .as("candidates");
   return db
     .select({
-      chunkId: knowledgeChunks.id,
-      documentId: knowledgeChunks.documentId,
-      sourceId: knowledgeChunks.sourceId,
+      chunkId: candidates.chunkId,
+      documentId: candidates.documentId,
+      sourceId: candidates.sourceId,
       title: knowledgeDocuments.title,
       url: knowledgeDocuments.url,
-      content: knowledgeChunks.content,
-      score,
+      content: candidates.content,
+      score: sql<number>`${candidates.score}`.mapWith(Number),
     })
     .from(candidates)
-    .innerJoin(knowledgeChunks, eq(knowledgeChunks.id, candidates.id))
-    .crossJoin(visitorQuery)
-    .innerJoin(knowledgeDocuments, eq(knowledgeDocuments.id, knowledgeChunks.documentId))
-    .orderBy(desc(score))
+    .innerJoin(knowledgeDocuments, eq(knowledgeDocuments.id, candidates.documentId))
+    .orderBy(desc(candidates.score))
     .limit(sql.placeholder("limit"))
     .prepare("knowledge_chunk_search");
 }
