@@ -57,6 +57,13 @@ export const CONTRACT_GAPS: readonly ContractGap[] = [
     statuses: [409, 422],
     why: "The document declares neither 409 nor 422 on any operation.",
   },
+  {
+    convention: "Events: the document has an OpenAPI 3.1 webhooks section declaring every event type",
+    check: "webhook",
+    operations: "*",
+    contains: "the document has no webhooks section",
+    why: "Event payloads are only listed as components; there is no webhooks section yet.",
+  },
 ];
 
 export function gapFor(mismatch: ContractMismatch): ContractGap | undefined {

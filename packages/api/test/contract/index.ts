@@ -7,3 +7,4 @@ export {
   type ResponseContract,
   responseContract,
 } from "./responses";
+export { type DeliveredWebhook, webhookMismatches } from "./webhooks";
