@@ -89,8 +89,7 @@ export async function startWebhookSink(
     if (!schemas) return;
     const found = webhookMismatches(schemas, { headers: entry.headers, body: entry.body });
     const signature = signatureProblem(entry, secrets);
-    if (signature)
-      found.push({ check: "webhook", operation: found[0]?.operation ?? "(delivery)", message: signature });
+    if (signature) found.push({ check: "webhook", operation: eventTypeOf(entry.body), message: signature });
     for (const mismatch of found) if (!gapFor(mismatch)) problems.push(mismatch);
   };
   const sink: WebhookSink = {

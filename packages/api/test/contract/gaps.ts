@@ -19,7 +19,9 @@ export type ContractCheck =
   /** The fuzz: input valid by the document refused with 400. */
   | "accepts-valid"
   /** The fuzz: input invalid by the document not refused with 400. */
-  | "refuses-invalid";
+  | "refuses-invalid"
+  /** Types generated from the document (openapi-typescript) that do not compile strictly. */
+  | "types";
 
 export interface ContractMismatch {
   check: ContractCheck;
@@ -63,6 +65,89 @@ export const CONTRACT_GAPS: readonly ContractGap[] = [
     operations: "*",
     contains: "the document has no webhooks section",
     why: "Event payloads are only listed as components; there is no webhooks section yet.",
+  },
+  {
+    convention: "Schemas say what the server does: strict bodies declare additionalProperties: false",
+    check: "accepts-valid",
+    operations: "*",
+    statuses: [400],
+    contains: "Unknown parameter `fuzzUndeclared`",
+    why: "Request bodies refuse unknown keys but their schemas allow them.",
+  },
+  {
+    convention: "Schemas say what the server does: formats, patterns and conditional rules are declared",
+    check: "accepts-valid",
+    operations: [
+      "POST /leads",
+      "POST /widget/sessions/{conversationId}/lead",
+      "POST /integrations",
+      "PATCH /integrations/{integrationId}",
+      "POST /widget/defaults",
+      "POST /bots/{botId}/widget",
+      "POST /inbound-endpoints",
+      "PATCH /org",
+      "PATCH /webhooks/endpoints/{endpointId}",
+    ],
+    statuses: [400],
+    why: "email, baseUrl and https-only logoUrl formats, the hmac profile's dependentRequired and PATCH's minProperties are checked but not declared.",
+  },
+  {
+    convention: "Schemas say what the server does",
+    check: "accepts-valid",
+    operations: ["POST /bots"],
+    statuses: [400],
+    contains: "Unknown template",
+    why: "templateId is any string in the document; the server takes only the ids of GET /bot-templates (an enum, or a 404 for an unknown one, would say so).",
+  },
+  {
+    convention: "Auth declared: the widget runtime declares its widgetSession scheme and the required Origin",
+    check: "accepts-valid",
+    operations: [
+      "GET /widget/sessions/{conversationId}/messages",
+      "POST /widget/sessions/{conversationId}/messages",
+      "POST /widget/sessions/{conversationId}/lead",
+      "POST /widget/messages/{messageId}/feedback",
+      "POST /widget/{botId}/sessions",
+    ],
+    statuses: [401, 403],
+    why: "The widget routes say security: [] and no Origin header, so a client built from the document sends neither.",
+  },
+  {
+    convention: "Lists: the cursor is an opaque string from the previous page's nextCursor",
+    check: "accepts-valid",
+    operations: "*",
+    statuses: [400],
+    contains: "Invalid cursor",
+    why: "Permanent: only the server mints cursors, so a made-up one is refused with 400, as it should be; a schema cannot say which strings the server minted.",
+  },
+  {
+    convention: "Schemas say what the server does: conditional rules are declared",
+    check: "accepts-valid",
+    operations: "*",
+    statuses: [400],
+    contains: "`from` must not be after `to`",
+    why: "Permanent: JSON Schema cannot compare two values of one input, so a from after to is valid by the document and refused by the server.",
+  },
+  {
+    convention: "Auth declared: security: [] only where no credential is taken",
+    check: "accepts-valid",
+    operations: ["POST /hooks/{slug}"],
+    statuses: [401],
+    why: "Permanent: an inbound hook's credential is the sender's signature over the raw body (per profile); the fuzz sends unsigned bodies, so 401 is the right answer. inbound-http.test.ts covers signed deliveries.",
+  },
+  {
+    convention: "Bodies are strict: a name not in the input is refused (400)",
+    check: "refuses-invalid",
+    operations: ["POST /hooks/{slug}"],
+    statuses: [401],
+    why: "Permanent: an inbound hook verifies the signature before it reads anything else, so an unsigned request answers 401 whatever else is wrong with it.",
+  },
+  {
+    convention: "Errors: one details shape per code, declared per operation",
+    check: "types",
+    operations: "*",
+    contains: '"details is unknown"',
+    why: "ErrorEnvelope declares details as a record of unknown values for every status.",
   },
 ];
 

@@ -53,8 +53,11 @@ export type CloneBotInput = z.output<typeof cloneBotInput>;
 
 export const listVersionsInput = botTargetInput.extend({
   limit: z.int().min(1).max(100).default(50),
-  /** Versions numbered below this one (`nextCursor` of the previous page). */
-  cursor: z.int().min(1).optional(),
+  /**
+   * Versions numbered below this one (`nextCursor` of the previous page). At most int4's maximum, the
+   * column's type: a larger number reached the database and failed there (500, found by the fuzz).
+   */
+  cursor: z.int().min(1).max(2_147_483_647).optional(),
 });
 export type ListVersionsInput = z.output<typeof listVersionsInput>;
 
