@@ -22,8 +22,8 @@ import {
 } from "@kyro/api";
 import { and, compileStatement, eq, memberships, migrate, openDatabase, organizations, sql } from "@kyro/db";
 import { createLogger, createMailer, createRedis, logDestination } from "@kyro/platform";
-import { loadConfig } from "../apps/server/src/config";
-import { createHttpServer } from "../apps/server/src/http/server";
+import { createHttpServer, loadConfig } from "@kyro/server";
+
 import { seedVerifiedUser } from "./seed-user";
 
 const config = loadConfig();

@@ -33,8 +33,8 @@ async function runTarget(): Promise<void> {
     await import("@kyro/api");
   const { bots, migrate, openDatabase } = await import("@kyro/db");
   const { createLogger, createMailer, createRedis, logDestination } = await import("@kyro/platform");
-  const { loadConfig } = await import("../apps/server/src/config");
-  const { createHttpServer } = await import("../apps/server/src/http/server");
+  const { loadConfig } = await import("@kyro/server");
+  const { createHttpServer } = await import("@kyro/server");
   const { seedVerifiedUser } = await import("./seed-user");
 
   const config = loadConfig();

@@ -1,13 +1,17 @@
 /**
- * Issue #2 targets, each next to a baseline measured in the same run:
+ * Issue #2 and #8 targets, each next to a baseline measured in the same run:
  * - cold start: process start → /health/ready 200 on a fresh embedded data dir, vs a bare node:http process
  *   started the same way and polled the same way.
+ * - restart: `npm start` on a built tree with an existing embedded data directory → /health/ready 200
+ *   (≤ 4 s), vs the same bare process.
+ * - first start: `npm start` in a fresh clone (installed dependencies, no build, no data) → /health/ready
+ *   200, build and migrations included (≤ 30 s).
  * - login latency: p50/p99 of auth.login over HTTP, vs one argon2id verify with the same parameters in this
  *   process (login is dominated by the password hash, by design).
  * - login timing equality: wrong email vs wrong password p50, whose ratio should stay near 1.
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,33 +52,109 @@ function quantile(samples: number[], q: number): number {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-async function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv, readyUrl: string) {
+async function startProcess(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  readyUrl: string,
+  cwd = repoRoot,
+) {
   const started = performance.now();
-  const child = spawn(command, args, { env, stdio: "ignore" });
-  await waitFor(readyUrl, 60_000);
+  // Its own process group, so stopping `npm start` stops the server npm runs too.
+  const child = spawn(command, args, { env, stdio: "ignore", cwd, detached: true });
+  await waitFor(readyUrl, 120_000);
   return { child, ms: performance.now() - started };
 }
 
 async function stop(child: ReturnType<typeof spawn>): Promise<void> {
   await new Promise<void>((resolve) => {
     child.once("exit", () => resolve());
-    child.kill("SIGTERM");
+    process.kill(-(child.pid as number), "SIGTERM");
   });
+}
+
+async function bareStart(): Promise<number> {
+  const port = await freePort();
+  const bare = await startProcess(
+    process.execPath,
+    ["-e", `require("node:http").createServer((q,s)=>s.end("ok")).listen(${port},"127.0.0.1")`],
+    {},
+    `http://127.0.0.1:${port}/`,
+  );
+  await stop(bare.child);
+  return bare.ms;
+}
+
+/** `npm start` → /health/ready 200 in `cwd`, over `dataDir`; resolves with the time it took. */
+async function npmStart(cwd: string, dataDir: string): Promise<number> {
+  const port = await freePort();
+  const env = {
+    ...basePath,
+    HOME: process.env.HOME,
+    KYRO_DATA_DIR: dataDir,
+    PORT: String(port),
+    LOG_LEVEL: "warn",
+  };
+  const run = await startProcess("npm", ["start"], env, `http://127.0.0.1:${port}/health/ready`, cwd);
+  await stop(run.child);
+  return run.ms;
+}
+
+/** Restart of a built tree: the data directory exists (created and migrated by a first start, not counted). */
+async function restart() {
+  const dataDir = mkdtempSync(join(tmpdir(), "kyro-bench-"));
+  try {
+    await npmStart(repoRoot, dataDir);
+    const bareRuns: number[] = [];
+    const kyroRuns: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      bareRuns.push(await bareStart());
+      kyroRuns.push(await npmStart(repoRoot, dataDir));
+    }
+    const bare = quantile(bareRuns, 0.5);
+    const kyro = quantile(kyroRuns, 0.5);
+    return { bareNodeMs: round(bare), npmStartMs: round(kyro), ratio: round(kyro / bare), targetMs: 4_000 };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A fresh clone of the committed tree with its dependencies installed (node_modules linked from this
+ * tree, as \`npm ci\` would lay them out) and nothing built: the first \`npm start\` builds every
+ * package, creates the data directory and migrates it.
+ */
+async function firstStart() {
+  const clone = mkdtempSync(join(tmpdir(), "kyro-bench-clone-"));
+  const dataDir = mkdtempSync(join(tmpdir(), "kyro-bench-"));
+  try {
+    execFileSync("git", ["clone", "--quiet", "--no-hardlinks", repoRoot, clone]);
+    for (const dir of [
+      "",
+      "apps/server",
+      "packages/api",
+      "packages/db",
+      "packages/platform",
+      "packages/sdk",
+    ]) {
+      const modules = join(repoRoot, dir, "node_modules");
+      if (existsSync(modules))
+        cpSync(modules, join(clone, dir, "node_modules"), { recursive: true, verbatimSymlinks: true });
+    }
+    const bare = await bareStart();
+    const kyro = await npmStart(clone, dataDir);
+    return { bareNodeMs: round(bare), npmStartMs: round(kyro), targetMs: 30_000 };
+  } finally {
+    rmSync(clone, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 async function coldStart() {
   const bareRuns: number[] = [];
   const kyroRuns: number[] = [];
   for (let i = 0; i < 3; i++) {
-    const port = await freePort();
-    const bare = await startProcess(
-      process.execPath,
-      ["-e", `require("node:http").createServer((q,s)=>s.end("ok")).listen(${port},"127.0.0.1")`],
-      {},
-      `http://127.0.0.1:${port}/`,
-    );
-    bareRuns.push(bare.ms);
-    await stop(bare.child);
+    bareRuns.push(await bareStart());
 
     const dataDir = mkdtempSync(join(tmpdir(), "kyro-bench-"));
     const kyroPort = await freePort();
@@ -197,5 +277,10 @@ async function loginLatency() {
 }
 
 export async function startupBench() {
-  return { coldStart: await coldStart(), login: await loginLatency() };
+  return {
+    coldStart: await coldStart(),
+    restart: await restart(),
+    firstStart: await firstStart(),
+    login: await loginLatency(),
+  };
 }

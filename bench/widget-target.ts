@@ -23,8 +23,8 @@ import {
   widgetSettings,
 } from "@kyro/db";
 import { createLogger, createMailer, createRedis, logDestination } from "@kyro/platform";
-import { loadConfig } from "../apps/server/src/config";
-import { createHttpServer } from "../apps/server/src/http/server";
+import { createHttpServer, loadConfig } from "@kyro/server";
+
 import { ANSWER_THRESHOLD, searchKnowledge } from "../packages/api/src/domains/knowledge/index";
 import { parseBotConfig } from "../packages/api/src/domains/shared/bot-config";
 import { seedVerifiedUser } from "./seed-user";

@@ -20,27 +20,34 @@ const headersOf = (token: string | null) => (token ? { authorization: `Bearer ${
 const withoutRequestId = (text: string) => text.replace(/"requestId":"[^"]+"/g, '"requestId":"-"');
 
 /**
- * A plain `GET /trpc/<procedure>` query is answered by the server's own path; the same call as a batch
- * of one still goes through tRPC's adapter. Both must answer alike: status, headers and body.
+ * GET queries, one or batched, are answered by the server's own path; a `trpc-accept` header (here the
+ * non-streaming `application/json`) sends the same batch through tRPC's adapter. All must answer
+ * alike: status, headers and body.
  */
 async function compare(procedure: string, input: string | null, token: string | null) {
   const single = await fetch(`${server.url}/trpc/${procedure}${input === null ? "" : `?input=${input}`}`, {
     headers: headersOf(token),
   });
-  const batchInput = input === null ? "" : `&input=${encode({ 0: JSON.parse(decodeURIComponent(input)) })}`;
-  const batch = await fetch(`${server.url}/trpc/${procedure}?batch=1${batchInput}`, {
-    headers: headersOf(token),
+  const batchInput = `&input=${encode(input === null ? {} : { 0: JSON.parse(decodeURIComponent(input)) })}`;
+  const batchUrl = `${server.url}/trpc/${procedure}?batch=1${batchInput}`;
+  const batch = await fetch(batchUrl, { headers: headersOf(token) });
+  const viaAdapter = await fetch(batchUrl, {
+    headers: { ...headersOf(token), "trpc-accept": "application/json" },
   });
-  const [batchBody] = JSON.parse(withoutRequestId(await batch.text())) as unknown[];
+  const batchText = withoutRequestId(await batch.text());
+  expect(batchText).toBe(withoutRequestId(await viaAdapter.text()));
+  expect(batch.status).toBe(viaAdapter.status);
+  const [batchBody] = JSON.parse(batchText) as unknown[];
   expect(single.status).toBe(batch.status);
   expect(JSON.parse(withoutRequestId(await single.text()))).toEqual(batchBody);
   for (const name of ["content-type", "vary", "cache-control", "x-content-type-options"]) {
     expect(single.headers.get(name), name).toBe(batch.headers.get(name));
+    expect(batch.headers.get(name), name).toBe(viaAdapter.headers.get(name));
   }
   return single;
 }
 
-describe("plain tRPC GET queries", () => {
+describe("tRPC GET queries", () => {
   it("answer like the adapter on success, with the superjson envelope", async () => {
     const res = await compare("orgs.get", encode({ json: { orgId: org.id } }), org.owner.accessToken);
     expect(res.status).toBe(200);
@@ -73,6 +80,19 @@ describe("plain tRPC GET queries", () => {
     }
     const res = await compare("orgs.get", inputText, token());
     expect(res.status).toBe(status);
+  });
+
+  it("answer a batch of two, one of them refused, like the adapter (207)", async () => {
+    const inputs = {
+      0: { json: { orgId: org.id } },
+      1: { json: { orgId: "00000000-0000-4000-8000-000000000000" } },
+    };
+    const url = `${server.url}/trpc/orgs.get,orgs.get?batch=1&input=${encode(inputs)}`;
+    const token = org.owner.accessToken;
+    const ours = await fetch(url, { headers: headersOf(token) });
+    const theirs = await fetch(url, { headers: { ...headersOf(token), "trpc-accept": "application/json" } });
+    expect([ours.status, theirs.status]).toEqual([207, 207]);
+    expect(withoutRequestId(await ours.text())).toBe(withoutRequestId(await theirs.text()));
   });
 
   it("leave mutations to the adapter, which refuses them over GET", async () => {

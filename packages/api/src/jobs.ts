@@ -3,11 +3,18 @@ import type { AppDeps } from "./core/deps";
 import type { JobDefinition } from "./core/jobs";
 import { purgeDeletedBotsJob } from "./domains/bots/purge";
 import { inboundProcessJob } from "./domains/integrations/inbound/job";
+import { sourceSyncJob, sourceTickJob } from "./domains/sources/index";
 import { webhookDeliveryJob } from "./domains/webhooks/delivery-job";
 
 /** Every job the worker runs. Add a domain's job here; the worker creates its queue and polls it. */
 // biome-ignore lint/suspicious/noExplicitAny: each entry has its own payload type.
-export const JOBS: JobDefinition<any>[] = [purgeDeletedBotsJob, inboundProcessJob, webhookDeliveryJob];
+export const JOBS: JobDefinition<any>[] = [
+  purgeDeletedBotsJob,
+  inboundProcessJob,
+  webhookDeliveryJob,
+  sourceSyncJob,
+  sourceTickJob,
+];
 
 export interface JobsHandle {
   runner: JobRunner;

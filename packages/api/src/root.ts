@@ -10,6 +10,9 @@ import { knowledgeRouter } from "./domains/knowledge/router";
 import { leadsRouter } from "./domains/leads/router";
 import { limitsRouter } from "./domains/limits/router";
 import { orgsRouter } from "./domains/orgs/router";
+import { providersRouter } from "./domains/providers/router";
+import { sourcesRouter } from "./domains/sources/router";
+import { usageRouter } from "./domains/usage/router";
 import { webhooksRouter } from "./domains/webhooks/router";
 import { widgetRouter } from "./domains/widget/router";
 import { widgetRuntimeRouter } from "./domains/widget/runtime/router";
@@ -29,6 +32,9 @@ export const appRouter = router({
   knowledge: knowledgeRouter,
   webhooks: webhooksRouter,
   integrations: integrationsRouter,
+  providers: providersRouter,
+  sources: sourcesRouter,
+  usage: usageRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -9,12 +9,15 @@ import {
   type Mailer,
   type Redis,
 } from "@kyro/platform";
+import { createCacheInvalidation } from "./core/cache-invalidation";
 import type { AppDeps, Settings } from "./core/deps";
 import { registerEventFanOut } from "./core/events/emit";
 import { createApiKeyVerifier } from "./domains/api-keys/verifier";
 import { createAuthLimiters } from "./domains/auth/throttles";
 import { createRequestLimits } from "./domains/limits/request-limits";
 import { DEFAULT_LIMIT_SETTINGS } from "./domains/limits/settings";
+import { DEFAULT_AI_SETTINGS } from "./domains/providers/index";
+import { DEFAULT_SOURCE_SETTINGS } from "./domains/sources/index";
 import { webhookFanOut } from "./domains/webhooks/fanout";
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE } from "./domains/webhooks/retry-policy";
 import { createLiveWidgetCache } from "./domains/widget/live-widgets";
@@ -46,6 +49,8 @@ export const DEFAULT_SETTINGS: Settings = {
   outboundAllowCidrs: [],
   webhookRetryScheduleSeconds: DEFAULT_WEBHOOK_RETRY_SCHEDULE,
   limits: DEFAULT_LIMIT_SETTINGS,
+  ai: DEFAULT_AI_SETTINGS,
+  sources: DEFAULT_SOURCE_SETTINGS,
 };
 
 export function buildDeps(options: BuildDepsOptions): AppDeps {
@@ -60,18 +65,18 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     throttleKey: deriveKey(options.secret, "throttle-key"),
     userToken: deriveKey(options.secret, "user-token"),
   };
+  const invalidation = createCacheInvalidation({
+    redis: options.redis,
+    logger: options.logger,
+    channel: `${prefix}:cache:invalidate`,
+  });
   const apiKeys = createApiKeyVerifier({
     db: options.db,
-    redis: options.redis,
     logger: options.logger,
     hmacKey: hmacKeys.apiKey,
-    invalidationChannel: `${prefix}:api-keys:invalidate`,
+    invalidation,
   });
-  const liveWidgets = createLiveWidgetCache({
-    logger: options.logger,
-    redis: options.redis,
-    invalidationChannel: `${prefix}:live-widgets:invalidate`,
-  });
+  const liveWidgets = createLiveWidgetCache({ invalidation });
   const outbound = createOutboundClient({ allowCidrs: settings.outboundAllowCidrs });
   const requestLimits = createRequestLimits({
     db: options.db,
@@ -79,6 +84,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     logger: options.logger,
     keyPrefix: prefix,
     settings: settings.limits,
+    invalidation,
   });
   return {
     db: options.db,
@@ -106,7 +112,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     outbound,
     settings,
     dispose: async () => {
-      liveWidgets.dispose();
+      invalidation.dispose();
       await Promise.all([apiKeys.dispose(), requestLimits.dispose(), outbound.close()]);
     },
   };

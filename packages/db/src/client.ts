@@ -26,6 +26,12 @@ export interface DatabaseHandle {
    * or a multi-statement script when there are none.
    */
   executeSql(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  /**
+   * Runs `work` while this process holds the named lock across every process using the database
+   * (a Postgres session advisory lock on a connection of its own; `work` runs on the others). A PGlite
+   * data directory belongs to one process, so there it just runs.
+   */
+  exclusively<T>(lockName: string, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -76,6 +82,19 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
           reserved.release();
         }
       },
+      exclusively: async (lockName, work) => {
+        const holder = await client.reserve();
+        try {
+          await holder`select pg_advisory_lock(hashtext(${lockName}))`;
+          try {
+            return await work();
+          } finally {
+            await holder`select pg_advisory_unlock(hashtext(${lockName}))`;
+          }
+        } finally {
+          holder.release();
+        }
+      },
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -105,6 +124,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       const results = await pglite.exec(text);
       return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
     },
+    exclusively: (_lockName, work) => work(),
     close: () => pglite.close(),
   };
 }
@@ -132,10 +152,19 @@ function preparingEveryStatement(sql: PostgresSql): PostgresSql {
 
 type Body = (scoped: PostgresSql) => unknown;
 
-/** `sql.unsafe` with every statement prepared (see `preparingEveryStatement`). */
+const PREPARED = Object.freeze({ prepare: true });
+
+/**
+ * `sql.unsafe` with every statement prepared (see `preparingEveryStatement`). Drizzle passes no options,
+ * so every call shares one frozen options object rather than spreading a new one.
+ */
 function preparedUnsafe(sql: PostgresSql) {
   return (text: string, params?: unknown[], options?: object) =>
-    sql.unsafe(text, params as postgres.ParameterOrJSON<never>[], { ...options, prepare: true });
+    sql.unsafe(
+      text,
+      params as postgres.ParameterOrJSON<never>[],
+      options === undefined ? PREPARED : { ...options, prepare: true },
+    );
 }
 
 /**

@@ -20,6 +20,7 @@ export {
   lte,
   max,
   ne,
+  notInArray,
   or,
   type SQL,
   sql,

@@ -92,7 +92,7 @@ export async function prepareTemplate(postgresUrl: string): Promise<string> {
   const handle = await openDatabase({
     kind: "postgres",
     url: withDatabase(postgresUrl, name),
-    maxConnections: 1,
+    maxConnections: 2,
   });
   try {
     await migrate(handle);

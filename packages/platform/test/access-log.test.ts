@@ -8,56 +8,46 @@ function capture(level = "info") {
   return { logger, lines };
 }
 
-const entries: AccessEntry[] = [
-  {
-    requestId: "3f1c2a9e-8d7b-4c6a-9e5f-1a2b3c4d5e6f",
-    method: "GET",
-    route: "/api/v1/me",
-    status: 200,
-    durationMs: 1.25,
-  },
-  {
-    requestId: "r-1",
-    method: "POST",
-    route: "/trpc/orgs.create",
-    status: 201,
-    durationMs: 0,
-    userId: "6b1f0c3e-2d4a-4e8b-9c7d-0a1b2c3d4e5f",
-    orgId: "7c2e1d4f-3e5b-4f9c-8d6e-1b2c3d4e5f60",
-  },
-  { requestId: "r-2", method: "OTHER", route: 'un"matched\\', status: 499, durationMs: 12.5, aborted: true },
-];
+const entry: AccessEntry = {
+  requestId: "3f1c2a9e-8d7b-4c6a-9e5f-1a2b3c4d5e6f",
+  method: "GET",
+  route: "/api/v1/me",
+  status: 200,
+  durationMs: 1.25,
+  userId: undefined,
+  orgId: "7c2e1d4f-3e5b-4f9c-8d6e-1b2c3d4e5f60",
+  aborted: false,
+};
 
 describe("the access log line", () => {
-  it.each(entries)("is byte for byte the line logger.info(entry, 'request') writes ($route)", (entry) => {
-    const direct = capture();
-    const viaPino = capture();
-    createAccessLog(direct.logger)(entry);
-    viaPino.logger.info(entry, "request");
-    // The time is the only field that may differ between the two calls (a millisecond can pass).
-    const withoutTime = (line: string | undefined) => line?.replace(/"time":"[^"]+"/, '"time":""');
-    expect(withoutTime(direct.lines[0])).toBe(withoutTime(viaPino.lines[0]));
-    expect(JSON.parse(direct.lines[0] ?? "")).toMatchObject({
-      level: 30,
-      service: "kyro",
-      msg: "request",
-      ...entry,
-    });
+  it("is one JSON line with the fixed fields, the logger's bindings and msg 'request'", () => {
+    const { logger, lines } = capture();
+    createAccessLog(logger)(entry);
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0] ?? "") as Record<string, unknown>;
+    const { userId: _absent, ...written } = entry;
+    expect(line).toMatchObject({ level: 30, service: "kyro", msg: "request", ...written });
+    expect(Object.keys(line)).not.toContain("userId");
+    expect(typeof line.time).toBe("string");
+  });
+
+  it("escapes what it writes, so a line stays one valid JSON object", () => {
+    const { logger, lines } = capture();
+    createAccessLog(logger)({ ...entry, route: 'un"matched\\\n', status: 499, aborted: true });
+    expect(lines[0]?.endsWith("}\n")).toBe(true);
+    expect(lines[0]?.trimEnd().includes("\n")).toBe(false);
+    expect(JSON.parse(lines[0] ?? "")).toMatchObject({ route: 'un"matched\\\n', aborted: true });
   });
 
   it("keeps the bindings of a child logger", () => {
     const { logger, lines } = capture();
-    createAccessLog(logger.child({ component: "http" }))(entries[0] as AccessEntry);
+    createAccessLog(logger.child({ component: "http" }))(entry);
     expect(JSON.parse(lines[0] ?? "")).toMatchObject({ service: "kyro", component: "http" });
   });
 
-  it("writes nothing when the level is above info, and follows level changes", () => {
+  it("writes nothing when the level is above info", () => {
     const { logger, lines } = capture("warn");
-    const log = createAccessLog(logger);
-    log(entries[0] as AccessEntry);
+    createAccessLog(logger)(entry);
     expect(lines).toEqual([]);
-    logger.level = "debug";
-    log(entries[0] as AccessEntry);
-    expect(lines).toHaveLength(1);
   });
 });

@@ -30,6 +30,7 @@ export type IncompleteTokenOutputPath = Exclude<TokenIssuingPath, PathsOf<Proced
 const streaming: Record<PathsOf<ProcedureRecord, AsyncIterable<unknown>>, true> = {
   "audit.export": true,
   "leads.export": true,
+  "widget.messages.stream": true,
 };
 export const STREAMING_PROCEDURES: ReadonlySet<string> = new Set(Object.keys(streaming));
 

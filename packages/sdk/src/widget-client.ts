@@ -3,6 +3,7 @@ import type {
   KyroWidgetClientOptions,
   KyroWidgetSession,
   KyroWidgetSessionInfo,
+  KyroWidgetStreamEvent,
 } from "./widget-types";
 
 interface ErrorEnvelope {
@@ -46,6 +47,47 @@ async function refusal(response: Response): Promise<KyroWidgetError> {
   );
 }
 
+/** Turns one Server-Sent Event block (`event:` and `data:` lines) into a stream event. */
+function streamEventOf(block: string): KyroWidgetStreamEvent | null {
+  let name = "message";
+  let data = "";
+  for (const line of block.split("\n")) {
+    if (line.startsWith("event:")) name = line.slice(6).trim();
+    else if (line.startsWith("data:")) data += line.slice(5).trimStart();
+  }
+  if (!data) return null;
+  const payload = JSON.parse(data) as Record<string, unknown>;
+  if (name === "delta") return { type: "delta", text: String(payload.text ?? "") };
+  if (name === "done") return { type: "done", exchange: payload as never };
+  if (name === "error")
+    return { type: "error", code: String(payload.code), message: String(payload.message) };
+  return null;
+}
+
+/** The events of a `text/event-stream` body, as each block completes. */
+async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<KyroWidgetStreamEvent> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      buffer += decoder.decode(value, { stream: !done }).replaceAll("\r\n", "\n");
+      let end = buffer.indexOf("\n\n");
+      while (end >= 0) {
+        const event = streamEventOf(buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+        if (event) yield event;
+        end = buffer.indexOf("\n\n");
+      }
+      if (done) return;
+    }
+  } finally {
+    // Leaving early (the caller broke out) cancels the download; the server still stores the reply.
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
 /**
  * The visitor's client for the widget runtime: opens a session on one bot and sends the visitor's
  * calls with its token. It speaks the public REST routes (`/api/v1/widget/...`), the only ones any
@@ -76,11 +118,33 @@ export function createKyroWidgetClient(options: KyroWidgetClientOptions): KyroWi
     return (await response.json()) as T;
   }
 
+  async function* stream(
+    path: string,
+    token: string,
+    content: string,
+  ): AsyncGenerator<KyroWidgetStreamEvent> {
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      accept: "text/event-stream",
+      authorization: `Bearer ${token}`,
+    };
+    if (options.origin !== undefined) headers.origin = options.origin;
+    const response = await send(`${api}${path}`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ content }),
+    });
+    if (!response.ok) throw await refusal(response);
+    if (!response.body) throw new Error("The streamed reply has no body");
+    yield* readEvents(response.body);
+  }
+
   function sessionFrom(info: KyroWidgetSessionInfo): KyroWidgetSession {
     const conversation = `/sessions/${encodeURIComponent(info.conversationId)}`;
     return {
       info,
       send: (content) => call("POST", `${conversation}/messages`, info.token, { content }),
+      stream: (content) => stream(`${conversation}/messages/stream`, info.token, content),
       messages: (page = {}) => {
         const query = new URLSearchParams();
         if (page.cursor !== undefined) query.set("cursor", page.cursor);

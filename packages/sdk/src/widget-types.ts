@@ -31,11 +31,23 @@ export type KyroWidgetFeedback = KyroJson<Runtime["feedback"]["submit"]>;
 export type KyroWidgetLeadInput = Omit<RuntimeInputs["lead"]["submit"], "conversationId">;
 export type KyroWidgetLeadReceipt = KyroJson<Runtime["lead"]["submit"]>;
 
+/** One event of a streamed reply: a piece of its text, then the stored exchange (or an error). */
+export type KyroWidgetStreamEvent =
+  | { type: "delta"; text: string }
+  | { type: "done"; exchange: KyroWidgetExchange }
+  | { type: "error"; code: string; message: string };
+
 /** What a visitor can do in an open session: nothing else of the API is reachable from here. */
 export interface KyroWidgetSession {
   readonly info: KyroWidgetSessionInfo;
   /** Sends the visitor's message; resolves to it and the bot's reply. */
   send(content: string): Promise<KyroWidgetExchange>;
+  /**
+   * Sends the visitor's message and yields the reply as it is written (`delta` events), then `done`
+   * with the stored exchange (its reply content is authoritative) — or `error`. Refusals before the
+   * first event (session, origin, limits) throw KyroWidgetError, as `send` does.
+   */
+  stream(content: string): AsyncIterable<KyroWidgetStreamEvent>;
   /** A page of the conversation's messages, oldest first (pass `nextCursor` back as `cursor`). */
   messages(page?: KyroWidgetPageRequest): Promise<KyroWidgetMessagePage>;
   /** Rates a reply (helpful or not, with an optional reason); a second rating replaces the first. */

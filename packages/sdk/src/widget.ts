@@ -18,4 +18,5 @@ export type {
   KyroWidgetPageRequest,
   KyroWidgetSession,
   KyroWidgetSessionInfo,
+  KyroWidgetStreamEvent,
 } from "./widget-types";

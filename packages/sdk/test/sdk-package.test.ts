@@ -155,7 +155,8 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-describe("@kyro/sdk package", () => {
+// The tests await three tsc runs started together in beforeAll: on a busy machine that takes a while.
+describe("@kyro/sdk package", { timeout: 120_000 }, () => {
   it("packs only the built files (two entry points and the chunks they share) and the README", () => {
     const entries = ["dist/index.d.ts", "dist/index.js", "dist/widget.d.ts", "dist/widget.js"];
     const others = packedFiles.filter((path) => ![...entries, "README.md", "package.json"].includes(path));

@@ -137,6 +137,36 @@ async function sendStream(
   res.end();
 }
 
+/**
+ * Server-Sent Events: the head goes out with the first event (failures before it still answer with the
+ * error envelope), then each event as soon as it is produced. A client that leaves ends the iteration;
+ * what the procedure does meanwhile (storing the answer) carries on without it.
+ */
+async function sendEvents(res: ServerResponse, output: unknown, limitHeaders: HeaderList): Promise<void> {
+  if (!isTextStream(output))
+    throw new Error("An event-stream REST procedure must resolve to an AsyncIterable");
+  const iterator = output[Symbol.asyncIterator]();
+  let next = await iterator.next();
+  res.writeHead(200, [
+    "Content-Type",
+    "text/event-stream; charset=utf-8",
+    "Cache-Control",
+    "no-cache",
+    "X-Accel-Buffering",
+    "no",
+    ...limitHeaders,
+  ]);
+  try {
+    while (!next.done) {
+      if (!(await written(res, next.value))) return;
+      next = await iterator.next();
+    }
+  } finally {
+    if (!next.done) await iterator.return?.();
+  }
+  res.end();
+}
+
 function routeFor(entry: RestProcedure, invoke: Invoke): RestRoute {
   const readers = fieldReaders(entry.input);
   const status = entry.rest.successStatus ?? 200;
@@ -149,6 +179,10 @@ function routeFor(entry: RestProcedure, invoke: Invoke): RestRoute {
       const empty = Object.keys(input).length === 0 && entry.inputOptional;
       const output = await invoke(call.context, empty ? undefined : input);
       const limitHeaders = rateLimitHeaderList(call.trace.limits, false);
+      if (entry.rest.eventStream) {
+        await sendEvents(call.res, output, limitHeaders);
+        return;
+      }
       if (entry.rest.stream) {
         const format = String(input[entry.rest.stream.formatField]);
         await sendStream(call.res, status, output, entry.rest.stream, format, limitHeaders);

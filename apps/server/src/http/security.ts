@@ -16,7 +16,7 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "Cache-Control": "no-store",
 };
 
-/** The security headers in writeHead's flat form; `KyroResponse` adds them to every response. */
+/** The security headers in writeHead's flat form; `setServerHeaders` sets them on every response. */
 export const SECURITY_HEADER_LIST: readonly string[] = Object.freeze(Object.entries(SECURITY_HEADERS).flat());
 
 const ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE";
@@ -39,7 +39,7 @@ type CorsMode = "console" | "widget" | null;
 /**
  * CORS for the configured console origins, with credentials, and for the public widget routes from
  * any origin, without credentials. Any other origin gets no CORS header at all, so the browser
- * refuses to hand it the response. Every response varies by Origin (`KyroResponse` says so).
+ * refuses to hand it the response. Every response varies by Origin (`setServerHeaders` says so).
  */
 export function createCors(origins: readonly string[]) {
   const allowed = new Set(origins);

@@ -19,7 +19,7 @@ import { procedureRoutes } from "./procedure-routes";
 import { resolveRequestId } from "./request-id";
 import { compileProxyTrust, type RequestState, requestInfo } from "./request-state";
 import { parseRequestTarget, type RequestTarget } from "./request-target";
-import { KyroResponse, type ServerLifecycle } from "./response";
+import { setServerHeaders } from "./response";
 import { createRestHandler, REST_PREFIX, type RestHandler, type RestRoute } from "./rest";
 import { createCors } from "./security";
 import { createTrpcHandler, TRPC_PREFIX, trpcRouteLabel } from "./trpc";
@@ -43,7 +43,7 @@ export interface HttpServerOptions {
 }
 
 export interface HttpServer {
-  server: Server<typeof IncomingMessage, typeof KyroResponse>;
+  server: Server;
   metrics: HttpMetrics;
   /** Everything a scrape reads: the HTTP metrics and the limit refusals counted by the procedures. */
   metricsSource: MetricsSource;
@@ -99,7 +99,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       await sendMetrics(res, scrape);
     };
   }
-  const lifecycle: ServerLifecycle = { draining: false };
+  const lifecycle = { draining: false };
+  /** Responses not yet finished: when the server starts draining, each is told to close its connection. */
+  const inFlight = new Set<ServerResponse>();
 
   /**
    * Routes the request. A handler's promise is handed back as it is rather than awaited here: each
@@ -154,20 +156,19 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   }
 
   /** The response is done (sent, or cut short): one access log line and the metrics. */
-  function finish(this: KyroResponse) {
-    const { state } = this;
-    const durationMs = Math.round((performance.now() - this.started) * 100) / 100;
-    const method = METHODS.has(this.req.method ?? "") ? (this.req.method as string) : "OTHER";
-    metrics.observe(state.route, method, this.statusCode, durationMs / 1000);
+  function finish(req: IncomingMessage, res: ServerResponse, state: RequestState, started: number) {
+    const durationMs = Math.round((performance.now() - started) * 100) / 100;
+    const method = METHODS.has(req.method ?? "") ? (req.method as string) : "OTHER";
+    metrics.observe(state.route, method, res.statusCode, durationMs / 1000);
     accessLog({
       requestId: state.request.requestId,
       method,
       route: state.route,
-      status: this.statusCode,
+      status: res.statusCode,
       durationMs,
       userId: state.trace.userId,
       orgId: state.trace.orgId,
-      aborted: !this.writableFinished,
+      aborted: !res.writableFinished,
     });
     // While draining, a keep-alive connection whose last request just ended is idle: let it go.
     if (lifecycle.draining) setImmediate(() => server.closeIdleConnections());
@@ -186,33 +187,31 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     }
   }
 
-  // The request's state travels on its response, so no closure is made per request.
-  const server = createServer<typeof IncomingMessage, typeof KyroResponse>(
-    { ServerResponse: KyroResponse },
-    (req, res) => {
-      res.started = performance.now();
-      const requestId = resolveRequestId(req.headers["x-request-id"]);
-      const state: RequestState = {
-        request: requestInfo(req, requestId, proxyTrust),
-        route: "unmatched",
-        trace: {},
-      };
-      res.state = state;
-      res.lifecycle = lifecycle;
-      // Parsed once, here: the CORS mode is decided from the same normalized path the router routes.
-      const url = parseRequestTarget(req.url);
-      const corsHeaders = cors.headersFor(req, url?.pathname ?? null);
-      if (corsHeaders) res.corsHeaders = corsHeaders;
-      res.on("close", finish);
-      try {
-        dispatch(req, res, state, url, corsHeaders !== null)?.catch((error: unknown) =>
-          fail(error, res, state),
-        );
-      } catch (error) {
-        fail(error, res, state);
-      }
-    },
-  );
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    const requestId = resolveRequestId(req.headers["x-request-id"]);
+    const state: RequestState = {
+      request: requestInfo(req, requestId, proxyTrust),
+      route: "unmatched",
+      trace: {},
+    };
+    // Parsed once, here: the CORS mode is decided from the same normalized path the router routes.
+    const url = parseRequestTarget(req.url);
+    const corsHeaders = cors.headersFor(req, url?.pathname ?? null);
+    setServerHeaders(res, requestId, corsHeaders, lifecycle.draining);
+    inFlight.add(res);
+    res.on("close", () => {
+      inFlight.delete(res);
+      finish(req, res, state, started);
+    });
+    try {
+      dispatch(req, res, state, url, corsHeaders !== null)?.catch((error: unknown) =>
+        fail(error, res, state),
+      );
+    } catch (error) {
+      fail(error, res, state);
+    }
+  });
 
   return {
     server,
@@ -232,6 +231,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     },
     close(graceMs = DEFAULT_GRACE_MS) {
       lifecycle.draining = true;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader("Connection", "close");
       return new Promise((resolve) => {
         const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
         server.close(() => {

@@ -234,25 +234,12 @@ async function runStep(plan: Plan, index: number, options: CallOptions): Promise
       signal: options.signal,
       batchIndex: options.batchIndex,
       meta: plan.meta,
-      next: nextStep(plan, index + 1, options),
+      next: (next?: NextOptions) => callNext(plan, index + 1, options, next),
     });
   } catch (cause) {
     return errorResult(cause);
   }
 }
-/**
- * The `next` a middleware gets. An anonymous arrow, returned as it is: tsx (esbuild's keepNames) renames
- * every named function at run time, and binding such a function, or naming a per-request closure, costs
- * V8 its fast path — ~0.3 µs a call, against ~0.02 µs for this.
- */
-function nextStep(
-  plan: Plan,
-  index: number,
-  options: CallOptions,
-): (next?: NextOptions) => Promise<MiddlewareResult> {
-  return (next) => callNext(plan, index, options, next);
-}
-
 function callNext(
   plan: Plan,
   index: number,

@@ -20,6 +20,8 @@ export const PERMISSIONS = [
   "leads:export",
   "webhooks:manage",
   "integrations:manage",
+  "ai:read",
+  "ai:manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -38,6 +40,7 @@ const VIEWER: readonly Permission[] = [
   "bots:read",
   "conversations:read",
   "feedback:submit",
+  "ai:read",
 ];
 /** Agents work the inbox: they answer, resolve and escalate conversations and handle leads. */
 const AGENT: readonly Permission[] = [...VIEWER, "conversations:reply", "leads:read", "leads:write"];
@@ -52,6 +55,7 @@ const ADMIN: readonly Permission[] = [
   "leads:export",
   "webhooks:manage",
   "integrations:manage",
+  "ai:manage",
 ];
 const OWNER: readonly Permission[] = [...ADMIN];
 
@@ -96,6 +100,8 @@ const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
     "leads:export",
     "webhooks:manage",
     "integrations:manage",
+    "ai:read",
+    "ai:manage",
   ]),
 };
 

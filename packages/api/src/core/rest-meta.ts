@@ -16,6 +16,11 @@ export interface RestMeta {
   /** Present when the procedure resolves to an `AsyncIterable<string>` sent as a file download. */
   stream?: RestStreamMeta;
   /**
+   * The procedure resolves to an `AsyncIterable<string>` of Server-Sent Events, each chunk one complete
+   * event, written as it comes (`text/event-stream`, no buffering).
+   */
+  eventStream?: RestEventStreamMeta;
+  /**
    * The body is not mapped into the input and need not be JSON: the procedure reads `ctx.rawBody` and
    * `ctx.headers` itself (signed inbound webhooks). Only path params become input.
    */
@@ -31,4 +36,9 @@ export interface RestStreamMeta {
   filenamePrefix: string;
   /** Component id (a schema's `.meta({ id })`) of one element of a JSON array stream, for the document. */
   itemSchemaId?: string;
+}
+
+export interface RestEventStreamMeta {
+  /** The event names and what each carries, for the document. */
+  events: Readonly<Record<string, string>>;
 }

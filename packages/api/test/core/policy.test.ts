@@ -160,6 +160,8 @@ describe("role → permission table", () => {
     "leads:export": MANAGERS,
     "webhooks:manage": MANAGERS,
     "integrations:manage": MANAGERS,
+    "ai:read": ALL,
+    "ai:manage": MANAGERS,
   };
 
   it("grants exactly the expected permissions to each role", () => {
@@ -176,6 +178,7 @@ describe("role → permission table", () => {
       "bots:read",
       "conversations:read",
       "feedback:submit",
+      "ai:read",
     ]);
     expect(PERMISSIONS.every((permission) => roleHasPermission("owner", permission))).toBe(true);
     expect(PERMISSIONS.every((permission) => roleHasPermission("admin", permission))).toBe(true);

@@ -98,7 +98,7 @@ export const widgetSettings = pgTable(
   ],
 );
 
-const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+export const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
 
 /**
  * Question/answer pairs a bot answers from. `search` is maintained by Postgres (generated column) so a

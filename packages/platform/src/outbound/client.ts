@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
 import type { LookupFunction } from "node:net";
-import { Agent, request } from "undici";
+import { Agent, request, fetch as undiciFetch } from "undici";
 import { isIpLiteral, judgeAddress, parseAllowList } from "./address-policy";
 import { OutboundError } from "./errors";
 import { describeCategory, hostOf } from "./url-policy";
@@ -26,6 +26,11 @@ export interface OutboundResponse {
 
 export interface OutboundClient {
   send(request: OutboundRequest): Promise<OutboundResponse>;
+  /**
+   * A WHATWG `fetch` behind the same guard (and no redirects), for libraries that take a `fetch` option
+   * and stream responses themselves (the model provider SDK). Guard refusals reject with OutboundError.
+   */
+  fetch: typeof globalThis.fetch;
   close(): Promise<void>;
 }
 
@@ -187,6 +192,22 @@ export function createOutboundClient(options: OutboundClientOptions): OutboundCl
         throw toOutboundError(error, timedOut);
       } finally {
         clearTimeout(timer);
+      }
+    },
+    async fetch(input, init) {
+      const target = input instanceof Request ? input.url : String(input);
+      parseTarget(target, allow);
+      try {
+        const response = await undiciFetch(target, {
+          ...(init as Parameters<typeof undiciFetch>[1]),
+          redirect: "manual",
+          dispatcher: agentFor(DEFAULT_CONNECT_TIMEOUT_MS),
+        });
+        return response as unknown as Response;
+      } catch (error) {
+        // An abort is the caller's own timeout or cancellation: handed back as it is, so it can tell.
+        if ((error as { name?: string }).name === "AbortError") throw error;
+        throw toOutboundError(error, false);
       }
     },
     async close() {

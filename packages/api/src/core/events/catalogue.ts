@@ -26,6 +26,14 @@ const QUOTA = z.object({
   day: z.string(),
 });
 
+const SYNC_STATS = z.object({
+  pages: z.int(),
+  documents: z.int(),
+  chunks: z.int(),
+  tokens: z.int(),
+  errors: z.int(),
+});
+
 export const EVENT_CATALOGUE = {
   "org.updated": define({
     version: 1,
@@ -143,6 +151,27 @@ export const EVENT_CATALOGUE = {
       email: z.string(),
       name: z.string().nullable(),
       phone: z.string().nullable(),
+    }),
+  }),
+  "source.synced": define({
+    version: 1,
+    description: "A knowledge source finished a sync; its documents are searchable.",
+    schema: z.object({
+      sourceId: z.uuid(),
+      botId: z.uuid(),
+      syncJobId: z.uuid(),
+      stats: SYNC_STATS,
+    }),
+  }),
+  "source.failed": define({
+    version: 1,
+    description: "A knowledge source's sync failed; the reason is on the sync job.",
+    schema: z.object({
+      sourceId: z.uuid(),
+      botId: z.uuid(),
+      syncJobId: z.uuid(),
+      error: z.string(),
+      stats: SYNC_STATS,
     }),
   }),
 } as const;

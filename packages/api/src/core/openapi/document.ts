@@ -73,7 +73,15 @@ function responsesOf(entry: RestProcedure): ZodOpenApiResponsesObject {
   const { rest, output } = entry;
   const success = String(rest.successStatus ?? 200) as StatusCode;
   const responses: ZodOpenApiResponsesObject = {};
-  if (rest.stream) {
+  if (rest.eventStream) {
+    const events = Object.entries(rest.eventStream.events)
+      .map(([name, meaning]) => `\`${name}\`: ${meaning}`)
+      .join("; ");
+    responses[success] = {
+      description: `Server-Sent Events, sent as they happen. Events: ${events}.`,
+      content: { "text/event-stream": { schema: { type: "string" } } },
+    };
+  } else if (rest.stream) {
     responses[success] = {
       description: `A file download (\`Content-Disposition: attachment\`), chosen by \`${rest.stream.formatField}\`.`,
       content: streamContent(rest.stream),
@@ -81,7 +89,8 @@ function responsesOf(entry: RestProcedure): ZodOpenApiResponsesObject {
   } else {
     responses[success] = {
       description: rest.summary,
-      ...(output ? { content: { "application/json": { schema: output } } } : {}),
+      // 204 No Content has no body to describe (a hard delete's `z.void()` output).
+      ...(output && success !== "204" ? { content: { "application/json": { schema: output } } } : {}),
     };
   }
   for (const [status, description] of ERROR_RESPONSES) {

@@ -63,7 +63,13 @@ export async function listOrgs(deps: AppDeps, input: { search?: string; cursor?:
     .limit(input.limit + 1);
   const page = rows.slice(0, input.limit);
   return {
-    items: page.map(({ overridden, ...org }) => ({ ...org, hasOverrides: overridden !== null })),
+    items: page.map((org) => ({
+      id: org.id,
+      name: org.name,
+      slug: org.slug,
+      createdAt: org.createdAt,
+      hasOverrides: org.overridden !== null,
+    })),
     nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null,
   };
 }

@@ -57,13 +57,20 @@ function statusOf(key: { revokedAt: Date | null; expiresAt: Date | null }, now: 
 }
 
 function toView(row: ListedRow, now = Date.now()): ApiKeyView {
-  const { creatorId, creatorEmail, ...key } = row;
+  // One literal: every view gets one hidden class (a spread plus more properties gives each its own).
   return {
-    ...key,
+    id: row.id,
+    name: row.name,
+    last4: row.last4,
+    scopes: scopesOfKey(row.scopes, row.botId),
+    botId: row.botId,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
     prefix: API_KEY_PREFIX,
-    scopes: scopesOfKey(key.scopes, key.botId),
-    createdBy: creatorId && creatorEmail ? { id: creatorId, email: creatorEmail } : null,
-    status: statusOf(key, now),
+    createdBy: row.creatorId && row.creatorEmail ? { id: row.creatorId, email: row.creatorEmail } : null,
+    status: statusOf(row, now),
   };
 }
 

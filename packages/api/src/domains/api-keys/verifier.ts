@@ -1,5 +1,7 @@
 import { apiKeys, type Executor, eq, or } from "@kyro/db";
-import type { Logger, Redis } from "@kyro/platform";
+import type { Logger } from "@kyro/platform";
+import { createCache } from "../../core/cache";
+import type { CacheInvalidation } from "../../core/cache-invalidation";
 import type { ApiKeyVerifier } from "../../core/deps";
 import { unauthorized } from "../../core/errors";
 import { API_KEY_SCOPES, type ApiKeyScope, effectiveScopes } from "../../core/policy";
@@ -12,7 +14,7 @@ export const VERIFIER_DEFAULTS = {
   cacheTtlMs: 30_000,
   /** How long an unknown hash is refused without asking the database again. */
   negativeTtlMs: 10_000,
-  /** Bound on each of the two caches; the oldest entries go first. */
+  /** Bound on the cache of key records and unknown hashes; the least recently used go first. */
   maxEntries: 10_000,
   /** How often pending last-used times are written. */
   flushIntervalMs: 60_000,
@@ -22,10 +24,8 @@ export interface ApiKeyVerifierOptions extends Partial<typeof VERIFIER_DEFAULTS>
   db: Executor;
   hmacKey: Buffer;
   logger: Logger;
-  /** With Redis, rotations and revocations reach every process's cache over pub/sub. */
-  redis?: Redis;
-  /** The pub/sub channel carrying ids of keys to drop from every cache. */
-  invalidationChannel: string;
+  /** Carries rotations and revocations (key ids) to every process's cache. */
+  invalidation?: CacheInvalidation;
   now?: () => number;
 }
 
@@ -96,39 +96,6 @@ function toRecord(row: KeyRow, hash: string): KeyRecord {
 }
 
 /**
- * Insertion-ordered map with a per-entry deadline and a size bound (the oldest entry is evicted).
- * Hand-written rather than lru-cache: expiry must follow the verifier's injectable clock (tests move
- * time), and invalidation needs a delete-by-key-id scan — a dozen lines, not a dependency.
- */
-class ExpiringMap<V> {
-  private readonly entries = new Map<string, { value: V; until: number }>();
-  constructor(private readonly max: number) {}
-
-  get(key: string, now: number): V | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (entry.until <= now) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry.value;
-  }
-
-  set(key: string, value: V, until: number): void {
-    this.entries.delete(key);
-    if (this.entries.size >= this.max) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
-    this.entries.set(key, { value, until });
-  }
-
-  deleteWhere(test: (value: V) => boolean): void {
-    for (const [key, entry] of this.entries) if (test(entry.value)) this.entries.delete(key);
-  }
-}
-
-/**
  * Verifies presented API keys: shape and checksum first (no I/O), then the HMAC, then an in-process
  * cache of key records by hash (and of unknown hashes), and on a miss one indexed lookup. Revocation,
  * expiry and the rotation grace period are checked on every call, cached or not. Rotate and revoke
@@ -137,43 +104,23 @@ class ExpiringMap<V> {
  */
 export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVerifier {
   const settings = { ...VERIFIER_DEFAULTS, ...options };
-  const { db, hmacKey, logger, redis, invalidationChannel } = options;
+  const { db, hmacKey, logger } = options;
   const now = options.now ?? Date.now;
-  const known = new ExpiringMap<KeyRecord>(settings.maxEntries);
-  const unknown = new ExpiringMap<true>(settings.maxEntries);
+  // Key records by hash, and null for an unknown hash (kept for less); invalidated by key id.
+  const records = createCache<KeyRecord | null>({
+    name: "api-keys",
+    ttlMs: settings.cacheTtlMs,
+    ttlOf: (record) => (record ? settings.cacheTtlMs : settings.negativeTtlMs),
+    maxEntries: settings.maxEntries,
+    covers: (keyId, _hash, record) => record === undefined || record?.principal.keyId === keyId,
+    invalidation: options.invalidation,
+    now,
+  });
   const usage = createUsageRecorder({ db, logger, intervalMs: settings.flushIntervalMs });
-  // Bumped by every invalidation: a lookup that started before one must not cache what it read.
-  let generation = 0;
-
-  const dropKey = (keyId: string) => {
-    generation++;
-    known.deleteWhere((record) => record.principal.keyId === keyId);
-  };
-
-  const subscriber = redis?.duplicate();
-  if (subscriber) {
-    subscriber.on("error", (error: unknown) =>
-      logger.warn({ err: error }, "api key invalidation subscriber"),
-    );
-    subscriber.on("message", (channel: string, keyId: string) => {
-      if (channel === invalidationChannel) dropKey(keyId);
-    });
-    subscriber.subscribe(invalidationChannel).catch((error: unknown) => {
-      logger.error({ err: error }, "api key invalidation subscribe failed");
-    });
-  }
 
   async function lookup(hash: string): Promise<KeyRecord | null> {
-    const started = generation;
     const [row] = await keyLookupQuery(db, hash);
-    const at = now();
-    if (!row) {
-      unknown.set(hash, true, at + settings.negativeTtlMs);
-      return null;
-    }
-    const record = toRecord(row, hash);
-    if (generation === started) known.set(hash, record, at + settings.cacheTtlMs);
-    return record;
+    return row ? toRecord(row, hash) : null;
   }
 
   let disposed: Promise<void> | undefined;
@@ -181,7 +128,7 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVeri
     async verify(secret) {
       if (!isWellFormedApiKey(secret)) throw unauthorized(INVALID);
       const hash = hashApiKey(hmacKey, secret);
-      const record = known.get(hash, now()) ?? (unknown.get(hash, now()) ? null : await lookup(hash));
+      const record = await records.get(hash, () => lookup(hash));
       if (!record) throw unauthorized(INVALID);
       const at = now();
       if (record.revokedAt !== null) throw unauthorized("API key has been revoked");
@@ -192,26 +139,12 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVeri
       return record.principal;
     },
 
-    async invalidate(keyId) {
-      dropKey(keyId);
-      if (!redis) return;
-      try {
-        await redis.publish(invalidationChannel, keyId);
-      } catch (error) {
-        logger.error(
-          { err: error, keyId },
-          "api key invalidation publish failed; other processes catch up by TTL",
-        );
-      }
-    },
+    invalidate: (keyId) => records.invalidate(keyId),
 
     flush: () => usage.flush(),
 
     dispose() {
-      disposed ??= (async () => {
-        subscriber?.disconnect();
-        await usage.dispose();
-      })();
+      disposed ??= usage.dispose();
       return disposed;
     },
   };

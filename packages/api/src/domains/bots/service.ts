@@ -2,6 +2,7 @@ import {
   and,
   bots,
   botVersions,
+  compileStatement,
   desc,
   type Executor,
   eq,
@@ -9,7 +10,7 @@ import {
   isNull,
   lt,
   or,
-  type SQL,
+  sql,
   users,
 } from "@kyro/db";
 import { randomToken } from "@kyro/platform";
@@ -19,7 +20,13 @@ import { AppError, forbidden, notFound } from "../../core/errors";
 import { roleHasPermission, scopesHavePermission } from "../../core/policy";
 import type { Principal } from "../../core/principal";
 import { assertBotAccess, type OrgScope } from "../../core/trpc";
-import { applyConfigPatch, type BotConfig, DEFAULT_BOT_CONFIG, parseBotConfig } from "../shared/bot-config";
+import {
+  applyConfigPatch,
+  type BotConfig,
+  DEFAULT_BOT_CONFIG,
+  parseBotConfig,
+  storedBotConfig,
+} from "../shared/bot-config";
 import { changingLiveWidgets } from "../widget/index";
 import {
   BOT_RETENTION_DAYS,
@@ -66,7 +73,8 @@ function selectBots(db: Executor) {
       templateId: bots.templateId,
       currentVersionId: bots.currentVersionId,
       currentVersion: botVersions.version,
-      creatorId: users.id,
+      // Aliased: compiled statements read driver rows by column name, and bots.id is `id` too.
+      creatorId: sql<string | null>`${users.id}`.as("creator_id"),
       creatorEmail: users.email,
       createdAt: bots.createdAt,
       updatedAt: bots.updatedAt,
@@ -79,13 +87,27 @@ function selectBots(db: Executor) {
 
 type BotRow = Awaited<ReturnType<ReturnType<typeof selectBots>["where"]>>[number];
 
+/**
+ * One object literal, every field in the schema's order: every view shares one hidden class, which
+ * keeps output validation and JSON.stringify monomorphic (a spread followed by more properties gave
+ * each view a shape of its own). The config gets its defaults here and is validated once, by the
+ * procedure's output schema.
+ */
 function toView(row: BotRow): BotView {
-  const { creatorId, creatorEmail, config, ...bot } = row;
   return {
-    ...bot,
-    config: parseBotConfig(config),
-    createdBy: creatorId && creatorEmail ? { id: creatorId, email: creatorEmail } : null,
-    purgeAt: bot.deletedAt ? new Date(bot.deletedAt.getTime() + BOT_RETENTION_DAYS * DAY_MS) : null,
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    status: row.status,
+    config: storedBotConfig(row.config),
+    templateId: row.templateId,
+    currentVersionId: row.currentVersionId,
+    currentVersion: row.currentVersion,
+    createdBy: row.creatorId && row.creatorEmail ? { id: row.creatorId, email: row.creatorEmail } : null,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    deletedAt: row.deletedAt,
+    purgeAt: row.deletedAt ? new Date(row.deletedAt.getTime() + BOT_RETENTION_DAYS * DAY_MS) : null,
   };
 }
 
@@ -183,6 +205,51 @@ function canWriteBots(ctx: Pick<BotsContext, "principal" | "org">): boolean {
   return ctx.org.role !== null && roleHasPermission(ctx.org.role, "bots:write");
 }
 
+/** Which optional conditions a list call has: each combination is one compiled statement. */
+interface ListShape {
+  includeDeleted: boolean;
+  status: boolean;
+  restricted: boolean;
+  cursor: boolean;
+}
+
+const LIST_VALUES = ["orgId", "restorableSince", "status", "botId", "cursor", "limit"] as const;
+
+/**
+ * The list statement for one shape, rendered once (see `compileStatement`): a page is read on every
+ * console and partner call, and Drizzle rendering the query anew each time was a visible part of it.
+ */
+function compileList(shape: ListShape) {
+  return compileStatement(LIST_VALUES, (db) =>
+    selectBots(db)
+      .where(
+        and(
+          eq(bots.orgId, sql.placeholder("orgId")),
+          shape.includeDeleted
+            ? or(isNull(bots.deletedAt), gt(bots.deletedAt, sql.placeholder("restorableSince")))
+            : isNull(bots.deletedAt),
+          shape.status ? eq(bots.status, sql.placeholder("status")) : undefined,
+          shape.restricted ? eq(bots.id, sql.placeholder("botId")) : undefined,
+          shape.cursor ? lt(bots.id, sql.placeholder("cursor")) : undefined,
+        ),
+      )
+      .orderBy(desc(bots.id))
+      .limit(sql.placeholder("limit")),
+  );
+}
+
+const listStatements = new Map<string, ReturnType<typeof compileList>>();
+
+function listStatement(shape: ListShape) {
+  const key = `${+shape.includeDeleted}${+shape.status}${+shape.restricted}${+shape.cursor}`;
+  let statement = listStatements.get(key);
+  if (!statement) {
+    statement = compileList(shape);
+    listStatements.set(key, statement);
+  }
+  return statement;
+}
+
 export async function listBots(
   ctx: Omit<BotsContext, "audit">,
   input: ListBotsInput,
@@ -190,21 +257,21 @@ export async function listBots(
   if (input.includeDeleted && !canWriteBots(ctx)) {
     throw forbidden("Listing deleted bots requires the bots:write permission");
   }
-  const conditions: (SQL | undefined)[] = [
-    eq(bots.orgId, ctx.org.orgId),
-    input.includeDeleted
-      ? or(isNull(bots.deletedAt), gt(bots.deletedAt, restoreWindowStart()))
-      : isNull(bots.deletedAt),
-    input.status ? eq(bots.status, input.status) : undefined,
-    ctx.principal.kind === "apiKey" && ctx.principal.botId !== null
-      ? eq(bots.id, ctx.principal.botId)
-      : undefined,
-    input.cursor ? lt(bots.id, input.cursor) : undefined,
-  ];
-  const rows = await selectBots(ctx.deps.db)
-    .where(and(...conditions))
-    .orderBy(desc(bots.id))
-    .limit(input.limit + 1);
+  const botId = ctx.principal.kind === "apiKey" ? ctx.principal.botId : null;
+  const statement = listStatement({
+    includeDeleted: input.includeDeleted,
+    status: input.status !== undefined,
+    restricted: botId !== null,
+    cursor: input.cursor !== undefined,
+  });
+  const rows = await statement(ctx.deps.db, {
+    orgId: ctx.org.orgId,
+    restorableSince: restoreWindowStart(),
+    status: input.status,
+    botId,
+    cursor: input.cursor,
+    limit: input.limit + 1,
+  });
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   return { items: page.map(toView), nextCursor: rows.length > input.limit && last ? last.id : null };

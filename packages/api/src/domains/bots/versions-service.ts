@@ -2,7 +2,7 @@ import { and, bots, botVersions, desc, type Executor, eq, lt, max, users } from 
 import { recordAudit } from "../../core/audit-log";
 import { notFound } from "../../core/errors";
 import { assertBotAccess } from "../../core/trpc";
-import { parseBotConfig } from "../shared/bot-config";
+import { parseBotConfig, storedBotConfig } from "../shared/bot-config";
 import { changingLiveWidgets } from "../widget/index";
 import type {
   BotTargetInput,
@@ -32,11 +32,15 @@ function selectVersions(db: Executor) {
 type VersionRow = Awaited<ReturnType<ReturnType<typeof selectVersions>["where"]>>[number];
 
 function toVersionView(row: VersionRow, currentVersionId: string | null): BotVersionView {
-  const { creatorId, creatorEmail, config, ...version } = row;
+  // One literal (see bots' toView); the config is validated once, by the output schema.
   return {
-    ...version,
-    config: parseBotConfig(config),
-    createdBy: creatorId && creatorEmail ? { id: creatorId, email: creatorEmail } : null,
+    id: row.id,
+    botId: row.botId,
+    version: row.version,
+    name: row.name,
+    config: storedBotConfig(row.config),
+    createdBy: row.creatorId && row.creatorEmail ? { id: row.creatorId, email: row.creatorEmail } : null,
+    createdAt: row.createdAt,
     current: row.id === currentVersionId,
   };
 }

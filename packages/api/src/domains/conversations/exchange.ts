@@ -1,5 +1,6 @@
 import { compileStatement, conversations, type Database, type Executor, eq, sql } from "@kyro/db";
 import type { BotConfig } from "../shared/bot-config";
+import { recordModelUsage } from "../usage/index";
 import {
   decideEscalation,
   type Escalation,
@@ -8,7 +9,7 @@ import {
   type ReplyKind,
 } from "./escalation";
 import { lockConversation, type StoredMessage, storeMessages } from "./message-store";
-import { outOfHoursReply, type Responder } from "./responder";
+import { type Citation, outOfHoursReply, type Responder } from "./responder";
 
 export interface ExchangeInput {
   orgId: string;
@@ -19,11 +20,15 @@ export interface ExchangeInput {
   /** The visitor's message, already validated and trimmed. */
   content: string;
   now?: Date;
+  /** Receives the reply's pieces as the responder produces them (streamed answers). */
+  onDelta?: (text: string) => void;
+  /** The verified end user of a widget session, kept on the usage record. */
+  endUserId?: string | null;
 }
 
 export interface ExchangeResult {
   message: StoredMessage;
-  reply: StoredMessage & { kind: ReplyKind };
+  reply: StoredMessage & { kind: ReplyKind; citations: Citation[] };
   conversation: { id: string; status: "open" | "escalated" | "resolved" };
   escalation: Escalation | null;
 }
@@ -49,7 +54,10 @@ export async function converse(
       config: bot.config,
       content: input.content,
       now,
+      conversationId: input.conversationId,
+      onDelta: input.onDelta,
     }));
+  const citations = reply.citations ?? [];
 
   return db.transaction(async (tx) => {
     const conversation = await lockConversation(tx, {
@@ -80,7 +88,13 @@ export async function converse(
             role: "bot",
             content: reply.content,
             botVersionId: bot.versionId,
-            metadata: { kind: reply.kind, knowledgeEntryId: reply.knowledgeEntryId, score: reply.score },
+            metadata: {
+              kind: reply.kind,
+              knowledgeEntryId: reply.knowledgeEntryId,
+              score: reply.score,
+              ...(citations.length > 0 ? { citations } : {}),
+              ...(reply.usage ? { model: reply.usage.model } : {}),
+            },
           },
         ],
         now,
@@ -110,9 +124,23 @@ export async function converse(
       }),
     ]);
     if (!message || !botMessage) throw new Error("storing the exchange returned no rows");
+    if (reply.usage) {
+      await recordModelUsage(
+        tx,
+        {
+          orgId: input.orgId,
+          botId: input.botId,
+          conversationId: conversation.id,
+          messageId: botMessage.id,
+          endUserId: input.endUserId ?? null,
+        },
+        reply.usage,
+        now,
+      );
+    }
     return {
       message,
-      reply: { ...botMessage, kind: reply.kind },
+      reply: { ...botMessage, kind: reply.kind, citations },
       conversation: { id: conversation.id, status },
       escalation,
     };

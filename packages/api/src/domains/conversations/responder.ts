@@ -1,6 +1,7 @@
 import type { Executor } from "@kyro/db";
 import { ANSWER_THRESHOLD, searchKnowledge } from "../knowledge/index";
 import type { BotConfig } from "../shared/bot-config";
+import type { ModelUsage } from "../usage/index";
 import { isOpen } from "./business-hours";
 import type { ReplyKind } from "./escalation";
 
@@ -12,6 +13,19 @@ export interface ResponderInput {
   /** The visitor's message, trimmed. */
   content: string;
   now: Date;
+  /** The conversation the message belongs to (earlier turns go into a model's prompt). */
+  conversationId?: string;
+  /** Called with each piece of the reply as it is produced, for streaming to the visitor. */
+  onDelta?: (text: string) => void;
+}
+
+/** Where a sentence of an answer came from: the chunk, its document and source. */
+export interface Citation {
+  sourceId: string;
+  documentId: string;
+  chunkId: string;
+  title: string;
+  url: string | null;
 }
 
 export interface BotReply {
@@ -21,6 +35,10 @@ export interface BotReply {
   knowledgeEntryId: string | null;
   /** The best match's score, when there was one (also recorded for fallbacks, to tune the threshold). */
   score: number | null;
+  /** The passages a model answer cites (empty for Q/A answers and fallbacks). */
+  citations?: Citation[];
+  /** The model call behind the reply, recorded with it (none for Q/A answers). */
+  usage?: ModelUsage | null;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { and, botLimits, bots, type Executor, eq, isNull, orgLimits } from "@kyro/db";
-import type { Logger, Redis } from "@kyro/platform";
-import { createOrgCache } from "../../core/org-cache";
+import { coversOrg, createCache, orgScopedKey } from "../../core/cache";
+import type { CacheInvalidation } from "../../core/cache-invalidation";
 import { BOT_LIMIT_FIELDS, type BotLimitValues, ORG_LIMIT_FIELDS, type OrgLimitValues } from "./settings";
 
 type Overrides<T> = { [K in keyof T]: number | null };
@@ -43,34 +43,34 @@ export interface LimitsCache {
   bot(orgId: string, botId: string): Promise<BotLimitValues | null>;
   /** Drops the org's (and its bots') cached limits here and, with Redis, on every other process. */
   invalidate(orgId: string): Promise<void>;
-  dispose(): void;
 }
 
 export const LIMITS_CACHE_TTL_MS = 30_000;
 const MAX_ENTRIES = 20_000;
 
 /**
- * Effective limits are read on every request, so they are cached in process (see `createOrgCache`:
- * a short TTL bounds staleness, changes are dropped over Redis pub/sub). A miss costs one indexed query.
+ * Effective limits are read on every request, so they are cached in process (see `createCache`: a
+ * short TTL bounds staleness, changes are dropped over the invalidation channel). A miss costs one
+ * indexed query.
  */
 export function createLimitsCache(options: {
   db: Executor;
   defaults: OrgLimitValues;
-  logger: Logger;
-  redis?: Redis;
-  invalidationChannel: string;
+  invalidation?: CacheInvalidation;
   now?: () => number;
 }): LimitsCache {
   const { db, defaults } = options;
-  const cache = createOrgCache<OrgLimitValues | BotLimitValues | null>({
-    ...options,
+  const cache = createCache<OrgLimitValues | BotLimitValues | null>({
     name: "limits",
     ttlMs: LIMITS_CACHE_TTL_MS,
     maxEntries: MAX_ENTRIES,
+    covers: coversOrg,
+    invalidation: options.invalidation,
+    now: options.now,
   });
 
   const org = (orgId: string) =>
-    cache.get(orgId, "", async () => {
+    cache.get(orgScopedKey(orgId, ""), async () => {
       const [row] = await orgOverridesQuery(db, orgId);
       return mergeLimits(defaults, row, ORG_LIMIT_FIELDS);
     });
@@ -78,7 +78,7 @@ export function createLimitsCache(options: {
   return {
     org,
     bot(orgId, botId) {
-      return cache.get(orgId, botId, async () => {
+      return cache.get(orgScopedKey(orgId, botId), async () => {
         const [row] = await db
           .select({
             botRequestsPerMinute: botLimits.botRequestsPerMinute,
@@ -101,6 +101,5 @@ export function createLimitsCache(options: {
       });
     },
     invalidate: (orgId) => cache.invalidate(orgId),
-    dispose: () => cache.dispose(),
   };
 }

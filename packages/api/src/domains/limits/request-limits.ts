@@ -8,6 +8,7 @@ import {
   type Logger,
   type Redis,
 } from "@kyro/platform";
+import type { CacheInvalidation } from "../../core/cache-invalidation";
 import type { RequestInfo } from "../../core/request-info";
 import type {
   LimitOutcome,
@@ -127,15 +128,14 @@ export function createRequestLimits(options: {
   logger: Logger;
   keyPrefix: string;
   settings: LimitSettings;
+  invalidation?: CacheInvalidation;
 }): RequestLimits {
   const { settings, logger } = options;
   const counters = createCounters({ keyPrefix: `${options.keyPrefix}:limits` }, options.redis);
   const cache = createLimitsCache({
     db: options.db,
     defaults: settings.defaults,
-    logger,
-    redis: options.redis,
-    invalidationChannel: `${options.keyPrefix}:limits:invalidate`,
+    invalidation: options.invalidation,
   });
   const usage = createUsageRollup({ db: options.db, logger });
   const alerts = createQuotaAlerts({ db: options.db, logger });
@@ -255,7 +255,6 @@ export function createRequestLimits(options: {
       return countRequest(trace, request, subject);
     },
     async dispose() {
-      cache.dispose();
       await usage.dispose();
     },
   };

@@ -4,13 +4,22 @@ import { multiLine, singleLine, token } from "../../core/text-input";
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/;
 
+/**
+ * Zones found valid so far. Constructing a DateTimeFormat costs tens of µs, and every bot view's
+ * config is validated on output (a list of 20 bots spent a tenth of its CPU here); the set stays small,
+ * as only names the runtime accepts enter it.
+ */
+const knownTimeZones = new Set<string>();
+
 function isTimeZone(value: string): boolean {
+  if (knownTimeZones.has(value)) return true;
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: value });
-    return true;
   } catch {
     return false;
   }
+  knownTimeZones.add(value);
+  return true;
 }
 
 export const businessHoursSchema = z
@@ -44,6 +53,25 @@ export const escalationRulesSchema = z
   .meta({ id: "EscalationRules" });
 
 /**
+ * How the bot answers with a language model, when its org has a provider: which provider and model (null:
+ * the org's default provider and its chat model), sampling, and how much context goes into the prompt.
+ */
+export const aiAnswerSettingsSchema = z
+  .object({
+    /** false: the bot answers from its Q/A entries only, as without a provider. */
+    enabled: z.boolean(),
+    providerId: z.uuid().nullable(),
+    model: token().min(1).max(200).nullable(),
+    temperature: z.number().min(0).max(2),
+    maxTokens: z.int().min(16).max(8_192),
+    /** Retrieved passages put in the prompt. */
+    maxPassages: z.int().min(1).max(20),
+    /** Earlier messages of the conversation put in the prompt. */
+    historyMessages: z.int().min(0).max(50),
+  })
+  .meta({ id: "BotAiSettings" });
+
+/**
  * The fields of a bot's configuration, without defaults: the full schema requires them all and the patch
  * schema makes them optional. (Zod 4 applies a field's default inside `.partial()`, so a patch built from
  * a schema with defaults would reset every field it does not mention.)
@@ -65,6 +93,8 @@ const configFields = {
   escalation: escalationRulesSchema,
   /** When true, widget sessions must carry a valid `userId` + `userHash`. */
   requireIdentity: z.boolean(),
+  /** Model settings, versioned with the rest of the config; replaced as a whole by a patch. */
+  ai: aiAnswerSettingsSchema,
 };
 
 /** A bot's configuration as stored in `bots.config` and snapshotted by `publish`. */
@@ -87,6 +117,15 @@ export const DEFAULT_BOT_CONFIG: BotConfig = {
   allowedActionIds: [],
   escalation: { keywords: [], fallbacksBeforeHandoff: 3 },
   requireIdentity: false,
+  ai: {
+    enabled: true,
+    providerId: null,
+    model: null,
+    temperature: 0.2,
+    maxTokens: 512,
+    maxPassages: 5,
+    historyMessages: 6,
+  },
 };
 
 /**
@@ -96,6 +135,27 @@ export const DEFAULT_BOT_CONFIG: BotConfig = {
 export function parseBotConfig(stored: unknown): BotConfig {
   const fields = stored && typeof stored === "object" ? stored : {};
   return botConfigSchema.parse({ ...DEFAULT_BOT_CONFIG, ...fields });
+}
+
+/**
+ * A stored config with the defaults of fields added since it was written, for a view whose output
+ * schema validates it (so it is parsed once, there). One literal of the config's shape, field by field.
+ */
+export function storedBotConfig(stored: unknown): BotConfig {
+  const fields = (stored && typeof stored === "object" ? stored : {}) as Partial<BotConfig>;
+  return {
+    persona: fields.persona ?? DEFAULT_BOT_CONFIG.persona,
+    welcomeMessage: fields.welcomeMessage ?? DEFAULT_BOT_CONFIG.welcomeMessage,
+    fallbackMessage: fields.fallbackMessage ?? DEFAULT_BOT_CONFIG.fallbackMessage,
+    language: fields.language ?? DEFAULT_BOT_CONFIG.language,
+    businessHours:
+      fields.businessHours === undefined ? DEFAULT_BOT_CONFIG.businessHours : fields.businessHours,
+    outOfHoursMessage: fields.outOfHoursMessage ?? DEFAULT_BOT_CONFIG.outOfHoursMessage,
+    allowedActionIds: fields.allowedActionIds ?? DEFAULT_BOT_CONFIG.allowedActionIds,
+    escalation: fields.escalation ?? DEFAULT_BOT_CONFIG.escalation,
+    requireIdentity: fields.requireIdentity ?? DEFAULT_BOT_CONFIG.requireIdentity,
+    ai: fields.ai ?? DEFAULT_BOT_CONFIG.ai,
+  };
 }
 
 /** Applies a validated patch: top-level fields replace, nested objects (hours, escalation) as a whole. */

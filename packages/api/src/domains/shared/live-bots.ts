@@ -38,6 +38,13 @@ export async function findLiveBot(
     .limit(1);
   // The status test repeats the query's filter to narrow the type for TypeScript.
   if (!row || row.status === "paused") return null;
-  const { draftConfig, publishedConfig, status, ...bot } = row;
-  return { ...bot, status, config: parseBotConfig(publishedConfig ?? draftConfig) };
+  return {
+    id: row.id,
+    orgId: row.orgId,
+    name: row.name,
+    status: row.status,
+    currentVersionId: row.currentVersionId,
+    identitySecret: row.identitySecret,
+    config: parseBotConfig(row.publishedConfig ?? row.draftConfig),
+  };
 }

@@ -1,6 +1,6 @@
 import type { Executor } from "@kyro/db";
-import type { Logger, Redis } from "@kyro/platform";
-import { createOrgCache, type OrgCache } from "../../core/org-cache";
+import { type Cache, coversOrg, createCache, orgScopedKey } from "../../core/cache";
+import type { CacheInvalidation } from "../../core/cache-invalidation";
 import { findLiveBot, type LiveBot } from "../shared/live-bots";
 import type { EffectiveWidgetSettings } from "./schemas";
 import { effectiveWidgetSettings } from "./settings";
@@ -18,7 +18,7 @@ export interface LiveWidget {
   settings: EffectiveWidgetSettings;
 }
 
-export type LiveWidgetCache = OrgCache<LiveWidget | null>;
+export type LiveWidgetCache = Cache<LiveWidget | null>;
 
 /**
  * Short, because the allowlist is a security decision: when Redis is down and an invalidation cannot
@@ -26,13 +26,18 @@ export type LiveWidgetCache = OrgCache<LiveWidget | null>;
  */
 export const LIVE_WIDGET_TTL_MS = 10_000;
 
+/** Keyed by org and bot; a change drops the org's entries (`changingLiveWidgets`). */
 export function createLiveWidgetCache(options: {
-  logger: Logger;
-  redis?: Redis;
-  invalidationChannel: string;
+  invalidation?: CacheInvalidation;
   now?: () => number;
 }): LiveWidgetCache {
-  return createOrgCache({ ...options, name: "live-widgets", ttlMs: LIVE_WIDGET_TTL_MS, maxEntries: 20_000 });
+  return createCache({
+    ...options,
+    name: "live-widgets",
+    ttlMs: LIVE_WIDGET_TTL_MS,
+    maxEntries: 20_000,
+    covers: coversOrg,
+  });
 }
 
 /** The org's live bot and its effective widget settings; null for a deleted, paused, unknown or foreign bot. */
@@ -42,7 +47,15 @@ async function loadLiveWidget(db: Executor, orgId: string, botId: string): Promi
     effectiveWidgetSettings(db, orgId, botId),
   ]);
   if (!bot || bot.orgId !== orgId) return null;
-  const { identitySecret: _secret, ...liveBot } = bot;
+  // The identity secret stays out of the cache; one literal of LiveBot's shape.
+  const liveBot: LiveBot = {
+    id: bot.id,
+    orgId: bot.orgId,
+    name: bot.name,
+    status: bot.status,
+    currentVersionId: bot.currentVersionId,
+    config: bot.config,
+  };
   return { bot: liveBot, settings: effective };
 }
 
@@ -55,7 +68,7 @@ export function liveWidget(
   orgId: string,
   botId: string,
 ): Promise<LiveWidget | null> {
-  return deps.liveWidgets.get(orgId, botId, () => loadLiveWidget(deps.db, orgId, botId));
+  return deps.liveWidgets.get(orgScopedKey(orgId, botId), () => loadLiveWidget(deps.db, orgId, botId));
 }
 
 /**

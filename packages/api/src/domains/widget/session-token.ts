@@ -1,4 +1,5 @@
 import { errors, jwtVerify, SignJWT } from "jose";
+import { type Cache, createCache } from "../../core/cache";
 
 /**
  * Widget session tokens: short-lived, signed with a key of their own (never accepted as access tokens),
@@ -52,31 +53,33 @@ interface VerifiedToken {
  * A visitor sends many messages with one token, and checking its signature is the costliest step left
  * in the message path (WebCrypto HMAC through the thread pool). A token whose signature was verified is
  * kept by its exact text, per signing key, until it expires; expiry is still checked on every use.
+ * Tokens never change, so nothing invalidates these entries.
  */
-const verifiedTokens = new WeakMap<Buffer, Map<string, VerifiedToken>>();
-const MAX_VERIFIED_TOKENS = 10_000;
+const verifiedTokens = new WeakMap<Buffer, Cache<VerifiedToken | null>>();
 
-function rememberVerified(key: Buffer, token: string, verified: VerifiedToken): void {
+function verifiedTokensOf(key: Buffer): Cache<VerifiedToken | null> {
   let tokens = verifiedTokens.get(key);
   if (!tokens) {
-    tokens = new Map();
+    tokens = createCache<VerifiedToken | null>({
+      name: "widget-session-tokens",
+      ttlMs: WIDGET_SESSION_TTL_SECONDS * 1000,
+      // Kept until the token expires; a refused token is not kept (its check is cheap to repeat).
+      ttlOf: (verified) => (verified ? verified.expiresAtMs - Date.now() : 0),
+      maxEntries: 10_000,
+      covers: () => false,
+    });
     verifiedTokens.set(key, tokens);
   }
-  if (tokens.size >= MAX_VERIFIED_TOKENS) {
-    const oldest = tokens.keys().next();
-    if (!oldest.done) tokens.delete(oldest.value);
-  }
-  tokens.set(token, verified);
+  return tokens;
 }
 
 /** Returns null for any invalid, expired or foreign token. */
 export async function verifyWidgetSession(key: Buffer, token: string): Promise<WidgetSessionClaims | null> {
-  const known = verifiedTokens.get(key)?.get(token);
-  if (known) {
-    if (known.expiresAtMs > Date.now()) return known.claims;
-    verifiedTokens.get(key)?.delete(token);
-    return null;
-  }
+  const verified = await verifiedTokensOf(key).get(token, () => verifySignature(key, token));
+  return verified && verified.expiresAtMs > Date.now() ? verified.claims : null;
+}
+
+async function verifySignature(key: Buffer, token: string): Promise<VerifiedToken | null> {
   try {
     // jose checks `exp` only when present: without requiredClaims a token lacking it would never expire.
     const { payload } = await jwtVerify(token, key, {
@@ -100,8 +103,7 @@ export async function verifyWidgetSession(key: Buffer, token: string): Promise<W
       origin: stringOrNull(payload.origin),
       endUserId: stringOrNull(payload.eu),
     };
-    rememberVerified(key, token, { claims, expiresAtMs: payload.exp * 1000 });
-    return claims;
+    return { claims, expiresAtMs: payload.exp * 1000 };
   } catch (error) {
     if (error instanceof errors.JOSEError) return null;
     throw error;

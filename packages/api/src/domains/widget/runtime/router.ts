@@ -1,8 +1,9 @@
 import { publicProcedure, router } from "../../../core/trpc";
-import { createKnowledgeResponder } from "../../conversations/index";
+import { createAnswerResponder } from "../../ai/index";
 import {
   listWidgetMessagesInput,
   sendWidgetMessageInput,
+  widgetEventStreamOutput,
   widgetExchangeOutput,
   widgetFeedbackInput,
   widgetFeedbackOutput,
@@ -11,6 +12,7 @@ import {
   widgetMessagePageOutput,
 } from "./schemas";
 import { listWidgetMessages, sendWidgetMessage, submitWidgetFeedback, submitWidgetLead } from "./service";
+import { streamWidgetMessage } from "./stream";
 
 const TAGS = ["widget runtime"];
 const SESSION_NOTE =
@@ -34,7 +36,28 @@ export const widgetRuntimeRouter = router({
     })
       .input(sendWidgetMessageInput)
       .output(widgetExchangeOutput)
-      .mutation(({ ctx, input }) => sendWidgetMessage(ctx, createKnowledgeResponder(ctx.deps.db), input)),
+      .mutation(({ ctx, input }) => sendWidgetMessage(ctx, createAnswerResponder(ctx.deps), input)),
+
+    stream: publicProcedure({
+      rest: {
+        method: "POST",
+        path: "/widget/sessions/{conversationId}/messages/stream",
+        summary: "Send a visitor message, streaming the reply",
+        description: `As sending a message, but the reply comes as Server-Sent Events while the model writes it. ${SESSION_NOTE}`,
+        tags: TAGS,
+        eventStream: {
+          events: {
+            delta: "`{ text }`, the next piece of the reply",
+            done: "the stored exchange, as the non-streaming route returns it (its reply content is authoritative)",
+            error:
+              "`{ code, message }` when the reply could not be completed (the visitor's message is stored)",
+          },
+        },
+      },
+    })
+      .input(sendWidgetMessageInput)
+      .output(widgetEventStreamOutput)
+      .mutation(({ ctx, input }) => streamWidgetMessage(ctx, createAnswerResponder(ctx.deps), input)),
 
     list: publicProcedure({
       rest: {

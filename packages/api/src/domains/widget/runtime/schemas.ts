@@ -40,12 +40,33 @@ export const widgetMessageOutput = z
   })
   .meta({ id: "WidgetMessage" });
 
+export const widgetCitation = z
+  .object({
+    sourceId: z.uuid(),
+    documentId: z.uuid(),
+    chunkId: z.uuid(),
+    title: z.string(),
+    url: z.string().nullable(),
+  })
+  .meta({ id: "Citation" });
+
+/** The streamed exchange over tRPC: Server-Sent Event chunks (`delta`, then `done` or `error`). */
+export const widgetEventStreamOutput = z.custom<AsyncIterable<string>>(
+  (value) =>
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as Partial<AsyncIterable<string>>)[Symbol.asyncIterator] === "function",
+  "Expected a stream of events",
+);
+
 export const widgetExchangeOutput = z
   .object({
     message: widgetMessageOutput,
     reply: widgetMessageOutput.extend({
       /** `answer` from the knowledge, the bot's `fallback` message, or its `out_of_hours` message. */
       kind: z.enum(["answer", "fallback", "out_of_hours"]),
+      /** Where a model's answer came from; empty for Q/A answers and fallbacks. */
+      citations: z.array(widgetCitation),
     }),
     conversation: z.object({
       id: z.uuid(),

@@ -32,7 +32,13 @@ export async function sendWidgetMessage(
     ...target,
     bot: { versionId: session.bot.currentVersionId, config: session.bot.config },
     content: input.content,
+    endUserId: session.endUserId,
   });
+  return exchangeView(result);
+}
+
+/** What the visitor sees of an exchange (plain or streamed): no internal metadata. */
+export function exchangeView(result: Awaited<ReturnType<typeof converse>>) {
   return { message: result.message, reply: result.reply, conversation: result.conversation };
 }
 

@@ -1,0 +1,306 @@
+import { aiProviders, and, desc, type Executor, eq, lt, newId } from "@kyro/db";
+import { checkOutboundUrl } from "@kyro/platform";
+import { type AuditScope, recordAudit } from "../../core/audit-log";
+import type { AppDeps } from "../../core/deps";
+import { AppError, isUniqueViolation, notFound } from "../../core/errors";
+import { decodeCursor, pageOf } from "../../core/pagination";
+import type { OrgScope } from "../../core/trpc";
+import { describeModelError, type ModelTarget, modelClient, providerUnusable } from "./model-client";
+import type {
+  CreateProviderInput,
+  ListModelsInput,
+  ListProvidersInput,
+  ProviderView,
+  RotateProviderKeyInput,
+  UpdateProviderInput,
+} from "./schemas";
+
+export interface ProvidersContext {
+  deps: AppDeps;
+  audit: AuditScope;
+  org: OrgScope;
+}
+
+const RESOURCE = "ai_provider";
+
+/** The columns people may see; the ciphertext is read only by `modelTargetOf`. */
+const VIEW_COLUMNS = {
+  id: aiProviders.id,
+  name: aiProviders.name,
+  baseUrl: aiProviders.baseUrl,
+  keyLast4: aiProviders.keyLast4,
+  chatModel: aiProviders.chatModel,
+  embeddingModel: aiProviders.embeddingModel,
+  isDefault: aiProviders.isDefault,
+  lastTestAt: aiProviders.lastTestAt,
+  lastTestError: aiProviders.lastTestError,
+  createdAt: aiProviders.createdAt,
+  updatedAt: aiProviders.updatedAt,
+};
+
+/** Additional authenticated data of a key: a ciphertext copied to another row fails to decrypt. */
+const keyContext = (providerId: string) => `ai_provider:${providerId}:key`;
+
+function keyColumns(deps: AppDeps, providerId: string, apiKey: string) {
+  return {
+    keyCiphertext: deps.encryption.encrypt(apiKey, keyContext(providerId)),
+    keyLast4: apiKey.length >= 12 ? apiKey.slice(-4) : "",
+  };
+}
+
+function assertBaseUrl(deps: AppDeps, url: string): void {
+  const check = checkOutboundUrl(url, deps.settings.outboundAllowCidrs);
+  if (!check.ok) {
+    throw new AppError("BAD_REQUEST", `baseUrl is not allowed: ${check.reason}`, {
+      issues: [{ path: "baseUrl", code: "invalid_url", message: check.reason }],
+    });
+  }
+}
+
+const nameConflict = () =>
+  new AppError("CONFLICT", "A provider with this name already exists", {
+    reason: "name_taken",
+    field: "name",
+  });
+
+async function selectProvider(db: Executor, orgId: string, providerId: string): Promise<ProviderView> {
+  const [row] = await db
+    .select(VIEW_COLUMNS)
+    .from(aiProviders)
+    .where(and(eq(aiProviders.orgId, orgId), eq(aiProviders.id, providerId)))
+    .limit(1);
+  if (!row) throw notFound("Provider");
+  return row;
+}
+
+async function lockProvider(tx: Executor, orgId: string, providerId: string): Promise<ProviderView> {
+  const [locked] = await tx
+    .select({ id: aiProviders.id })
+    .from(aiProviders)
+    .where(and(eq(aiProviders.orgId, orgId), eq(aiProviders.id, providerId)))
+    .for("update");
+  if (!locked) throw notFound("Provider");
+  return selectProvider(tx, orgId, providerId);
+}
+
+export async function createProvider(ctx: ProvidersContext, input: CreateProviderInput) {
+  assertBaseUrl(ctx.deps, input.baseUrl);
+  const id = newId();
+  const { orgId } = ctx.org;
+  try {
+    return await ctx.deps.db.transaction(async (tx) => {
+      const [existing] = await tx
+        .select({ id: aiProviders.id })
+        .from(aiProviders)
+        .where(and(eq(aiProviders.orgId, orgId), eq(aiProviders.isDefault, true)))
+        .for("update");
+      const isDefault = !existing || input.isDefault === true;
+      if (existing && isDefault) {
+        await tx.update(aiProviders).set({ isDefault: false }).where(eq(aiProviders.id, existing.id));
+      }
+      await tx.insert(aiProviders).values({
+        id,
+        orgId,
+        name: input.name,
+        baseUrl: input.baseUrl,
+        chatModel: input.chatModel,
+        embeddingModel: input.embeddingModel ?? null,
+        isDefault,
+        ...keyColumns(ctx.deps, id, input.apiKey),
+      });
+      const provider = await selectProvider(tx, orgId, id);
+      await recordAudit(tx, ctx.audit, {
+        orgId,
+        action: "ai_provider.create",
+        resourceType: RESOURCE,
+        resourceId: id,
+        after: provider,
+      });
+      return { provider };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw nameConflict();
+    throw error;
+  }
+}
+
+export async function listProviders(ctx: ProvidersContext, input: ListProvidersInput) {
+  const where = [eq(aiProviders.orgId, ctx.org.orgId)];
+  if (input.cursor) where.push(lt(aiProviders.id, decodeCursor(input.cursor)));
+  const rows = await ctx.deps.db
+    .select(VIEW_COLUMNS)
+    .from(aiProviders)
+    .where(and(...where))
+    .orderBy(desc(aiProviders.id))
+    .limit(input.limit + 1);
+  return pageOf(rows, input.limit);
+}
+
+export async function getProvider(ctx: ProvidersContext, providerId: string) {
+  return { provider: await selectProvider(ctx.deps.db, ctx.org.orgId, providerId) };
+}
+
+async function mutate(
+  ctx: ProvidersContext,
+  providerId: string,
+  action: string,
+  change: (tx: Executor, before: ProviderView) => Promise<void>,
+) {
+  const { orgId } = ctx.org;
+  try {
+    return await ctx.deps.db.transaction(async (tx) => {
+      const before = await lockProvider(tx, orgId, providerId);
+      await change(tx, before);
+      const provider = await selectProvider(tx, orgId, providerId);
+      await recordAudit(tx, ctx.audit, {
+        orgId,
+        action,
+        resourceType: RESOURCE,
+        resourceId: providerId,
+        before,
+        after: provider,
+      });
+      return { provider };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw nameConflict();
+    throw error;
+  }
+}
+
+export function updateProvider(ctx: ProvidersContext, input: UpdateProviderInput) {
+  if (input.baseUrl !== undefined) assertBaseUrl(ctx.deps, input.baseUrl);
+  return mutate(ctx, input.providerId, "ai_provider.update", async (tx) => {
+    await tx
+      .update(aiProviders)
+      .set({
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.baseUrl !== undefined
+          ? { baseUrl: input.baseUrl, lastTestAt: null, lastTestError: null }
+          : {}),
+        ...(input.chatModel !== undefined ? { chatModel: input.chatModel } : {}),
+        ...(input.embeddingModel !== undefined ? { embeddingModel: input.embeddingModel } : {}),
+        updatedAt: new Date(),
+      })
+      .where(eq(aiProviders.id, input.providerId));
+  });
+}
+
+export function rotateProviderKey(ctx: ProvidersContext, input: RotateProviderKeyInput) {
+  return mutate(ctx, input.providerId, "ai_provider.rotate_key", async (tx) => {
+    await tx
+      .update(aiProviders)
+      .set({ ...keyColumns(ctx.deps, input.providerId, input.apiKey), lastTestAt: null, lastTestError: null })
+      .where(eq(aiProviders.id, input.providerId));
+  });
+}
+
+export function setDefaultProvider(ctx: ProvidersContext, providerId: string) {
+  return mutate(ctx, providerId, "ai_provider.set_default", async (tx) => {
+    // Cleared first: the partial unique index allows one default per org at any moment.
+    await tx
+      .update(aiProviders)
+      .set({ isDefault: false })
+      .where(and(eq(aiProviders.orgId, ctx.org.orgId), eq(aiProviders.isDefault, true)));
+    await tx.update(aiProviders).set({ isDefault: true }).where(eq(aiProviders.id, providerId));
+  });
+}
+
+/** Deleting the default leaves the org without one until another is set (bots then answer from Q/A only). */
+export async function deleteProvider(ctx: ProvidersContext, providerId: string): Promise<void> {
+  const { orgId } = ctx.org;
+  await ctx.deps.db.transaction(async (tx) => {
+    const before = await lockProvider(tx, orgId, providerId);
+    await tx.delete(aiProviders).where(eq(aiProviders.id, providerId));
+    await recordAudit(tx, ctx.audit, {
+      orgId,
+      action: "ai_provider.delete",
+      resourceType: RESOURCE,
+      resourceId: providerId,
+      before,
+    });
+  });
+}
+
+/**
+ * The provider a call goes to, key decrypted: the one named, else the org's default; null when the org
+ * has none (the Q/A responder answers then).
+ */
+export async function modelTargetOf(
+  deps: AppDeps,
+  orgId: string,
+  providerId: string | null,
+): Promise<(ModelTarget & { chatModel: string; embeddingModel: string | null }) | null> {
+  const [row] = await deps.db
+    .select({
+      id: aiProviders.id,
+      baseUrl: aiProviders.baseUrl,
+      keyCiphertext: aiProviders.keyCiphertext,
+      chatModel: aiProviders.chatModel,
+      embeddingModel: aiProviders.embeddingModel,
+    })
+    .from(aiProviders)
+    .where(
+      and(
+        eq(aiProviders.orgId, orgId),
+        providerId ? eq(aiProviders.id, providerId) : eq(aiProviders.isDefault, true),
+      ),
+    )
+    .limit(1);
+  if (!row) return null;
+  return {
+    providerId: row.id,
+    baseUrl: row.baseUrl,
+    apiKey: deps.encryption.decrypt(row.keyCiphertext, keyContext(row.id)),
+    chatModel: row.chatModel,
+    embeddingModel: row.embeddingModel,
+  };
+}
+
+async function requireTarget(ctx: ProvidersContext, providerId: string) {
+  const target = await modelTargetOf(ctx.deps, ctx.org.orgId, providerId);
+  if (!target) throw notFound("Provider");
+  return target;
+}
+
+/** Lists the provider's models as a probe; the result (and why it failed) is kept on the provider. */
+export async function testProvider(ctx: ProvidersContext, providerId: string) {
+  const target = await requireTarget(ctx, providerId);
+  const started = performance.now();
+  let error: string | null = null;
+  try {
+    await modelClient(ctx.deps, target).models.list();
+  } catch (failure) {
+    error = describeModelError(failure);
+  }
+  const latencyMs = Math.round(performance.now() - started);
+  await ctx.deps.db
+    .update(aiProviders)
+    .set({ lastTestAt: new Date(), lastTestError: error })
+    .where(and(eq(aiProviders.orgId, ctx.org.orgId), eq(aiProviders.id, providerId)));
+  return {
+    provider: await selectProvider(ctx.deps.db, ctx.org.orgId, providerId),
+    test: { ok: error === null, latencyMs, error },
+  };
+}
+
+/** The provider's own model list, sorted by id and paged by id. */
+export async function listProviderModels(ctx: ProvidersContext, input: ListModelsInput) {
+  const target = await requireTarget(ctx, input.providerId);
+  let ids: { id: string; ownedBy: string | null }[];
+  try {
+    const page = await modelClient(ctx.deps, target).models.list();
+    ids = page.data.map((model) => ({ id: model.id, ownedBy: model.owned_by ?? null }));
+  } catch (failure) {
+    throw providerUnusable(failure);
+  }
+  ids.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const after = input.cursor ? Buffer.from(input.cursor, "base64url").toString("utf8") : null;
+  const rest = after === null ? ids : ids.filter((model) => model.id > after);
+  const items = rest.slice(0, input.limit);
+  const last = items.at(-1);
+  return {
+    items,
+    nextCursor: rest.length > input.limit && last ? Buffer.from(last.id).toString("base64url") : null,
+  };
+}
