@@ -87,9 +87,12 @@ export const CONTRACT_GAPS: readonly ContractGap[] = [
       "POST /inbound-endpoints",
       "PATCH /org",
       "PATCH /webhooks/endpoints/{endpointId}",
+      "POST /providers",
+      "PATCH /sources/{sourceId}",
+      "POST /sources/{sourceId}/documents",
     ],
     statuses: [400],
-    why: "email, baseUrl and https-only logoUrl formats, the hmac profile's dependentRequired and PATCH's minProperties are checked but not declared.",
+    why: "email, baseUrl/url and https-only logoUrl formats, the hmac profile's dependentRequired and PATCH's minProperties are checked but not declared.",
   },
   {
     convention: "Schemas say what the server does",
