@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from "node:http";
+import type { Server, ServerResponse } from "node:http";
 import {
   type ContractMismatch,
   describeMismatch,
@@ -7,7 +7,6 @@ import {
   type ResponseContract,
 } from "@kyro/api/testing/contract";
 import { afterAll, afterEach } from "vitest";
-import type { KyroResponse } from "../src/http/response";
 
 /**
  * Every REST answer of a test server, checked against the OpenAPI document as it is written: a status
@@ -36,7 +35,7 @@ afterAll(failOnMismatches);
 export const checkedResponses = (): number => checked;
 
 /** The head as written on the wire (it includes what writeHead got as a flat list, unlike getHeaders()). */
-function headersOf(res: KyroResponse): Record<string, string> {
+function headersOf(res: ServerResponse): Record<string, string> {
   const raw = (res as unknown as { _header?: string | null })._header ?? "";
   const headers: Record<string, string> = {};
   for (const line of raw.split("\r\n").slice(1)) {
@@ -56,10 +55,10 @@ function bufferOf(chunk: unknown, encoding: unknown): Buffer | undefined {
   return undefined;
 }
 
-function record(contract: ResponseContract, method: string, pathname: string, res: KyroResponse) {
+function record(contract: ResponseContract, method: string, pathname: string, res: ServerResponse) {
   const chunks: Buffer[] = [];
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;
-  const end = res.end.bind(res) as (...args: unknown[]) => KyroResponse;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
   res.write = ((...args: unknown[]) => {
     const chunk = bufferOf(args[0], args[1]);
     if (chunk) chunks.push(chunk);
@@ -83,9 +82,7 @@ function record(contract: ResponseContract, method: string, pathname: string, re
 }
 
 /** Checks every answer `server` gives under the REST base from now on. */
-export async function checkResponsesOf(
-  server: Server<typeof IncomingMessage, typeof KyroResponse>,
-): Promise<void> {
+export async function checkResponsesOf(server: Server): Promise<void> {
   const contract = await loadResponseContract();
   server.prependListener("request", (req, res) => {
     const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
