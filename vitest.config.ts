@@ -3,6 +3,9 @@ import { defineConfig } from "vitest/config";
 // Test tooling reads the environment here, and hands it to tests through `inject()`.
 const databaseUrl = process.env.DATABASE_URL ?? "";
 const redisUrl = process.env.REDIS_URL ?? "";
+// The REST fuzz (apps/server/test/rest-fuzz.test.ts): its seed and the runs per operation, when given.
+const fuzzSeed = process.env.FUZZ_SEED ?? "";
+const fuzzRuns = process.env.FUZZ_RUNS ?? "";
 
 export default defineConfig({
   // Workspace packages resolve to their TypeScript sources in tests, not to their compiled dist/.
@@ -10,7 +13,7 @@ export default defineConfig({
   test: {
     include: ["apps/*/test/**/*.test.ts", "packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
     globalSetup: ["./test/global-setup.ts"],
-    provide: { databaseUrl, redisUrl },
+    provide: { databaseUrl, redisUrl, fuzzSeed, fuzzRuns },
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -10,6 +10,9 @@ declare module "vitest" {
     templateDatabase: string;
     /** The run's migrated PGlite, dumped once (embedded runs); every test file loads its own copy. */
     pgliteSnapshot: string;
+    /** FUZZ_SEED and FUZZ_RUNS for the REST fuzz (apps/server/test/rest-fuzz.test.ts); empty for its defaults. */
+    fuzzSeed: string;
+    fuzzRuns: string;
   }
 }
 

@@ -2,6 +2,7 @@ import type { Settings } from "@kyro/api";
 import { createTestApp, type TestApp, type TestWorkerOptions } from "@kyro/api/testing";
 import { createLogger } from "@kyro/platform";
 import { createHttpServer, type HttpServer } from "../src/http/server";
+import { checkResponsesOf } from "./response-contract-hook";
 
 export interface AccessLogLine {
   msg: string;
@@ -57,6 +58,7 @@ export async function startTestServer(
       ...(redis ? { redis: () => redis.ping() } : {}),
     },
   });
+  await checkResponsesOf(http.server);
   const url = await http.listen(0, "127.0.0.1");
   return {
     app,

@@ -142,6 +142,7 @@ describe("webhook delivery across a restart", () => {
       { orgId: org.id, url: sink.url, eventTypes: ["org.updated"] },
       accessToken,
     );
+    sink.trust(secret);
     await mutate(base, "orgs.update", { orgId: org.id, name: "Resilience renamed" }, accessToken);
 
     // The delivery is failing and being retried when the process is told to stop.

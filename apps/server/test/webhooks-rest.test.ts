@@ -33,6 +33,7 @@ describe("webhooks over REST (API keys with admin:org)", () => {
     expect(created.status).toBe(201);
     const { endpoint, secret } = (await created.json()) as { endpoint: { id: string }; secret: string };
     expect(secret).toMatch(/^whsec_/);
+    sink.trust(secret);
 
     const listed = (await (await fetch(api("/webhooks/endpoints"), { headers: bearer(key) })).json()) as {
       items: { id: string }[];

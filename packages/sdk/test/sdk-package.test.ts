@@ -192,11 +192,12 @@ describe("@kyro/sdk package", { timeout: 120_000 }, () => {
     );
   });
 
+  // The compilations started in beforeAll; with skipLibCheck false one takes over 30 s on a busy machine.
   it("type-checks a consumer with skipLibCheck false", async () => {
     const result = await compilations.consumer;
     expect(result.stdout + result.stderr).toBe("");
     expect(result.code).toBe(0);
-  });
+  }, 120_000);
 
   it("rejects a wrong input type at compile time", async () => {
     const result = await compilations.wrongInput;
@@ -268,6 +269,7 @@ describe("@kyro/sdk package", { timeout: 120_000 }, () => {
       retiredTokenSentAgain: boolean;
       pairsPersisted: number;
       botNames: string[];
+      keyBotNames: string[];
       widgetReplyRole: string;
       transcriptRoles: string[];
     };
@@ -287,6 +289,8 @@ describe("@kyro/sdk package", { timeout: 120_000 }, () => {
     expect(output.activeOrgAfterRefresh).toBe(output.secondOrgId);
     expect(output.pairsPersisted).toBe(2);
     expect(output.botNames).toEqual(["Three", "Two", "One"]); // newest first
+    // The API-key client created and listed bots without naming the org.
+    expect(output.keyBotNames).toEqual(["Four", "Three", "Two", "One"]);
     expect(output.widgetReplyRole).toBe("bot");
     expect(output.transcriptRoles).toEqual(["visitor", "bot"]);
 

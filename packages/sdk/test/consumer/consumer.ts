@@ -81,6 +81,17 @@ for (const name of ["One", "Two", "Three"]) await client.bots.create.mutate({ or
 const botNames: string[] = [];
 for await (const bot of paginate(client.bots.list, { orgId: org.id, limit: 2 })) botNames.push(bot.name);
 
+// An API-key client: org-scoped procedures take no orgId (the key's org is used).
+const { key } = await client.apiKeys.create.mutate({
+  orgId: org.id,
+  name: "Consumer key",
+  scopes: ["write:bots"],
+});
+const machine = createKyroClient({ baseUrl, apiKey: key });
+await machine.bots.create.mutate({ name: "Four" });
+const keyBotNames: string[] = [];
+for await (const keyBot of paginate(machine.bots.list, { limit: 3 })) keyBotNames.push(keyBot.name);
+
 // A visitor on an allowed page, through the widget entry point.
 const pageOrigin = "https://shop.example";
 const { bot } = await client.bots.create.mutate({ orgId: org.id, name: "Widget Bot" });
@@ -118,6 +129,7 @@ console.log(
     retiredTokenSentAgain: bodiesAfterSwitch.some((body) => body.includes(session.refreshToken)),
     pairsPersisted: persisted.length,
     botNames,
+    keyBotNames,
     widgetReplyRole: exchange.reply.role,
     transcriptRoles: transcript.map((message) => message.role),
   }),

@@ -59,6 +59,7 @@ describe("webhook endpoint custom headers", () => {
       eventTypes: ["org.updated"],
       headers: { "X-Api-Key": API_KEY, "X-Tenant": TENANT },
     });
+    sink.trust(created.secret);
     const endpointId = created.endpoint.id;
     expect(created.endpoint.headers).toEqual({ "X-Api-Key": "••••WXYZ", "X-Tenant": "••••" });
     const target = { orgId: org.id, endpointId };
@@ -97,12 +98,13 @@ describe("webhook endpoint custom headers", () => {
   });
 
   it("keeps stored values on an update without headers or with masked values sent back", async () => {
-    const { endpoint } = await hooks().endpoints.create({
+    const { endpoint, secret } = await hooks().endpoints.create({
       orgId: org.id,
       url: sink.url,
       eventTypes: ["member.invited"],
       headers: { "X-Api-Key": API_KEY, "X-Tenant": TENANT },
     });
+    sink.trust(secret);
     const target = { orgId: org.id, endpointId: endpoint.id };
     await hooks().endpoints.update({ ...target, url: `${sink.url}?v=2` });
     expect(await storedHeaders(endpoint.id)).toEqual({ "X-Api-Key": API_KEY, "X-Tenant": TENANT });
@@ -131,11 +133,12 @@ describe("webhook endpoint custom headers", () => {
   });
 
   it("refuses a masked value with nothing to keep, and values a delivery could not send", async () => {
-    const { endpoint } = await hooks().endpoints.create({
+    const { endpoint, secret } = await hooks().endpoints.create({
       orgId: org.id,
       url: sink.url,
       headers: { "X-Tenant": TENANT },
     });
+    sink.trust(secret);
     const target = { orgId: org.id, endpointId: endpoint.id };
     // Thunks: each call starts only when awaited, so no rejection goes unhandled meanwhile.
     const refusals = [

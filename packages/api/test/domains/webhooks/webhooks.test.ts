@@ -34,12 +34,16 @@ describe("webhooks", () => {
   });
 
   const admin = () => app.caller(org.admin.accessToken).webhooks;
-  const create = (input: { eventTypes?: string[] | null; url?: string } = {}) =>
-    admin().endpoints.create({
+  // The sink verifies every delivery with the secrets of the endpoints that deliver to it.
+  const create = async (input: { eventTypes?: string[] | null; url?: string } = {}) => {
+    const created = await admin().endpoints.create({
       orgId: org.id,
       url: input.url ?? sink.url,
       eventTypes: (input.eventTypes ?? null) as never,
     });
+    sink.trust(created.secret);
+    return created;
+  };
   const rename = (name: string) => app.caller(org.owner.accessToken).orgs.update({ orgId: org.id, name });
 
   async function deliveryOf(endpointId: string, status: "succeeded" | "failed") {

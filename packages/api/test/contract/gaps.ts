@@ -1,0 +1,168 @@
+/**
+ * Where the server or its document does not yet follow docs/api-conventions.md, as the contract checks
+ * (response validation, webhook payload validation, the fuzz) find it. Each entry names the convention
+ * it breaks; a mismatch it covers is tolerated, any other fails the test that caused it. The list only
+ * shrinks: an entry stays only with a reason written beside it.
+ */
+
+export type ContractCheck =
+  /** A response status the operation does not declare. */
+  | "status"
+  /** A body that does not match the declared schema or media type. */
+  | "body"
+  /** A declared header missing, or not matching its schema. */
+  | "header"
+  /** A known path answering an undeclared method with something other than 405 and `Allow`. */
+  | "method"
+  /** A webhook delivery not matching the document's `webhooks` section. */
+  | "webhook"
+  /** The fuzz: input valid by the document refused with 400. */
+  | "accepts-valid"
+  /** The fuzz: input invalid by the document not refused with 400. */
+  | "refuses-invalid"
+  /** Types generated from the document (openapi-typescript) that do not compile strictly. */
+  | "types";
+
+export interface ContractMismatch {
+  check: ContractCheck;
+  /** `GET /bots/{botId}`, or the event type for a webhook. */
+  operation: string;
+  status?: number;
+  message: string;
+}
+
+export interface ContractGap {
+  /** The section of docs/api-conventions.md the gap breaks. */
+  convention: string;
+  check: ContractCheck;
+  /** The operations it covers (`GET /bots/{botId}`); `*` for all. */
+  operations: "*" | readonly string[];
+  /** Only for answers with these statuses. */
+  statuses?: readonly number[];
+  /** Only when the mismatch's text contains this. */
+  contains?: string;
+  why: string;
+}
+
+export const CONTRACT_GAPS: readonly ContractGap[] = [
+  {
+    convention: "Verbs and paths: an unserved method on a known path answers 405 with Allow",
+    check: "method",
+    operations: "*",
+    statuses: [404],
+    why: "The REST shim routes an unserved method like an unknown path (404).",
+  },
+  {
+    convention: "Statuses: every status an operation can answer is declared on it",
+    check: "status",
+    operations: "*",
+    statuses: [409, 422],
+    why: "The document declares neither 409 nor 422 on any operation.",
+  },
+  {
+    convention: "Events: the document has an OpenAPI 3.1 webhooks section declaring every event type",
+    check: "webhook",
+    operations: "*",
+    contains: "the document has no webhooks section",
+    why: "Event payloads are only listed as components; there is no webhooks section yet.",
+  },
+  {
+    convention: "Schemas say what the server does: strict bodies declare additionalProperties: false",
+    check: "accepts-valid",
+    operations: "*",
+    statuses: [400],
+    contains: "Unknown parameter `fuzzUndeclared`",
+    why: "Request bodies refuse unknown keys but their schemas allow them.",
+  },
+  {
+    convention: "Schemas say what the server does: formats, patterns and conditional rules are declared",
+    check: "accepts-valid",
+    operations: [
+      "POST /leads",
+      "POST /widget/sessions/{conversationId}/lead",
+      "POST /integrations",
+      "PATCH /integrations/{integrationId}",
+      "POST /widget/defaults",
+      "POST /bots/{botId}/widget",
+      "POST /inbound-endpoints",
+      "PATCH /org",
+      "PATCH /webhooks/endpoints/{endpointId}",
+      "POST /providers",
+      "PATCH /sources/{sourceId}",
+      "POST /sources/{sourceId}/documents",
+    ],
+    statuses: [400],
+    why: "email, baseUrl/url and https-only logoUrl formats, the hmac profile's dependentRequired and PATCH's minProperties are checked but not declared.",
+  },
+  {
+    convention: "Schemas say what the server does",
+    check: "accepts-valid",
+    operations: ["POST /bots"],
+    statuses: [400],
+    contains: "Unknown template",
+    why: "templateId is any string in the document; the server takes only the ids of GET /bot-templates (an enum, or a 404 for an unknown one, would say so).",
+  },
+  {
+    convention: "Auth declared: the widget runtime declares its widgetSession scheme and the required Origin",
+    check: "accepts-valid",
+    operations: [
+      "GET /widget/sessions/{conversationId}/messages",
+      "POST /widget/sessions/{conversationId}/messages",
+      "POST /widget/sessions/{conversationId}/lead",
+      "POST /widget/messages/{messageId}/feedback",
+      "POST /widget/{botId}/sessions",
+    ],
+    statuses: [401, 403],
+    why: "The widget routes say security: [] and no Origin header, so a client built from the document sends neither.",
+  },
+  {
+    convention: "Lists: the cursor is an opaque string from the previous page's nextCursor",
+    check: "accepts-valid",
+    operations: "*",
+    statuses: [400],
+    contains: "Invalid cursor",
+    why: "Permanent: only the server mints cursors, so a made-up one is refused with 400, as it should be; a schema cannot say which strings the server minted.",
+  },
+  {
+    convention: "Schemas say what the server does: conditional rules are declared",
+    check: "accepts-valid",
+    operations: "*",
+    statuses: [400],
+    contains: "`from` must not be after `to`",
+    why: "Permanent: JSON Schema cannot compare two values of one input, so a from after to is valid by the document and refused by the server.",
+  },
+  {
+    convention: "Auth declared: security: [] only where no credential is taken",
+    check: "accepts-valid",
+    operations: ["POST /hooks/{slug}"],
+    statuses: [401],
+    why: "Permanent: an inbound hook's credential is the sender's signature over the raw body (per profile); the fuzz sends unsigned bodies, so 401 is the right answer. inbound-http.test.ts covers signed deliveries.",
+  },
+  {
+    convention: "Bodies are strict: a name not in the input is refused (400)",
+    check: "refuses-invalid",
+    operations: ["POST /hooks/{slug}"],
+    statuses: [401],
+    why: "Permanent: an inbound hook verifies the signature before it reads anything else, so an unsigned request answers 401 whatever else is wrong with it.",
+  },
+  {
+    convention: "Errors: one details shape per code, declared per operation",
+    check: "types",
+    operations: "*",
+    contains: '"details is unknown"',
+    why: "ErrorEnvelope declares details as a record of unknown values for every status.",
+  },
+];
+
+export function gapFor(mismatch: ContractMismatch): ContractGap | undefined {
+  return CONTRACT_GAPS.find(
+    (gap) =>
+      gap.check === mismatch.check &&
+      (gap.operations === "*" || gap.operations.includes(mismatch.operation)) &&
+      (!gap.statuses || (mismatch.status !== undefined && gap.statuses.includes(mismatch.status))) &&
+      (!gap.contains || mismatch.message.includes(gap.contains)),
+  );
+}
+
+export const describeMismatch = (mismatch: ContractMismatch): string =>
+  `${mismatch.operation}${mismatch.status ? ` → ${mismatch.status}` : ""} [${mismatch.check}] ${mismatch.message}`;
