@@ -133,14 +133,19 @@ describe("leads over REST", () => {
         body: JSON.stringify(body),
       });
     const created = await post({ botId, email: "REST@example.com", name: "Rest" });
-    expect(created.status).toBe(200);
-    const lead = (await created.json()) as { id: string; created: boolean; email: string };
-    expect(lead).toMatchObject({ created: true, email: "rest@example.com" });
-    const again = (await (await post({ botId, email: "rest@example.com " })).json()) as {
-      id: string;
+    expect(created.status).toBe(201);
+    const { lead, created: isNew } = (await created.json()) as {
+      lead: { id: string; email: string };
       created: boolean;
     };
-    expect(again).toMatchObject({ id: lead.id, created: false });
+    expect(isNew).toBe(true);
+    expect(lead).toMatchObject({ email: "rest@example.com" });
+    expect(created.headers.get("location")).toBe(`/api/v1/leads/${lead.id}`);
+    const again = (await (await post({ botId, email: "rest@example.com " })).json()) as {
+      lead: { id: string };
+      created: boolean;
+    };
+    expect(again).toMatchObject({ lead: { id: lead.id }, created: false });
     expect((await post({ botId, email: "bad" })).status).toBe(400);
     const list = await fetch(`${server.url}/api/v1/leads?email=rest@example.com`, {
       headers: bearer(key.key),
@@ -149,6 +154,6 @@ describe("leads over REST", () => {
       lead.id,
     ]);
     const got = await fetch(`${server.url}/api/v1/leads/${lead.id}`, { headers: bearer(key.key) });
-    expect(((await got.json()) as { name: string }).name).toBe("Rest");
+    expect(((await got.json()) as { lead: { name: string } }).lead.name).toBe("Rest");
   });
 });

@@ -71,7 +71,12 @@ async function start(script: StartScript, env: Record<string, string>): Promise<
 async function queueDelivery(base: string, env: Record<string, string>, sink: HoldingSink): Promise<void> {
   const email = `signals-${randomBytes(4).toString("hex")}@example.test`;
   const accessToken = await signUpThroughMailFile(base, env.KYRO_DATA_DIR as string, email);
-  const org = await trpcMutation<{ id: string }>(base, "orgs.create", { name: "Signals" }, accessToken);
+  const { org } = await trpcMutation<{ org: { id: string } }>(
+    base,
+    "orgs.create",
+    { name: "Signals" },
+    accessToken,
+  );
   await trpcMutation(
     base,
     "webhooks.endpoints.create",

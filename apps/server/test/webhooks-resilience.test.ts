@@ -135,7 +135,12 @@ describe("webhook delivery across a restart", () => {
       );
     }, "the first process to be ready");
     const accessToken = await signUpThroughMailFile(base, dataDir, "resilience@example.test");
-    const org = await mutate<{ id: string }>(base, "orgs.create", { name: "Resilience" }, accessToken);
+    const { org } = await mutate<{ org: { id: string } }>(
+      base,
+      "orgs.create",
+      { name: "Resilience" },
+      accessToken,
+    );
     const { secret } = await mutate<{ secret: string }>(
       base,
       "webhooks.endpoints.create",

@@ -86,7 +86,7 @@ describe("knowledge, widget and inbox over REST", () => {
       body: { content: "Hi, a human here. Anything else?" },
     });
     expect(agentReply.status).toBe(201);
-    expect(agentReply.body).toMatchObject({ role: "agent", authorId: null });
+    expect(agentReply.body).toMatchObject({ message: { role: "agent", authorId: null } });
 
     const transcript = await rest("GET", `/conversations/${conversationId}/messages`);
     expect(transcript.body.items?.map((item) => item.role)).toEqual(["visitor", "bot", "agent"]);
@@ -102,11 +102,11 @@ describe("knowledge, widget and inbox over REST", () => {
     });
 
     const resolved = await rest("POST", `/conversations/${conversationId}/resolve`);
-    expect(resolved.body).toMatchObject({ status: "resolved" });
+    expect(resolved.body).toMatchObject({ conversation: { status: "resolved" } });
     const reopened = await rest("POST", `/conversations/${conversationId}/reopen`);
-    expect(reopened.body).toMatchObject({ status: "open" });
+    expect(reopened.body).toMatchObject({ conversation: { status: "open" } });
     const got = await rest("GET", `/conversations/${conversationId}`);
-    expect(got.body).toMatchObject({ id: conversationId, messageCount: 3, status: "open" });
+    expect(got.body).toMatchObject({ conversation: { id: conversationId, messageCount: 3, status: "open" } });
     const feedback = await rest("GET", `/feedback?botId=${botId}`);
     expect(feedback).toMatchObject({ status: 200, body: { items: [] } });
   });

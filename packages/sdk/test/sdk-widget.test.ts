@@ -97,7 +97,11 @@ describe("widget visitor client", () => {
     // REST JSON: timestamps arrive as ISO strings, as the types say.
     expect(page.items[0]?.createdAt).toBe(exchange.message.createdAt);
     expect(typeof page.items[0]?.createdAt).toBe("string");
-    expect(rating).toMatchObject({ messageId: exchange.reply.id, helpful: false, reason: "Too short" });
+    expect(rating.feedback).toMatchObject({
+      messageId: exchange.reply.id,
+      helpful: false,
+      reason: "Too short",
+    });
     expect(counter.requests).toEqual([
       `POST /api/v1/widget/${botId}/sessions`,
       `POST /api/v1/widget/sessions/${session.info.conversationId}/messages`,

@@ -55,7 +55,7 @@ const client = createKyroClient({
   fetch: spoilingFetch,
 });
 const createInput: KyroInputs["orgs"]["create"] = { name: "Consumer Org" };
-const org = await client.orgs.create.mutate(createInput);
+const { org } = await client.orgs.create.mutate(createInput);
 
 // Issued together, so the client sends them as one batched request.
 const [caller, audit] = await Promise.all([
@@ -69,7 +69,7 @@ const createdAt: Date = me.user.createdAt;
 const tokenExpiry: Date = session.accessTokenExpiresAt;
 
 // switchOrg issues a new pair and retires the session's refresh token: the client must adopt the pair.
-const second = await client.orgs.create.mutate({ name: "Second Org" });
+const { org: second } = await client.orgs.create.mutate({ name: "Second Org" });
 const sentBeforeSwitch = sentBodies.length;
 const switched = await client.auth.switchOrg.mutate({ orgId: second.id });
 spoilNextAccessToken = true;

@@ -13,7 +13,7 @@ import { createKyroWidgetClient, type KyroWidgetSession } from "@kyro/sdk/widget
 export async function apiKeyOmitsOrgId(): Promise<string[]> {
   // The API key client: org-scoped inputs may leave orgId out (the key's org)...
   const kyro: KyroApiKeyClient = createKyroClient({ baseUrl: "http://127.0.0.1:9", apiKey: "kyro_sk_x" });
-  const org = await kyro.orgs.get.query({});
+  const { org } = await kyro.orgs.get.query({});
   const created = await kyro.bots.create.mutate({ name: "Bot" });
   const listInput: KyroApiKeyInputs["bots"]["list"] = { limit: 10 };
   const names: string[] = [org.name, created.bot.name];

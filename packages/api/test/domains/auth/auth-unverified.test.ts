@@ -82,7 +82,7 @@ describe("platform operators", () => {
     const caller = app.caller(operator.accessToken);
     expect((await failureOf(caller.admin.orgs.get({ orgId: org.id }))).code).toBe("NOT_FOUND");
     await app.database.db.update(users).set({ emailVerifiedAt: new Date() }).where(eq(users.id, operator.id));
-    expect((await caller.admin.orgs.get({ orgId: org.id })).org).toMatchObject({ org: { id: org.id } });
+    expect(await caller.admin.orgs.get({ orgId: org.id })).toMatchObject({ org: { id: org.id } });
   });
 });
 

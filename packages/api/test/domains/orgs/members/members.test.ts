@@ -121,7 +121,7 @@ describe("orgs.members.updateRole", () => {
 
     // Same access token as before: the role is read on every request, not baked into the token.
     expect(
-      await app.caller(org.agent.accessToken).orgs.update({ orgId: org.id, name: "Agent was here" }),
+      (await app.caller(org.agent.accessToken).orgs.update({ orgId: org.id, name: "Agent was here" })).org,
     ).toMatchObject({ role: "admin", name: "Agent was here" });
     expect(await auditRows(org.id, "member.role_changed")).toEqual([
       {
