@@ -129,12 +129,12 @@ describe("widget session tokens", () => {
   beforeAll(async () => {
     const accessToken = await signUp();
     const auth = { authorization: `Bearer ${accessToken}` };
-    const org = await post<{ result: { data: { json: { id: string } } } }>(
+    const org = await post<{ result: { data: { json: { org: { id: string } } } } }>(
       "/trpc/orgs.create",
       { json: { name: "JWT claims" } },
       auth,
     );
-    const orgId = org.result.data.json.id;
+    const orgId = org.result.data.json.org.id;
     const { bot } = await post<{ bot: { id: string } }>("/api/v1/bots", { orgId, name: "Claims bot" }, auth);
     await post(
       `/api/v1/bots/${bot.id}/widget`,

@@ -114,7 +114,9 @@ const runs = { valid: 0, invalid: 0 };
  * No shrinking: each step is an HTTP call that may change data, so a shrunk case is no simpler to read
  * than the first one, which fast-check reports with its seed and path for replay.
  */
-const RUN_OPTIONS = { numRuns: RUNS, maxSkipsPerRun: 50, endOnFailure: true };
+// Operations with declared cross-field rules (the hmac profile of an inbound endpoint) draw many inputs the
+// document itself refuses; those are skipped, not sent.
+const RUN_OPTIONS = { numRuns: RUNS, maxSkipsPerRun: 500, endOnFailure: true };
 
 describe.each(operations.map((entry) => [entry.name, entry] as const))("%s", (name, entry) => {
   let model: InputModel;

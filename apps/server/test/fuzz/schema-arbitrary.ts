@@ -146,8 +146,17 @@ export function schemaArbitrary(
   if (schema.const !== undefined) return fc.constant(schema.const);
   if (schema.enum) return fc.constantFrom(...schema.enum);
   const branches = schema.anyOf ?? schema.oneOf;
-  if (branches)
-    return fc.oneof(...branches.map((branch) => schemaArbitrary(schemas, branch, depth + 1, hint)));
+  if (branches) {
+    // Branches beside the object's own keywords (a body's cross-field rules) refine that object: each
+    // branch is drawn merged with them, as `allOf` would be.
+    const { anyOf, oneOf, ...outer } = schema;
+    const refines = Object.keys(outer).length > 0;
+    return fc.oneof(
+      ...branches.map((branch) =>
+        schemaArbitrary(schemas, refines ? { allOf: [outer, branch] } : branch, depth + 1, hint),
+      ),
+    );
+  }
   if (schema.allOf) {
     const { allOf, ...outer } = schema;
     const merged: oas31.SchemaObject = {

@@ -33,7 +33,7 @@ describe("the response check", () => {
     expect(broken).toMatchObject({ check: "body", operation: "GET /bots/{botId}", status: 200 });
     const [text] = contract.check({
       ...answer(404, envelope("NOT_FOUND")),
-      headers: { "content-type": "text/plain" },
+      headers: { "content-type": "text/plain", "x-request-id": "r1" },
     });
     expect(text?.message).toMatch(/content type text\/plain/);
   });

@@ -46,6 +46,7 @@ export const widgetRuntimeRouter = router({
         summary: "Send a visitor message, streaming the reply",
         description: `As sending a message, but the reply comes as Server-Sent Events while the model writes it. ${SESSION_NOTE}`,
         tags: TAGS,
+        auth: "widgetSession",
         eventStream: {
           events: {
             delta: "`{ text }`, the next piece of the reply",
