@@ -67,23 +67,35 @@ async function start(script: StartScript, env: Record<string, string>): Promise<
   return run;
 }
 
-/** An org with a webhook endpoint at `sink`, then a change that makes one delivery job. */
-async function queueDelivery(base: string, env: Record<string, string>, sink: HoldingSink): Promise<void> {
-  const email = `signals-${randomBytes(4).toString("hex")}@example.test`;
-  const accessToken = await signUpThroughMailFile(base, env.KYRO_DATA_DIR as string, email);
-  const { org } = await trpcMutation<{ org: { id: string } }>(
-    base,
-    "orgs.create",
-    { name: "Signals" },
-    accessToken,
-  );
-  await trpcMutation(
-    base,
-    "webhooks.endpoints.create",
-    { orgId: org.id, url: sink.url, eventTypes: ["org.updated"] },
-    accessToken,
-  );
-  await trpcMutation(base, "orgs.update", { orgId: org.id, name: "Signals renamed" }, accessToken);
+/**
+ * An org with a webhook endpoint at `sink`, then a change that makes one delivery job. When a request
+ * fails, the error carries what the server printed: a connection reset says nothing on its own.
+ */
+async function queueDelivery(
+  run: RunningScript,
+  base: string,
+  env: Record<string, string>,
+  sink: HoldingSink,
+) {
+  try {
+    const email = `signals-${randomBytes(4).toString("hex")}@example.test`;
+    const accessToken = await signUpThroughMailFile(base, env.KYRO_DATA_DIR as string, email);
+    const { org } = await trpcMutation<{ org: { id: string } }>(
+      base,
+      "orgs.create",
+      { name: "Signals" },
+      accessToken,
+    );
+    await trpcMutation(
+      base,
+      "webhooks.endpoints.create",
+      { orgId: org.id, url: sink.url, eventTypes: ["org.updated"] },
+      accessToken,
+    );
+    await trpcMutation(base, "orgs.update", { orgId: org.id, name: "Signals renamed" }, accessToken);
+  } catch (error) {
+    throw new Error(`queueing a delivery failed; the process printed:\n${run.output()}`, { cause: error });
+  }
 }
 
 async function deliveriesIn(env: Record<string, string>) {
@@ -208,7 +220,7 @@ async function apiThenWorker(api: [Target, NodeJS.Signals], worker: [Target, Nod
   cleanups.push(() => sink.close());
 
   const apiRun = await start("start:api", env);
-  await queueDelivery(base, env, sink);
+  await queueDelivery(apiRun, base, env, sink);
   const drained = await stopWhileBusy(apiRun, { base, target: api[0], signal: api[1] });
   expect(drained).toEqual(Array.from({ length: IN_FLIGHT }, () => DRAINED));
   await expectCleanExit(apiRun);
@@ -242,7 +254,7 @@ async function allInOne(script: "start" | "dev", target: Target, name: NodeJS.Si
   cleanups.push(() => sink.close());
 
   const run = await start(script, env);
-  await queueDelivery(base, env, sink);
+  await queueDelivery(run, base, env, sink);
   await waitForDelivery(run, sink);
   const drained = await stopWhileBusy(run, {
     base,
