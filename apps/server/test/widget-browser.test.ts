@@ -19,6 +19,12 @@ const AWAY = "We are closed, leave your email.";
 const HOSTILE_CSS =
   "<style>*{color:#ff0000 !important;font-size:40px !important} button{display:none !important}</style>";
 
+/** What page-side functions use of the browser (this project's type-check has no DOM library). */
+interface PageGlobals {
+  getComputedStyle(element: unknown): { backgroundColor: string; color: string };
+  document: { activeElement: { hasAttribute(name: string): boolean } | null };
+}
+
 let server: TestServer;
 let org: SeededOrg;
 let browser: Browser;
@@ -109,9 +115,11 @@ describe("the widget on a page", () => {
     await expect.poll(() => tab.getByRole("button", { name: "Ask the shop" }).count()).toBe(1);
     expect(await tab.getByText("Powered by Kyro").isVisible()).toBe(false);
     const header = tab.locator("[data-kyro-widget] header");
-    // Page-side code is passed as text: this project's type-check has no DOM library.
-    expect(await header.evaluate("(el) => getComputedStyle(el).backgroundColor")).toBe("rgb(15, 118, 110)");
-    expect(await header.evaluate("(el) => getComputedStyle(el).color")).toBe("rgb(255, 255, 255)");
+    const colours = await header.evaluate((el) => {
+      const style = (globalThis as unknown as PageGlobals).getComputedStyle(el);
+      return [style.backgroundColor, style.color];
+    });
+    expect(colours).toEqual(["rgb(15, 118, 110)", "rgb(255, 255, 255)"]);
 
     // The message box has focus once the chat opens: type and press Enter.
     await tab.keyboard.type("how do I reset my password");
@@ -146,7 +154,10 @@ describe("the widget on a page", () => {
     // Escape closes the dialog and gives the focus back to the launcher.
     await tab.keyboard.press("Escape");
     expect(await tab.getByRole("dialog").isVisible()).toBe(false);
-    expect(await tab.evaluate('document.activeElement?.hasAttribute("data-kyro-widget")')).toBe(true);
+    const focused = await tab.evaluate(() =>
+      (globalThis as unknown as PageGlobals).document.activeElement?.hasAttribute("data-kyro-widget"),
+    );
+    expect(focused).toBe(true);
 
     expect(await tab.context().cookies()).toEqual([]);
     const hosts = new Set(requests.map((url) => new URL(url).origin));
