@@ -10,7 +10,15 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const root = fileURLToPath(new URL("..", import.meta.url));
-const PACKAGES = ["packages/db", "packages/platform", "packages/api", "apps/server"];
+/** Each workspace the server is made of (the widget script it serves included), with its build output. */
+const PACKAGES = [
+  ["packages/db", "dist/index.js"],
+  ["packages/platform", "dist/index.js"],
+  ["packages/api", "dist/index.js"],
+  ["packages/sdk", "dist/widget.js"],
+  ["apps/widget", "dist/widget.js"],
+  ["apps/server", "dist/index.js"],
+];
 const SHARED_INPUTS = ["tsup.base.ts", "tsconfig.base.json", "package-lock.json"];
 
 /** The newest modification time under `path` (a file, or a folder walked recursively). */
@@ -23,16 +31,18 @@ function newest(path) {
   return latest;
 }
 
-function isStale(dir, sharedInputs) {
-  const built = join(root, dir, "dist/index.js");
+function isStale([dir, output], sharedInputs) {
+  const built = join(root, dir, output);
   if (!existsSync(built)) return true;
-  const own = ["src", "package.json", "tsup.config.ts"].map((name) => newest(join(root, dir, name)));
+  const own = ["src", "package.json", "tsup.config.ts", "build.mjs"].map((name) =>
+    newest(join(root, dir, name)),
+  );
   return Math.max(sharedInputs, ...own) > statSync(built).mtimeMs;
 }
 
 export function ensureBuilt() {
   const sharedInputs = Math.max(...SHARED_INPUTS.map((name) => newest(join(root, name))));
-  if (!PACKAGES.some((dir) => isStale(dir, sharedInputs))) return;
+  if (!PACKAGES.some((entry) => isStale(entry, sharedInputs))) return;
   process.stderr.write("Building the server (its sources changed since the last build)…\n");
   const build = spawnSync(
     "npx",

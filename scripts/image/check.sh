@@ -59,6 +59,7 @@ echo "$ready"
 [ "$ready" = '{"status":"ok","checks":{"database":"ok","redis":"ok"}}' ]
 curl -fsS -o /dev/null "$base/api/openapi.json"
 curl -fsS -o /dev/null "$base/docs"
+curl -fsS -o /dev/null "$base/widget.js"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/api/v1/me")" = 401 ]
 
 kill -TERM "$pid"

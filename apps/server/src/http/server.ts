@@ -23,6 +23,7 @@ import { setServerHeaders } from "./response";
 import { createRestHandler, REST_PREFIX, type RestHandler, type RestRoute } from "./rest";
 import { createCors } from "./security";
 import { createTrpcHandler, TRPC_PREFIX, trpcRouteLabel } from "./trpc";
+import { widgetScriptRoute } from "./widget-script";
 
 export interface HttpServerOptions {
   runtime: Runtime;
@@ -139,6 +140,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     if (docs && readOnly) {
       state.route = docs.label;
       return docs.serve(res);
+    }
+    const widgetScript = readOnly ? widgetScriptRoute(path) : null;
+    if (widgetScript) {
+      state.route = widgetScript.label;
+      return widgetScript.serve(req, res);
     }
     sendError(res, state.request.requestId, routeNotFound);
   }
