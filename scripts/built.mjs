@@ -10,7 +10,14 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const root = fileURLToPath(new URL("..", import.meta.url));
-const PACKAGES = ["packages/db", "packages/platform", "packages/api", "apps/server"];
+/** Each workspace the server is made of, with the file its build writes last. */
+const PACKAGES = [
+  ["packages/db", "dist/index.js"],
+  ["packages/platform", "dist/index.js"],
+  ["packages/api", "dist/index.js"],
+  ["apps/console", "dist/index.html"],
+  ["apps/server", "dist/index.js"],
+];
 const SHARED_INPUTS = ["tsup.base.ts", "tsconfig.base.json", "package-lock.json"];
 
 /** The newest modification time under `path` (a file, or a folder walked recursively). */
@@ -23,16 +30,17 @@ function newest(path) {
   return latest;
 }
 
-function isStale(dir, sharedInputs) {
-  const built = join(root, dir, "dist/index.js");
+function isStale([dir, output], sharedInputs) {
+  const built = join(root, dir, output);
   if (!existsSync(built)) return true;
-  const own = ["src", "package.json", "tsup.config.ts"].map((name) => newest(join(root, dir, name)));
+  const inputs = ["src", "package.json", "tsup.config.ts", "vite.config.ts", "index.html"];
+  const own = inputs.map((name) => newest(join(root, dir, name)));
   return Math.max(sharedInputs, ...own) > statSync(built).mtimeMs;
 }
 
 export function ensureBuilt() {
   const sharedInputs = Math.max(...SHARED_INPUTS.map((name) => newest(join(root, name))));
-  if (!PACKAGES.some((dir) => isStale(dir, sharedInputs))) return;
+  if (!PACKAGES.some((entry) => isStale(entry, sharedInputs))) return;
   process.stderr.write("Building the server (its sources changed since the last build)…\n");
   const build = spawnSync(
     "npx",
