@@ -10,19 +10,13 @@ import {
   runNpmScript,
 } from "../../server/test/process-harness";
 import { launchChromium } from "./browser";
+import type {} from "./provided";
 
 /**
  * The console in a real browser against `npm start` (the built server, serving the built console):
  * an operator signs up through the mailed link, creates an org, a bot and an API key, and finds them
  * in the audit log. On the embedded database, or on Postgres + Redis when the suite has them.
  */
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    databaseUrl: string;
-    redisUrl: string;
-  }
-}
 
 const PASSWORD = "correct-horse-battery-staple";
 const cleanups: (() => Promise<void> | void)[] = [];
