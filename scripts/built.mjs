@@ -10,13 +10,17 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const root = fileURLToPath(new URL("..", import.meta.url));
-/** Each workspace the server is made of (the widget script it serves included), with its build output. */
+/**
+ * Each workspace the server is made of (the widget script and the console it serves included), with the
+ * file its build writes last.
+ */
 const PACKAGES = [
   ["packages/db", "dist/index.js"],
   ["packages/platform", "dist/index.js"],
   ["packages/api", "dist/index.js"],
   ["packages/sdk", "dist/widget.js"],
   ["apps/widget", "dist/widget.js"],
+  ["apps/console", "dist/index.html"],
   ["apps/server", "dist/index.js"],
 ];
 const SHARED_INPUTS = ["tsup.base.ts", "tsconfig.base.json", "package-lock.json"];
@@ -34,9 +38,8 @@ function newest(path) {
 function isStale([dir, output], sharedInputs) {
   const built = join(root, dir, output);
   if (!existsSync(built)) return true;
-  const own = ["src", "package.json", "tsup.config.ts", "build.mjs"].map((name) =>
-    newest(join(root, dir, name)),
-  );
+  const inputs = ["src", "package.json", "tsup.config.ts", "build.mjs", "vite.config.ts", "index.html"];
+  const own = inputs.map((name) => newest(join(root, dir, name)));
   return Math.max(sharedInputs, ...own) > statSync(built).mtimeMs;
 }
 

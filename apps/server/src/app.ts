@@ -126,6 +126,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       corsOrigins: config.corsOrigins,
       trustedProxies: config.trustedProxies,
       metricsToken: config.metricsToken,
+      secureCookies: config.nodeEnv === "production",
       readiness: {
         database: () => database.ping(),
         ...(redis ? { redis: () => redis.ping() } : {}),

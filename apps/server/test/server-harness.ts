@@ -38,6 +38,9 @@ export async function startTestServer(
     settings?: Partial<Settings>;
     /** Also run the job worker in this process (see createTestApp). */
     worker?: boolean | TestWorkerOptions;
+    secureCookies?: boolean;
+    /** The console build to serve; default none (tests that need one give a folder). */
+    consoleDir?: string | null;
   } = {},
 ): Promise<TestServer> {
   const app = await createTestApp({ settings: options.settings, worker: options.worker });
@@ -53,6 +56,8 @@ export async function startTestServer(
     corsOrigins: options.corsOrigins ?? [],
     trustedProxies: options.trustedProxies ?? [],
     metricsToken: "metricsToken" in options ? options.metricsToken : TEST_METRICS_TOKEN,
+    secureCookies: options.secureCookies ?? false,
+    consoleDir: options.consoleDir ?? null,
     readiness: {
       database: () => app.database.ping(),
       ...(redis ? { redis: () => redis.ping() } : {}),

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { AppError, appRouter, depsOf, describeError, limitOutcomeOf, type Runtime } from "@kyro/api";
 import { createAccessLog, createHttpMetrics, type HttpMetrics, type Logger } from "@kyro/platform";
+import { createConsoleRoutes, defaultConsoleDir } from "./console-route";
 import { docsRoute } from "./docs";
 import { rateLimitHeaderList, routeNotFound, sendError } from "./envelope";
 import { type ReadinessChecks, sendLiveness, sendReadiness } from "./health";
@@ -39,6 +40,10 @@ export interface HttpServerOptions {
    * `Authorization: Bearer <metricsToken>` (401 otherwise).
    */
   metricsToken?: string;
+  /** Marks the console's refresh cookie `Secure` (production: the browser then sends it over HTTPS only). */
+  secureCookies?: boolean;
+  /** The admin console's build (apps/console/dist by default); null serves no console. */
+  consoleDir?: string | null;
   /** Replaces the routes declared as `meta.rest` on the app router's procedures. */
   restRoutes?: readonly RestRoute[];
 }
@@ -74,7 +79,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const { metricsToken } = options;
   const cors = createCors(options.corsOrigins ?? []);
   const proxyTrust = compileProxyTrust(options.trustedProxies ?? []);
-  const trpc = createTrpcHandler({ runtime: options.runtime, logger });
+  const trpc = createTrpcHandler({
+    runtime: options.runtime,
+    logger,
+    secureCookies: options.secureCookies ?? false,
+  });
   // Built once from the router (lazy sub-routers are loaded first); listen() waits for both.
   // Once built, the handler is taken without awaiting the promise again on every request.
   let restHandler: RestHandler | undefined;
@@ -85,6 +94,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     },
   );
   const openApi = createOpenApiRoute(appRouter);
+  const consoleRoute = createConsoleRoutes(
+    options.consoleDir === undefined ? defaultConsoleDir() : options.consoleDir,
+  );
   const ready = Promise.all([rest, openApi]);
   // Failures surface from listen(); this only keeps them from being reported as unhandled meanwhile.
   ready.catch(() => undefined);
@@ -136,7 +148,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       state.route = path;
       return fixed(req, res);
     }
-    const docs = docsRoute(path);
+    const docs = docsRoute(path) ?? (readOnly ? consoleRoute(path) : null);
     if (docs && readOnly) {
       state.route = docs.label;
       return docs.serve(res);

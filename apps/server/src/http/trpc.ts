@@ -13,6 +13,7 @@ import { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { getHTTPStatusCode } from "@trpc/server/http";
 import { MAX_BODY_BYTES } from "./body";
+import { presentedRefreshCookie, refreshCookieHeader } from "./refresh-cookie";
 import type { RequestState } from "./request-state";
 import type { RequestTarget } from "./request-target";
 import {
@@ -49,6 +50,14 @@ function extraHeaders(errors: readonly unknown[], ctx: Context | undefined): str
   const limits = refusal ?? ctx?.trace.limits;
   const headers = ["vary", "Origin"];
   if (limits) headers.push(...rateLimitHeaders(limits, refusal !== undefined));
+  return headers;
+}
+
+/** extraHeaders, plus the refresh cookie a mutation set or cleared (see refresh-cookie.ts). */
+function mutationHeaders(errors: readonly unknown[], ctx: Context | undefined, secureCookies: boolean) {
+  const headers = extraHeaders(errors, ctx);
+  const cookie = refreshCookieHeader(ctx, secureCookies);
+  if (cookie) headers.push("set-cookie", cookie);
   return headers;
 }
 
@@ -138,7 +147,7 @@ class QueryInput {
 
 type CallBody = { result: { data: unknown } } | { error: ReturnType<typeof getErrorShape> };
 
-export function createTrpcHandler(options: { runtime: Runtime; logger: Logger }) {
+export function createTrpcHandler(options: { runtime: Runtime; logger: Logger; secureCookies: boolean }) {
   const states = new WeakMap<IncomingMessage, RequestState>();
   const contextOf = (req: IncomingMessage, state: RequestState): Context =>
     createContext({
@@ -146,6 +155,7 @@ export function createTrpcHandler(options: { runtime: Runtime; logger: Logger })
       request: state.request,
       authorization: req.headers.authorization ?? null,
       trace: state.trace,
+      refreshCookie: presentedRefreshCookie(req.headers.cookie),
     });
   const logFailure = (error: TRPCError, path: string | undefined, requestId: string | undefined) => {
     if (describeError(error).status < 500) return;
@@ -157,7 +167,9 @@ export function createTrpcHandler(options: { runtime: Runtime; logger: Logger })
     basePath: TRPC_PREFIX,
     maxBodySize: MAX_BODY_BYTES,
     // tRPC replaces the Vary header the server set and appends these to its own.
-    responseMeta: ({ ctx, errors }) => ({ headers: fetchHeaders(extraHeaders(errors, ctx)) }),
+    responseMeta: ({ ctx, errors }) => ({
+      headers: fetchHeaders(mutationHeaders(errors, ctx, options.secureCookies)),
+    }),
     createContext: ({ req }) => {
       const state = states.get(req);
       if (!state) throw new Error("tRPC request without server state");

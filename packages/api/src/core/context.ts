@@ -51,6 +51,18 @@ export interface Context {
   rawBody: Uint8Array | null;
   /** Request headers (lower-case names) on REST calls, for signature headers of inbound webhooks; empty otherwise. */
   headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The refresh-token cookie both ways (see RefreshCookie); tRPC calls only. */
+  refreshCookie: RefreshCookie;
+}
+
+/**
+ * The browser session's refresh token, kept in an HttpOnly cookie so no script can read it. The
+ * server reads `presented` from the request's cookie; the auth procedures set `outgoing` and the
+ * server turns it into the Set-Cookie header (name, path and flags are the server's business).
+ */
+export interface RefreshCookie {
+  presented: string | null;
+  outgoing?: { token: string; expiresAt: Date } | "clear";
 }
 
 export interface ContextOptions {
@@ -61,6 +73,8 @@ export interface ContextOptions {
   trace?: RequestTrace;
   rawBody?: Uint8Array | null;
   headers?: Readonly<Record<string, string | string[] | undefined>>;
+  /** The refresh token the request's cookie carried, if any. */
+  refreshCookie?: string | null;
 }
 
 export function createContext(options: ContextOptions): Context {
@@ -71,6 +85,7 @@ export function createContext(options: ContextOptions): Context {
     trace: options.trace ?? {},
     rawBody: options.rawBody ?? null,
     headers: options.headers ?? {},
+    refreshCookie: { presented: options.refreshCookie ?? null },
   };
 }
 

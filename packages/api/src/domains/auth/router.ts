@@ -7,9 +7,13 @@ import {
 } from "../../core/trpc";
 import { changePassword, logout, me, switchOrg } from "./account-service";
 import { requestPasswordReset, resetPassword } from "./password-reset-service";
+import { clearRefreshCookie, intoRefreshCookie, refreshTokenFromCookie } from "./refresh-cookie";
 import {
   accountEmailInput,
   changePasswordInput,
+  cookieRefreshInput,
+  cookieSessionOutput,
+  cookieTokensOutput,
   loginInput,
   logoutInput,
   meInput,
@@ -59,10 +63,30 @@ export const authRouter = router({
     .input(refreshInput)
     .output(tokensOutput)
     .mutation(({ ctx, input }) => refresh(ctx, input)),
+  // The browser flavours of verifyEmail, login and refresh: the same services, with the refresh token
+  // in an HttpOnly cookie scoped to auth.cookieRefresh instead of the body (docs/console.md).
+  cookieVerifyEmail: publicAuth
+    .input(verifyEmailInput)
+    .output(cookieSessionOutput)
+    .mutation(async ({ ctx, input }) => intoRefreshCookie(ctx, await verifyEmail(ctx, input))),
+  cookieLogin: publicAuth
+    .input(loginInput)
+    .output(cookieSessionOutput)
+    .mutation(async ({ ctx, input }) => intoRefreshCookie(ctx, await login(ctx, input))),
+  cookieRefresh: publicAuth
+    .input(cookieRefreshInput)
+    .output(cookieTokensOutput)
+    .mutation(async ({ ctx }) =>
+      intoRefreshCookie(ctx, await refresh(ctx, { refreshToken: refreshTokenFromCookie(ctx) })),
+    ),
   logout: signedIn
     .input(logoutInput)
     .output(okOutput)
-    .mutation(({ ctx, input }) => logout(ctx, input)),
+    .mutation(async ({ ctx, input }) => {
+      const result = await logout(ctx, input);
+      clearRefreshCookie(ctx);
+      return result;
+    }),
   me: principalProcedure({ rest: { method: "GET", path: "/me", summary: "The caller", tags: ["auth"] } })
     .input(meInput)
     .output(meOutput)

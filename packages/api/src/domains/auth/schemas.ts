@@ -65,6 +65,18 @@ export const sessionOutput = z
   .meta({ id: "AuthSession" });
 
 /** The same for a new address and a registered one, so sign-up cannot tell which addresses have accounts. */
+/** `auth.cookieRefresh` reads its token from the cookie: nothing in the body. */
+export const cookieRefreshInput = z.object({}).optional();
+
+const cookieTokenFields = { accessToken: z.string(), accessTokenExpiresAt: z.date() };
+
+/** The cookie flavours: the refresh token went into the HttpOnly cookie, not the body. */
+export const cookieTokensOutput = z.object(cookieTokenFields).meta({ id: "AuthCookieTokens" });
+
+export const cookieSessionOutput = z
+  .object({ ...cookieTokenFields, user: sessionOutput.shape.user })
+  .meta({ id: "AuthCookieSession" });
+
 export const signupOutput = z
   .object({ verificationRequired: z.literal(true), email: z.string() })
   .meta({ id: "AuthSignupResult" });

@@ -1,0 +1,49 @@
+import { lazy, Suspense } from "react";
+import { Redirect, Route, Router, Switch } from "wouter";
+import { useAuthState } from "./auth";
+import { Shell } from "./shell";
+import { Loading } from "./ui";
+
+// One chunk per screen: the first screen loads only what it shows.
+const SignIn = lazy(() => import("./pages/sign-in").then((m) => ({ default: m.SignIn })));
+const SignUp = lazy(() => import("./pages/sign-up").then((m) => ({ default: m.SignUp })));
+const VerifyEmail = lazy(() => import("./pages/verify-email").then((m) => ({ default: m.VerifyEmail })));
+const Home = lazy(() => import("./pages/home").then((m) => ({ default: m.Home })));
+const NewOrg = lazy(() => import("./pages/new-org").then((m) => ({ default: m.NewOrg })));
+const Bots = lazy(() => import("./pages/bots").then((m) => ({ default: m.Bots })));
+const BotDetail = lazy(() => import("./pages/bot-detail").then((m) => ({ default: m.BotDetail })));
+const ApiKeys = lazy(() => import("./pages/api-keys").then((m) => ({ default: m.ApiKeys })));
+const Audit = lazy(() => import("./pages/audit").then((m) => ({ default: m.Audit })));
+
+export function App() {
+  const auth = useAuthState();
+  return (
+    <Router base="/console">
+      <Suspense fallback={<Loading what="the page" />}>
+        {auth === "checking" ? (
+          <Loading what="your session" />
+        ) : auth === "signed-out" ? (
+          <Switch>
+            <Route path="/sign-up" component={SignUp} />
+            <Route path="/verify-email" component={VerifyEmail} />
+            <Route path="/sign-in" component={SignIn} />
+            <Route>
+              <Redirect to="/sign-in" replace />
+            </Route>
+          </Switch>
+        ) : (
+          <Shell>
+            <Switch>
+              <Route path="/orgs/new" component={NewOrg} />
+              <Route path="/orgs/:orgId/bots/:botId" component={BotDetail} />
+              <Route path="/orgs/:orgId/bots" component={Bots} />
+              <Route path="/orgs/:orgId/keys" component={ApiKeys} />
+              <Route path="/orgs/:orgId/audit" component={Audit} />
+              <Route component={Home} />
+            </Switch>
+          </Shell>
+        )}
+      </Suspense>
+    </Router>
+  );
+}

@@ -1,0 +1,122 @@
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { useParams } from "wouter";
+import { queryClient, useTRPC } from "../api";
+import { Empty, Failure, formatDate, Loading, Page } from "../ui";
+
+const SCOPES = ["read:bots", "write:bots", "run:actions", "read:analytics", "admin:org"] as const;
+type Scope = (typeof SCOPES)[number];
+
+/** A secret is shown once, right after create or rotate: the server keeps only its hash. */
+function Secret({ name, secret, onDone }: { name: string; secret: string; onDone: () => void }) {
+  return (
+    <div className="card secret" role="status">
+      <p>
+        The secret of <strong>{name}</strong>. Copy it now: it will not be shown again.
+      </p>
+      <code data-testid="api-key-secret">{secret}</code>
+      <button type="button" onClick={onDone}>
+        I have stored it
+      </button>
+    </div>
+  );
+}
+
+export function ApiKeys() {
+  const { orgId = "" } = useParams<{ orgId: string }>();
+  const trpc = useTRPC();
+  const [revealed, setRevealed] = useState<{ name: string; secret: string } | null>(null);
+  const keys = useQuery(trpc.apiKeys.list.queryOptions({ orgId }));
+  const refresh = () => queryClient.invalidateQueries(trpc.apiKeys.list.pathFilter());
+  const reveal = (result: { apiKey: { name: string }; key: string }) => {
+    setRevealed({ name: result.apiKey.name, secret: result.key });
+    return refresh();
+  };
+  const create = useMutation(trpc.apiKeys.create.mutationOptions({ onSuccess: reveal }));
+  const rotate = useMutation(trpc.apiKeys.rotate.mutationOptions({ onSuccess: reveal }));
+  const revoke = useMutation(trpc.apiKeys.revoke.mutationOptions({ onSuccess: refresh }));
+  return (
+    <Page title="API keys">
+      {revealed ? <Secret {...revealed} onDone={() => setRevealed(null)} /> : null}
+      <form
+        className="card inline-form"
+        aria-label="New API key"
+        onSubmit={(event) => {
+          event.preventDefault();
+          const form = new FormData(event.currentTarget);
+          const scopes = form.getAll("scopes").map(String) as Scope[];
+          create.mutate({ orgId, name: String(form.get("name")), scopes });
+        }}
+      >
+        <label>
+          Name
+          <input name="name" required maxLength={100} />
+        </label>
+        <fieldset className="scopes">
+          <legend>Scopes</legend>
+          {SCOPES.map((scope) => (
+            <label key={scope} className="check">
+              <input type="checkbox" name="scopes" value={scope} defaultChecked={scope === "read:bots"} />
+              {scope}
+            </label>
+          ))}
+        </fieldset>
+        <button type="submit" disabled={create.isPending}>
+          Create key
+        </button>
+      </form>
+      <Failure error={create.error ?? rotate.error ?? revoke.error} />
+      {keys.isPending ? (
+        <Loading what="API keys" />
+      ) : keys.isError ? (
+        <Failure error={keys.error} />
+      ) : keys.data.items.length === 0 ? (
+        <Empty>No API keys yet.</Empty>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Key</th>
+              <th>Scopes</th>
+              <th>Status</th>
+              <th>Last used</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {keys.data.items.map((key) => (
+              <tr key={key.id}>
+                <td>{key.name}</td>
+                <td>
+                  <code>
+                    {key.prefix}…{key.last4}
+                  </code>
+                </td>
+                <td>{key.scopes.join(", ")}</td>
+                <td>{key.status}</td>
+                <td>{formatDate(key.lastUsedAt)}</td>
+                <td className="row-actions">
+                  {key.revokedAt ? null : (
+                    <>
+                      <button type="button" onClick={() => rotate.mutate({ orgId, keyId: key.id })}>
+                        Rotate
+                      </button>
+                      <button
+                        type="button"
+                        className="danger"
+                        onClick={() => revoke.mutate({ orgId, keyId: key.id })}
+                      >
+                        Revoke
+                      </button>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Page>
+  );
+}

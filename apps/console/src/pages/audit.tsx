@@ -1,0 +1,97 @@
+import { useQuery } from "@tanstack/react-query";
+import { useLocation, useParams, useSearch } from "wouter";
+import { useTRPC } from "../api";
+import { Empty, Failure, formatDate, Loading, Page } from "../ui";
+
+const FILTERS = ["action", "resourceType", "resourceId", "cursor"] as const;
+
+/** Filters live in the query string, so a filtered view is a link you can share. */
+export function Audit() {
+  const { orgId = "" } = useParams<{ orgId: string }>();
+  const [location, navigate] = useLocation();
+  const params = new URLSearchParams(useSearch());
+  const filters = Object.fromEntries(
+    FILTERS.flatMap((name) => {
+      const value = params.get(name);
+      return value ? [[name, value]] : [];
+    }),
+  );
+  const trpc = useTRPC();
+  const events = useQuery(trpc.audit.list.queryOptions({ orgId, limit: 50, ...filters }));
+  const go = (next: Record<string, string>) => {
+    const query = new URLSearchParams(Object.entries(next).filter(([, value]) => value !== "")).toString();
+    navigate(query ? `${location}?${query}` : location);
+  };
+  return (
+    <Page title="Audit log">
+      <form
+        className="card inline-form"
+        aria-label="Filters"
+        onSubmit={(event) => {
+          event.preventDefault();
+          const form = new FormData(event.currentTarget);
+          go({
+            action: String(form.get("action")).trim(),
+            resourceType: String(form.get("resourceType")).trim(),
+            resourceId: String(form.get("resourceId")).trim(),
+          });
+        }}
+      >
+        <label>
+          Action
+          <input name="action" defaultValue={filters.action} placeholder="bot.created" />
+        </label>
+        <label>
+          Resource type
+          <input name="resourceType" defaultValue={filters.resourceType} placeholder="bot" />
+        </label>
+        <label>
+          Resource id
+          <input name="resourceId" defaultValue={filters.resourceId} />
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      {events.isPending ? (
+        <Loading what="audit events" />
+      ) : events.isError ? (
+        <Failure error={events.error} />
+      ) : events.data.items.length === 0 ? (
+        <Empty>No events match.</Empty>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>When</th>
+              <th>Actor</th>
+              <th>Action</th>
+              <th>Resource</th>
+              <th>Request id</th>
+            </tr>
+          </thead>
+          <tbody>
+            {events.data.items.map((event) => (
+              <tr key={event.id}>
+                <td>{formatDate(event.createdAt)}</td>
+                <td>{event.actor.label ?? event.actor.type}</td>
+                <td>{event.action}</td>
+                <td>
+                  {event.resourceType} <code>{event.resourceId}</code>
+                </td>
+                <td>
+                  <code>{event.requestId}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {events.data?.nextCursor ? (
+        <div className="pager">
+          <button type="button" onClick={() => go({ ...filters, cursor: events.data.nextCursor ?? "" })}>
+            Older events
+          </button>
+        </div>
+      ) : null}
+    </Page>
+  );
+}

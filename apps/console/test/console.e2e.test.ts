@@ -1,0 +1,148 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { mailedToken } from "../../../scripts/dev-mail-token.mjs";
+import {
+  freePort,
+  freshDatabaseEnv,
+  type RunningScript,
+  runNpmScript,
+} from "../../server/test/process-harness";
+import { launchChromium } from "./browser";
+import type {} from "./provided";
+
+/**
+ * The console in a real browser against `npm start` (the built server, serving the built console):
+ * an operator signs up through the mailed link, creates an org, a bot and an API key, and finds them
+ * in the audit log. On the embedded database, or on Postgres + Redis when the suite has them.
+ */
+
+const PASSWORD = "correct-horse-battery-staple";
+const cleanups: (() => Promise<void> | void)[] = [];
+let server: RunningScript;
+let base: string;
+let dataDir: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  const redisUrl = inject("redisUrl");
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const env: Record<string, string> = {
+    ...(await freshDatabaseEnv(inject("databaseUrl"), cleanups)),
+    ...(inject("databaseUrl") && redisUrl ? { REDIS_URL: redisUrl } : {}),
+    KYRO_SECRET: randomBytes(32).toString("hex"),
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    KYRO_PUBLIC_URL: base,
+    KYRO_LIMITS_ENABLED: "false",
+  };
+  dataDir = env.KYRO_DATA_DIR as string;
+  server = runNpmScript("start", env);
+  cleanups.push(async () => {
+    const pgid = server.child.pid;
+    if (pgid !== undefined && server.child.exitCode === null) process.kill(-pgid, "SIGTERM");
+    await server.exited;
+  });
+  await server.waitForLog("the server to listen", (line) => line.msg.startsWith("Kyro listening on"));
+  browser = await launchChromium();
+  cleanups.push(() => browser.close());
+}, 300_000);
+
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+/** Fails the test on any CSP violation or uncaught error the page reports. */
+function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy|Refused/i.test(message.text())) {
+      problems.push(message.text());
+    }
+  });
+  page.on("pageerror", (error) => problems.push(error.message));
+  return problems;
+}
+
+describe("the console in Chromium", () => {
+  it("signs up, creates an org, a bot and an API key, and finds them in the audit log", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems = watchProblems(page);
+    const email = `console-${randomBytes(4).toString("hex")}@example.test`;
+
+    await page.goto(`${base}/console/`);
+    await page.getByRole("heading", { name: "Sign in to Kyro" }).waitFor();
+    await page.getByRole("link", { name: "Sign up" }).click();
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign up" }).click();
+    await page.getByRole("heading", { name: "Check your mail" }).waitFor();
+
+    const token = await mailedToken(email, "verify-email", join(dataDir, "mail"), 30_000);
+    await page.goto(`${base}/console/verify-email?token=${encodeURIComponent(token)}`);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Confirm" }).click();
+    await page.getByText("You are not in any organization yet").waitFor();
+
+    // The access token lived in memory only: a reload signs in again through the HttpOnly cookie.
+    const cookies = await context.cookies(`${base}/trpc/auth.cookieRefresh`);
+    expect(cookies.find((cookie) => cookie.name === "kyro_refresh")).toMatchObject({
+      httpOnly: true,
+      sameSite: "Strict",
+      path: "/trpc/auth.cookieRefresh",
+    });
+    expect(await page.evaluate(() => document.cookie)).toBe("");
+    await page.reload();
+    await page.getByText(email).waitFor();
+
+    await page.getByRole("link", { name: "Create one" }).click();
+    await page.getByLabel("Name").fill("Acme Support");
+    await page.getByRole("button", { name: "Create organization" }).click();
+    await page.getByRole("heading", { name: "Bots" }).waitFor();
+    await page.getByText("No bots yet.").waitFor();
+    const orgId = /\/console\/orgs\/([0-9a-f-]{36})\/bots$/.exec(page.url())?.[1];
+    expect(orgId).toBeDefined();
+
+    const form = page.getByRole("form", { name: "New bot" });
+    const templates = form.getByLabel("Template");
+    const firstTemplate = await templates.locator("option").nth(1).getAttribute("value");
+    await templates.selectOption(firstTemplate ?? "");
+    await form.getByLabel("Name").fill("Helpdesk");
+    await form.getByRole("button", { name: "Create bot" }).click();
+    await page.getByRole("heading", { name: "Helpdesk" }).waitFor();
+    await page.getByText("Not published yet.").waitFor();
+    await page.getByRole("button", { name: "Publish" }).click();
+    await page.getByRole("cell", { name: "v1 current" }).waitFor();
+
+    await page.getByRole("link", { name: "API keys" }).click();
+    await page.getByRole("form", { name: "New API key" }).getByLabel("Name").fill("CI key");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const secret = await page.getByTestId("api-key-secret").textContent();
+    expect(secret).toMatch(/^kyro_/);
+    await page.getByRole("button", { name: "I have stored it" }).click();
+    await expect(page.getByTestId("api-key-secret").count()).resolves.toBe(0);
+    await page.getByRole("cell", { name: "CI key" }).waitFor();
+
+    await page.getByRole("link", { name: "Audit log" }).click();
+    for (const action of ["org.created", "bot.created", "bot.published", "api_key.created"]) {
+      await page.getByRole("cell", { name: action, exact: true }).first().waitFor();
+    }
+    const filters = page.getByRole("form", { name: "Filters" });
+    await filters.getByLabel("Action").fill("api_key.created");
+    await filters.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/action=api_key\.created/);
+    await page.getByRole("cell", { name: "api_key.created", exact: true }).waitFor();
+    await expect(page.getByRole("cell", { name: "bot.created", exact: true }).count()).resolves.toBe(0);
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in to Kyro" }).waitFor();
+    await page.reload();
+    await page.getByRole("heading", { name: "Sign in to Kyro" }).waitFor();
+
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 120_000);
+});
