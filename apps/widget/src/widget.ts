@@ -20,7 +20,12 @@ export function mountWidget(config: WidgetConfig): HTMLElement {
   const host = h("div", { "data-kyro-widget": "" });
   const shadow = host.attachShadow({ mode: "open" });
   const wrap = h("div", {});
-  const launcher = h("button", { type: "button", class: "launcher", "aria-expanded": "false" });
+  const launcher = h("button", {
+    type: "button",
+    class: "launcher",
+    "aria-expanded": "false",
+    "aria-controls": "kyro-chat",
+  });
   const logo = h("img", { alt: "", hidden: true });
   const title = h("h2", { id: "kyro-title" });
   const close = h("button", { type: "button", class: "icon", "aria-label": "Close chat" }, "✕");
@@ -37,7 +42,7 @@ export function mountWidget(config: WidgetConfig): HTMLElement {
   );
   const panel = h(
     "section",
-    { class: "panel", role: "dialog", "aria-labelledby": "kyro-title", hidden: true },
+    { id: "kyro-chat", class: "panel", role: "dialog", "aria-labelledby": "kyro-title", hidden: true },
     h("header", {}, logo, title, close),
     log.element,
     lead.element,
