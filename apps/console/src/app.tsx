@@ -13,6 +13,7 @@ const NewOrg = lazy(() => import("./pages/new-org").then((m) => ({ default: m.Ne
 const Bots = lazy(() => import("./pages/bots").then((m) => ({ default: m.Bots })));
 const BotDetail = lazy(() => import("./pages/bot-detail").then((m) => ({ default: m.BotDetail })));
 const ApiKeys = lazy(() => import("./pages/api-keys").then((m) => ({ default: m.ApiKeys })));
+const Members = lazy(() => import("./pages/members").then((m) => ({ default: m.Members })));
 const Audit = lazy(() => import("./pages/audit").then((m) => ({ default: m.Audit })));
 
 export function App() {
@@ -27,6 +28,8 @@ export function App() {
             <Route path="/sign-up" component={SignUp} />
             <Route path="/verify-email" component={VerifyEmail} />
             <Route path="/sign-in" component={SignIn} />
+            {/* The sign-in link in account mails (auth/mails.ts). */}
+            <Route path="/login" component={SignIn} />
             <Route>
               <Redirect to="/sign-in" replace />
             </Route>
@@ -38,6 +41,7 @@ export function App() {
               <Route path="/orgs/:orgId/bots/:botId" component={BotDetail} />
               <Route path="/orgs/:orgId/bots" component={Bots} />
               <Route path="/orgs/:orgId/keys" component={ApiKeys} />
+              <Route path="/orgs/:orgId/members" component={Members} />
               <Route path="/orgs/:orgId/audit" component={Audit} />
               <Route component={Home} />
             </Switch>

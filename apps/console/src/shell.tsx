@@ -87,6 +87,7 @@ export function Shell({ children }: { children: ReactNode }) {
         {orgId ? (
           <nav aria-label="Sections">
             <Link href={`/orgs/${orgId}/bots`}>Bots</Link>
+            <Link href={`/orgs/${orgId}/members`}>Members</Link>
             {can(role, "keys:manage") ? <Link href={`/orgs/${orgId}/keys`}>API keys</Link> : null}
             {can(role, "audit:read") ? <Link href={`/orgs/${orgId}/audit`}>Audit log</Link> : null}
           </nav>

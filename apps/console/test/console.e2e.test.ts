@@ -14,8 +14,8 @@ import type {} from "./provided";
 
 /**
  * The console in a real browser against `npm start` (the built server, serving the built console):
- * an operator signs up through the mailed link, creates an org, a bot and an API key, and finds them
- * in the audit log. On the embedded database, or on Postgres + Redis when the suite has them.
+ * an operator signs up through the mailed link, creates an org, a bot and an API key, invites a
+ * teammate, and finds it all in the audit log. On the embedded database, or on Postgres + Redis when the suite has them.
  */
 
 const PASSWORD = "correct-horse-battery-staple";
@@ -67,7 +67,7 @@ function watchProblems(page: Page): string[] {
 }
 
 describe("the console in Chromium", () => {
-  it("signs up, creates an org, a bot and an API key, and finds them in the audit log", async () => {
+  it("signs up, creates an org, a bot and an API key, invites a teammate, and finds it all in the audit log", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const problems = watchProblems(page);
@@ -126,8 +126,22 @@ describe("the console in Chromium", () => {
     await expect(page.getByTestId("api-key-secret").count()).resolves.toBe(0);
     await page.getByRole("cell", { name: "CI key" }).waitFor();
 
+    await page.getByRole("link", { name: "Members" }).click();
+    await page.getByRole("cell", { name: email }).waitFor();
+    const invite = page.getByRole("form", { name: "Invite" });
+    await invite.getByLabel("Email").fill("teammate@example.test");
+    await invite.getByLabel("Role").selectOption("viewer");
+    await invite.getByRole("button", { name: "Invite" }).click();
+    await page.getByRole("cell", { name: "teammate@example.test" }).waitFor();
+
     await page.getByRole("link", { name: "Audit log" }).click();
-    for (const action of ["org.created", "bot.created", "bot.published", "api_key.created"]) {
+    for (const action of [
+      "org.created",
+      "bot.created",
+      "bot.published",
+      "api_key.created",
+      "member.invited",
+    ]) {
       await page.getByRole("cell", { name: action, exact: true }).first().waitFor();
     }
     const filters = page.getByRole("form", { name: "Filters" });
