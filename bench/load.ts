@@ -22,6 +22,7 @@ export function cpuMs(pid: number): number {
  * Starts a bench target with Node itself so the pid is the server's, for its CPU time, and resolves
  * with the JSON line it prints once ready. The target file runs under the tsx loader, but what it
  * imports from `@kyro/*` resolves to the packages' compiled `dist/` (`npm run bench` builds first).
+ * With `KYRO_BENCH_CPU_PROF_DIR` set, the target writes a V8 CPU profile there when it exits.
  */
 export async function startTarget<Report>(
   repoRoot: string,
@@ -30,7 +31,12 @@ export async function startTarget<Report>(
 ): Promise<{ child: ChildProcess; pid: number; report: Report }> {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", ...args.map((arg, i) => (i === 0 ? `${repoRoot}${arg}` : arg))],
+    [
+      ...(env.KYRO_BENCH_CPU_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${env.KYRO_BENCH_CPU_PROF_DIR}`] : []),
+      "--import",
+      "tsx",
+      ...args.map((arg, i) => (i === 0 ? `${repoRoot}${arg}` : arg)),
+    ],
     {
       cwd: repoRoot,
       env,

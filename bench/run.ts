@@ -1,12 +1,12 @@
 /**
- * `npm run bench [startup|api|list|limits|widget|webhooks|ai ...]`: every figure comes with a baseline measured in the same run
+ * `npm run bench [startup|api|list|limits|widget|webhooks|ai|ai:<part> ...]`: every figure comes with a baseline measured in the same run
  * (these machines are noisy, so the ratios are what to compare across runs). Results are printed and
  * written to bench/results/latest.json. The API bench runs on Postgres + Redis when DATABASE_URL and
  * REDIS_URL are set, else on the embedded default.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { aiBench } from "./ai";
+import { AI_PARTS, aiBench } from "./ai";
 import { apiBench } from "./api";
 import { limitsBench } from "./limits";
 import { listBench } from "./list";
@@ -25,7 +25,8 @@ if (wanted("list")) results.list = await listBench(repoRoot, process.env);
 if (wanted("limits")) results.limits = await limitsBench(repoRoot, process.env);
 if (wanted("widget")) results.widget = await widgetBench(repoRoot, process.env);
 if (wanted("webhooks")) results.webhooks = await webhooksBench(repoRoot, process.env);
-if (wanted("ai")) results.ai = await aiBench(repoRoot, process.env);
+const aiParts = AI_PARTS.filter((part) => wanted("ai") || sections.includes(`ai:${part}`));
+if (aiParts.length > 0) results.ai = await aiBench(repoRoot, process.env, aiParts);
 
 console.log(JSON.stringify(results, null, 2));
 writeFileSync(join(repoRoot, "bench/results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);

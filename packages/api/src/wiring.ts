@@ -16,7 +16,7 @@ import { createApiKeyVerifier } from "./domains/api-keys/verifier";
 import { createAuthLimiters } from "./domains/auth/throttles";
 import { createRequestLimits } from "./domains/limits/request-limits";
 import { DEFAULT_LIMIT_SETTINGS } from "./domains/limits/settings";
-import { DEFAULT_AI_SETTINGS } from "./domains/providers/index";
+import { createModelTargetCache, DEFAULT_AI_SETTINGS } from "./domains/providers/index";
 import { DEFAULT_SOURCE_SETTINGS } from "./domains/sources/index";
 import { webhookFanOut } from "./domains/webhooks/fanout";
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE } from "./domains/webhooks/retry-policy";
@@ -77,6 +77,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     invalidation,
   });
   const liveWidgets = createLiveWidgetCache({ invalidation });
+  const modelTargets = createModelTargetCache({ invalidation });
   const outbound = createOutboundClient({ allowCidrs: settings.outboundAllowCidrs });
   const requestLimits = createRequestLimits({
     db: options.db,
@@ -99,6 +100,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     limiters: createAuthLimiters(prefix, options.redis),
     apiKeys,
     liveWidgets,
+    modelTargets,
     requestLimits,
     jobs: {
       enqueue: (executor, name, data, enqueueOptions) =>

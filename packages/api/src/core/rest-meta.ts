@@ -38,8 +38,8 @@ export interface RestMeta {
   /** Present when the procedure resolves to an `AsyncIterable<string>` sent as a file download. */
   stream?: RestStreamMeta;
   /**
-   * The procedure resolves to an `AsyncIterable<string>` of Server-Sent Events, each chunk one complete
-   * event, written as it comes (`text/event-stream`, no buffering).
+   * The procedure resolves to an `AsyncIterable<string>` of Server-Sent Events, each chunk one or more
+   * complete events, written as it comes (`text/event-stream`, no buffering).
    */
   eventStream?: RestEventStreamMeta;
   /**

@@ -7,11 +7,9 @@ import {
   type ResponderInput,
 } from "../conversations/index";
 import { ANSWER_THRESHOLD, searchKnowledge } from "../knowledge/index";
-import { describeModelError, modelClient, modelTargetOf } from "../providers/index";
+import { describeModelError, type ResolvedModel, resolveModel } from "../providers/index";
 import { buildPrompt, citedPassages, isUnknownAnswer } from "./prompt";
 import { retrievePassages } from "./retrieval";
-
-type Target = NonNullable<Awaited<ReturnType<typeof modelTargetOf>>>;
 
 async function recentTurns(deps: AppDeps, input: ResponderInput, count: number) {
   if (!input.conversationId || count === 0) return [];
@@ -31,14 +29,14 @@ async function recentTurns(deps: AppDeps, input: ResponderInput, count: number) 
  */
 async function complete(
   deps: AppDeps,
-  target: Target,
+  { target, client }: ResolvedModel,
   input: ResponderInput,
   prompt: ReturnType<typeof buildPrompt>,
 ) {
   const { ai } = input.config;
   const model = ai.model ?? target.chatModel;
   const { callTimeoutMs, maxRetries } = deps.settings.ai;
-  const stream = await modelClient(deps, target).chat.completions.create(
+  const stream = await client.chat.completions.create(
     {
       model,
       messages: prompt,
@@ -75,17 +73,19 @@ export function createAnswerResponder(deps: AppDeps): Responder {
   return {
     async reply(input): Promise<BotReply> {
       const { ai } = input.config;
-      const target = ai.enabled ? await modelTargetOf(deps, input.orgId, ai.providerId) : null;
-      if (!target) return knowledge.reply(input);
-      const [entry] = await searchKnowledge(deps.db, input, input.content, 1);
+      const resolved = ai.enabled ? await resolveModel(deps, input.orgId, ai.providerId) : null;
+      if (!resolved) return knowledge.reply(input);
+      // Read together: waiting for the Q/A search to miss before retrieving put one more round trip
+      // before the first token. When a Q/A entry answers, the passages read are simply dropped.
+      const [[entry], passages, history] = await Promise.all([
+        searchKnowledge(deps.db, input, input.content, 1),
+        retrievePassages(deps.db, input, input.content, ai.maxPassages),
+        recentTurns(deps, input, ai.historyMessages),
+      ]);
       if (entry && entry.score >= ANSWER_THRESHOLD) {
         input.onDelta?.(entry.answer);
         return { content: entry.answer, kind: "answer", knowledgeEntryId: entry.id, score: entry.score };
       }
-      const [passages, history] = await Promise.all([
-        retrievePassages(deps.db, input, input.content, ai.maxPassages),
-        recentTurns(deps, input, ai.historyMessages),
-      ]);
       const score = passages[0]?.score ?? null;
       const fallback = {
         content: input.config.fallbackMessage,
@@ -97,7 +97,7 @@ export function createAnswerResponder(deps: AppDeps): Responder {
       try {
         answer = await complete(
           deps,
-          target,
+          resolved,
           input,
           buildPrompt({ persona: input.config.persona, passages, history, message: input.content }),
         );
@@ -106,7 +106,7 @@ export function createAnswerResponder(deps: AppDeps): Responder {
           {
             orgId: input.orgId,
             botId: input.botId,
-            providerId: target.providerId,
+            providerId: resolved.target.providerId,
             reason: describeModelError(error),
           },
           "model call failed; the bot sent its fallback message",
@@ -114,7 +114,7 @@ export function createAnswerResponder(deps: AppDeps): Responder {
         return fallback;
       }
       const usage = {
-        providerId: target.providerId,
+        providerId: resolved.target.providerId,
         model: answer.model,
         kind: "chat" as const,
         ...answer.usage,

@@ -5,7 +5,8 @@ import type { AppDeps } from "../../core/deps";
 import { AppError, isUniqueViolation, notFound } from "../../core/errors";
 import { decodeCursor, pageOf } from "../../core/pagination";
 import type { OrgScope } from "../../core/trpc";
-import { describeModelError, type ModelTarget, modelClient, providerUnusable } from "./model-client";
+import { describeModelError, modelClient, providerUnusable } from "./model-client";
+import { changingProviders, keyContext, modelTargetOf } from "./model-targets";
 import type {
   CreateProviderInput,
   ListModelsInput,
@@ -37,9 +38,6 @@ const VIEW_COLUMNS = {
   createdAt: aiProviders.createdAt,
   updatedAt: aiProviders.updatedAt,
 };
-
-/** Additional authenticated data of a key: a ciphertext copied to another row fails to decrypt. */
-const keyContext = (providerId: string) => `ai_provider:${providerId}:key`;
 
 function keyColumns(deps: AppDeps, providerId: string, apiKey: string) {
   return {
@@ -88,36 +86,38 @@ export async function createProvider(ctx: ProvidersContext, input: CreateProvide
   const id = newId();
   const { orgId } = ctx.org;
   try {
-    return await ctx.deps.db.transaction(async (tx) => {
-      const [existing] = await tx
-        .select({ id: aiProviders.id })
-        .from(aiProviders)
-        .where(and(eq(aiProviders.orgId, orgId), eq(aiProviders.isDefault, true)))
-        .for("update");
-      const isDefault = !existing || input.isDefault === true;
-      if (existing && isDefault) {
-        await tx.update(aiProviders).set({ isDefault: false }).where(eq(aiProviders.id, existing.id));
-      }
-      await tx.insert(aiProviders).values({
-        id,
-        orgId,
-        name: input.name,
-        baseUrl: input.baseUrl,
-        chatModel: input.chatModel,
-        embeddingModel: input.embeddingModel ?? null,
-        isDefault,
-        ...keyColumns(ctx.deps, id, input.apiKey),
-      });
-      const provider = await selectProvider(tx, orgId, id);
-      await recordAudit(tx, ctx.audit, {
-        orgId,
-        action: "ai_provider.create",
-        resourceType: RESOURCE,
-        resourceId: id,
-        after: provider,
-      });
-      return { provider };
-    });
+    return await changingProviders(ctx.deps, orgId, () =>
+      ctx.deps.db.transaction(async (tx) => {
+        const [existing] = await tx
+          .select({ id: aiProviders.id })
+          .from(aiProviders)
+          .where(and(eq(aiProviders.orgId, orgId), eq(aiProviders.isDefault, true)))
+          .for("update");
+        const isDefault = !existing || input.isDefault === true;
+        if (existing && isDefault) {
+          await tx.update(aiProviders).set({ isDefault: false }).where(eq(aiProviders.id, existing.id));
+        }
+        await tx.insert(aiProviders).values({
+          id,
+          orgId,
+          name: input.name,
+          baseUrl: input.baseUrl,
+          chatModel: input.chatModel,
+          embeddingModel: input.embeddingModel ?? null,
+          isDefault,
+          ...keyColumns(ctx.deps, id, input.apiKey),
+        });
+        const provider = await selectProvider(tx, orgId, id);
+        await recordAudit(tx, ctx.audit, {
+          orgId,
+          action: "ai_provider.create",
+          resourceType: RESOURCE,
+          resourceId: id,
+          after: provider,
+        });
+        return { provider };
+      }),
+    );
   } catch (error) {
     if (isUniqueViolation(error)) throw nameConflict();
     throw error;
@@ -148,20 +148,22 @@ async function mutate(
 ) {
   const { orgId } = ctx.org;
   try {
-    return await ctx.deps.db.transaction(async (tx) => {
-      const before = await lockProvider(tx, orgId, providerId);
-      await change(tx, before);
-      const provider = await selectProvider(tx, orgId, providerId);
-      await recordAudit(tx, ctx.audit, {
-        orgId,
-        action,
-        resourceType: RESOURCE,
-        resourceId: providerId,
-        before,
-        after: provider,
-      });
-      return { provider };
-    });
+    return await changingProviders(ctx.deps, orgId, () =>
+      ctx.deps.db.transaction(async (tx) => {
+        const before = await lockProvider(tx, orgId, providerId);
+        await change(tx, before);
+        const provider = await selectProvider(tx, orgId, providerId);
+        await recordAudit(tx, ctx.audit, {
+          orgId,
+          action,
+          resourceType: RESOURCE,
+          resourceId: providerId,
+          before,
+          after: provider,
+        });
+        return { provider };
+      }),
+    );
   } catch (error) {
     if (isUniqueViolation(error)) throw nameConflict();
     throw error;
@@ -209,52 +211,19 @@ export function setDefaultProvider(ctx: ProvidersContext, providerId: string) {
 /** Deleting the default leaves the org without one until another is set (bots then answer from Q/A only). */
 export async function deleteProvider(ctx: ProvidersContext, providerId: string): Promise<void> {
   const { orgId } = ctx.org;
-  await ctx.deps.db.transaction(async (tx) => {
-    const before = await lockProvider(tx, orgId, providerId);
-    await tx.delete(aiProviders).where(eq(aiProviders.id, providerId));
-    await recordAudit(tx, ctx.audit, {
-      orgId,
-      action: "ai_provider.delete",
-      resourceType: RESOURCE,
-      resourceId: providerId,
-      before,
-    });
-  });
-}
-
-/**
- * The provider a call goes to, key decrypted: the one named, else the org's default; null when the org
- * has none (the Q/A responder answers then).
- */
-export async function modelTargetOf(
-  deps: AppDeps,
-  orgId: string,
-  providerId: string | null,
-): Promise<(ModelTarget & { chatModel: string; embeddingModel: string | null }) | null> {
-  const [row] = await deps.db
-    .select({
-      id: aiProviders.id,
-      baseUrl: aiProviders.baseUrl,
-      keyCiphertext: aiProviders.keyCiphertext,
-      chatModel: aiProviders.chatModel,
-      embeddingModel: aiProviders.embeddingModel,
-    })
-    .from(aiProviders)
-    .where(
-      and(
-        eq(aiProviders.orgId, orgId),
-        providerId ? eq(aiProviders.id, providerId) : eq(aiProviders.isDefault, true),
-      ),
-    )
-    .limit(1);
-  if (!row) return null;
-  return {
-    providerId: row.id,
-    baseUrl: row.baseUrl,
-    apiKey: deps.encryption.decrypt(row.keyCiphertext, keyContext(row.id)),
-    chatModel: row.chatModel,
-    embeddingModel: row.embeddingModel,
-  };
+  await changingProviders(ctx.deps, orgId, () =>
+    ctx.deps.db.transaction(async (tx) => {
+      const before = await lockProvider(tx, orgId, providerId);
+      await tx.delete(aiProviders).where(eq(aiProviders.id, providerId));
+      await recordAudit(tx, ctx.audit, {
+        orgId,
+        action: "ai_provider.delete",
+        resourceType: RESOURCE,
+        resourceId: providerId,
+        before,
+      });
+    }),
+  );
 }
 
 async function requireTarget(ctx: ProvidersContext, providerId: string) {

@@ -9,8 +9,10 @@ import { exchangeView } from "./service";
 const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 
 /**
- * A push-to-pull queue of events: the exchange pushes as it goes, the HTTP response pulls. Ending it
- * early (the client left) drops what follows; the exchange itself is not interrupted.
+ * A push-to-pull queue of events: the exchange pushes as it goes, the HTTP response pulls. Events that
+ * piled up while the previous write was in flight go out as one chunk: a provider can stream tokens
+ * faster than the socket takes them, and a write with its callback per token costs a system call each.
+ * Ending it early (the client left) drops what follows; the exchange itself is not interrupted.
  */
 function eventQueue() {
   const buffered: string[] = [];
@@ -32,8 +34,7 @@ function eventQueue() {
   const iterable: AsyncIterable<string> = {
     [Symbol.asyncIterator]: () => ({
       next: () => {
-        const chunk = buffered.shift();
-        if (chunk !== undefined) return Promise.resolve({ value: chunk, done: false });
+        if (buffered.length > 0) return Promise.resolve({ value: buffered.splice(0).join(""), done: false });
         if (ended) return Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve) => {
           waiting = resolve;
