@@ -17,6 +17,7 @@ const TAGS = ["escalations"];
 
 export const escalationsRouter = router({
   create: orgProcedure("escalations:write", {
+    botScope: "org-wide",
     rest: {
       method: "POST",
       path: "/escalations",
@@ -34,6 +35,7 @@ export const escalationsRouter = router({
     .mutation(async ({ ctx, input }) => ({ ticket: await createTicket(ctx, input) })),
 
   list: orgProcedure("escalations:read", {
+    botScope: "org-wide",
     rest: {
       method: "GET",
       path: "/escalations",
@@ -48,6 +50,7 @@ export const escalationsRouter = router({
     .query(({ ctx, input }) => listTickets(ctx, input)),
 
   get: orgProcedure("escalations:read", {
+    botScope: "org-wide",
     rest: {
       method: "GET",
       path: "/escalations/{ticketId}",
@@ -61,6 +64,7 @@ export const escalationsRouter = router({
     .query(async ({ ctx, input }) => ({ ticket: await getTicket(ctx, input.ticketId) })),
 
   update: orgProcedure("escalations:write", {
+    botScope: "org-wide",
     rest: {
       method: "PATCH",
       path: "/escalations/{ticketId}",
@@ -76,6 +80,7 @@ export const escalationsRouter = router({
     .mutation(async ({ ctx, input }) => ({ ticket: await updateTicket(ctx, input) })),
 
   comment: orgProcedure("escalations:write", {
+    botScope: "org-wide",
     rest: {
       method: "POST",
       path: "/escalations/{ticketId}/comments",
@@ -90,6 +95,7 @@ export const escalationsRouter = router({
     .mutation(async ({ ctx, input }) => ({ event: await commentTicket(ctx, input) })),
 
   assign: orgProcedure("escalations:write", {
+    botScope: "org-wide",
     rest: {
       method: "POST",
       path: "/escalations/{ticketId}/assign",
