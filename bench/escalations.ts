@@ -29,8 +29,12 @@ async function paced(count: number, send: (index: number) => Promise<string>, se
 export async function escalationsBench(_repoRoot: string, env: NodeJS.ProcessEnv): Promise<unknown> {
   if (!env.DATABASE_URL)
     return { skipped: "set DATABASE_URL: this benchmark measures escalation mails on real Postgres" };
-  const { buildDeps, startJobs } = await import("@kyro/api");
-  const { bots, conversations, migrate, openDatabase, organizations } = await import("@kyro/db");
+  // From the sources, all three: `escalate` emits through the fan-out `buildDeps` registers in its module.
+  const { buildDeps } = await import("../packages/api/src/wiring");
+  const { startJobs } = await import("../packages/api/src/jobs");
+  const { bots, conversations, escalationTicketEvents, migrate, openDatabase, organizations } = await import(
+    "@kyro/db"
+  );
   const { createLogger, createMailer } = await import("@kyro/platform");
   const { mailHeader, startSmtpCapture } = await import("@kyro/platform/testing");
   const postgres = (await import("postgres")).default;
@@ -44,7 +48,11 @@ export async function escalationsBench(_repoRoot: string, env: NodeJS.ProcessEnv
   const database = await openDatabase({ kind: "postgres", url: url.toString() });
   const smtp = await startSmtpCapture();
   const logger = createLogger({ level: "warn" });
-  const mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${smtp.port}`, from: "bench@kyro.test", logger });
+  const mailer = createMailer({
+    smtpUrl: `smtp://127.0.0.1:${smtp.port}/?pool=true&maxConnections=8`,
+    from: "bench@kyro.test",
+    logger,
+  });
   // Arrival times by subject tag, polled every 2 ms (the capture keeps messages, not times).
   const arrived = new Map<string, number>();
   let seen = 0;
@@ -118,6 +126,13 @@ export async function escalationsBench(_repoRoot: string, env: NodeJS.ProcessEnv
       escalated,
     );
     await waitAll(escalated);
+    const attempts = await database.db
+      .select({
+        attempts: escalationTicketEvents.dispatchAttempts,
+        error: escalationTicketEvents.dispatchError,
+      })
+      .from(escalationTicketEvents);
+    const retried = attempts.filter((row) => row.attempts > 1);
     await worker.stop(5_000);
     await deps.dispose();
     const kyro = latencies(escalated);
@@ -131,6 +146,8 @@ export async function escalationsBench(_repoRoot: string, env: NodeJS.ProcessEnv
       commitToSmtp: { p50Ms: quantile(kyro, 0.5), p99Ms: p99, maxMs: kyro.at(-1), targetP99Ms: 2_000 },
       baselineDirectSmtp: { p50Ms: quantile(base, 0.5), p99Ms: baseP99, maxMs: base.at(-1) },
       p99Ratio: round(p99 / Math.max(1, baseP99), 1),
+      mailsRetried: retried.length,
+      firstRetryError: retried[0]?.error ?? null,
     };
   } finally {
     clearInterval(poll);

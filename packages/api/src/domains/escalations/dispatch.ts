@@ -130,5 +130,6 @@ export async function dispatchTicketEvent(deps: AppDeps, data: DispatchJobData):
 export const escalationDispatchJob = defineJob<DispatchJobData>({
   name: DISPATCH_QUEUE,
   batchSize: 10,
+  workers: 4,
   handle: dispatchTicketEvent,
 });
