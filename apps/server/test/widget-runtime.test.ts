@@ -129,6 +129,7 @@ describe("widget messages over HTTP", () => {
       botId,
       reason: "keyword",
       keyword: "human",
+      ticketId: expect.any(String),
     });
   });
 

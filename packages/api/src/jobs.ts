@@ -2,6 +2,7 @@ import { createJobRunner, type JobRunner, type SqlExecutor } from "@kyro/platfor
 import type { AppDeps } from "./core/deps";
 import type { JobDefinition } from "./core/jobs";
 import { purgeDeletedBotsJob } from "./domains/bots/purge";
+import { escalationDispatchJob } from "./domains/escalations/dispatch";
 import { inboundProcessJob } from "./domains/integrations/inbound/job";
 import { sourceSyncJob, sourceTickJob } from "./domains/sources/index";
 import { webhookDeliveryJob } from "./domains/webhooks/delivery-job";
@@ -14,6 +15,7 @@ export const JOBS: JobDefinition<any>[] = [
   webhookDeliveryJob,
   sourceSyncJob,
   sourceTickJob,
+  escalationDispatchJob,
 ];
 
 export interface JobsHandle {

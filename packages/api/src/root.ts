@@ -5,6 +5,7 @@ import { auditRouter } from "./domains/audit/router";
 import { authRouter } from "./domains/auth/router";
 import { botsRouter } from "./domains/bots/router";
 import { conversationsRouter } from "./domains/conversations/router";
+import { escalationsRouter } from "./domains/escalations/router";
 import { integrationsRouter } from "./domains/integrations/router";
 import { knowledgeRouter } from "./domains/knowledge/router";
 import { leadsRouter } from "./domains/leads/router";
@@ -28,6 +29,7 @@ export const appRouter = router({
   // Settings (members) and the public runtime (visitors) of the widget share one namespace.
   widget: mergeRouters(widgetRouter, widgetRuntimeRouter),
   conversations: conversationsRouter,
+  escalations: escalationsRouter,
   leads: leadsRouter,
   knowledge: knowledgeRouter,
   webhooks: webhooksRouter,

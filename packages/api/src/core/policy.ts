@@ -14,6 +14,8 @@ export const PERMISSIONS = [
   "bots:write",
   "conversations:read",
   "conversations:reply",
+  "escalations:read",
+  "escalations:write",
   "feedback:submit",
   "leads:read",
   "leads:write",
@@ -39,11 +41,18 @@ const VIEWER: readonly Permission[] = [
   "limits:read",
   "bots:read",
   "conversations:read",
+  "escalations:read",
   "feedback:submit",
   "ai:read",
 ];
-/** Agents work the inbox: they answer, resolve and escalate conversations and handle leads. */
-const AGENT: readonly Permission[] = [...VIEWER, "conversations:reply", "leads:read", "leads:write"];
+/** Agents work the inbox: they answer, resolve, take and escalate conversations, work tickets and leads. */
+const AGENT: readonly Permission[] = [
+  ...VIEWER,
+  "conversations:reply",
+  "escalations:write",
+  "leads:read",
+  "leads:write",
+];
 const ADMIN: readonly Permission[] = [
   ...AGENT,
   "org:update",
@@ -84,10 +93,22 @@ export const API_KEY_SCOPES = [
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
-const READ_BOTS: readonly Permission[] = ["limits:read", "bots:read", "conversations:read", "leads:read"];
+const READ_BOTS: readonly Permission[] = [
+  "limits:read",
+  "bots:read",
+  "conversations:read",
+  "escalations:read",
+  "leads:read",
+];
 const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
   "read:bots": new Set<Permission>(READ_BOTS),
-  "write:bots": new Set<Permission>([...READ_BOTS, "bots:write", "conversations:reply", "leads:write"]),
+  "write:bots": new Set<Permission>([
+    ...READ_BOTS,
+    "bots:write",
+    "conversations:reply",
+    "escalations:write",
+    "leads:write",
+  ]),
   "run:actions": new Set<Permission>(["limits:read"]),
   "read:analytics": new Set<Permission>(["limits:read"]),
   "admin:org": new Set<Permission>([

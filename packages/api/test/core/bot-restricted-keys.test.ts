@@ -115,6 +115,9 @@ const RECIPES: Record<string, (b: BotData, a: BotData) => object[]> = {
   "conversations.reply": (b) => [{ conversationId: b.conversationId, content: "Taken over" }],
   "conversations.resolve": (b) => [{ conversationId: b.conversationId }],
   "conversations.reopen": (b) => [{ conversationId: b.conversationId }],
+  "conversations.assign": (b) => [{ conversationId: b.conversationId, assigneeId: org.agent.id }],
+  "conversations.handBack": (b) => [{ conversationId: b.conversationId }],
+  "conversations.tags.replace": (b) => [{ conversationId: b.conversationId, tags: ["taken"] }],
   "conversations.feedback.list": (b) => [{}, { botId: b.botId }, { conversationId: b.conversationId }],
   "leads.create": (b, a) => [
     { botId: b.botId, email: "taken@example.test" },

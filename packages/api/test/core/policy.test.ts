@@ -154,6 +154,8 @@ describe("role → permission table", () => {
     "bots:write": MANAGERS,
     "conversations:read": ALL,
     "conversations:reply": AGENTS,
+    "escalations:read": ALL,
+    "escalations:write": AGENTS,
     "feedback:submit": ALL,
     "leads:read": AGENTS,
     "leads:write": AGENTS,
@@ -177,6 +179,7 @@ describe("role → permission table", () => {
       "limits:read",
       "bots:read",
       "conversations:read",
+      "escalations:read",
       "feedback:submit",
       "ai:read",
     ]);

@@ -45,6 +45,10 @@ export const conversations = pgTable(
     messageCount: integer().notNull().default(0),
     hasFeedback: boolean().notNull().default(false),
     metadata: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    /** The member who owns the conversation; null while the bot (or the unassigned human queue) has it. */
+    assigneeId: uuid().references(() => users.id, { onDelete: "set null" }),
+    /** Labels agents put on the conversation (lower-cased, unique). */
+    tags: text().array().notNull().default(sql`'{}'::text[]`),
     lastMessageAt: timestamp({ withTimezone: true }),
     escalatedAt: timestamp({ withTimezone: true }),
     resolvedAt: timestamp({ withTimezone: true }),
@@ -55,6 +59,7 @@ export const conversations = pgTable(
     index("conversations_org_idx").on(t.orgId, t.id),
     index("conversations_org_bot_idx").on(t.orgId, t.botId, t.id),
     index("conversations_org_status_idx").on(t.orgId, t.status, t.id),
+    index("conversations_org_assignee_idx").on(t.orgId, t.assigneeId, t.id),
     check("conversations_status_check", sql`${t.status} in ('open', 'escalated', 'resolved')`),
   ],
 );

@@ -4,6 +4,7 @@ export * from "./audit";
 export * from "./bots";
 export * from "./columns";
 export * from "./conversations";
+export * from "./escalations";
 export * from "./events";
 export * from "./integrations";
 export * from "./limits";

@@ -13,6 +13,8 @@ export const organizations = pgTable(
     name: text().notNull(),
     slug: text().notNull(),
     createdBy: uuid().references(() => users.id, { onDelete: "set null" }),
+    /** Where escalation tickets are mailed while nobody is assigned (null: nobody is mailed). */
+    escalationEmail: text(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -34,6 +34,20 @@ const SYNC_STATS = z.object({
   errors: z.int(),
 });
 
+const TICKET_STATUS = z.enum(["open", "pending", "in_progress", "resolved", "closed"]);
+const TICKET_REASON = z.enum(["keyword", "fallbacks", "visitor", "agent", "action", "manual"]);
+/** What every `ticket.*` event says about the ticket as it is after the change. */
+const TICKET = z.object({
+  ticketId: z.uuid(),
+  botId: z.uuid(),
+  conversationId: z.uuid().nullable(),
+  status: TICKET_STATUS,
+  priority: z.enum(["low", "normal", "high", "urgent"]),
+  channel: z.enum(["widget", "email", "webhook", "api"]),
+  assigneeId: z.uuid().nullable(),
+  subject: z.string(),
+});
+
 export const EVENT_CATALOGUE = {
   "org.updated": define({
     version: 1,
@@ -103,13 +117,56 @@ export const EVENT_CATALOGUE = {
   }),
   "conversation.escalated": define({
     version: 1,
-    description: "A conversation needs a human (keyword, repeated fallbacks, or an agent's decision).",
+    description:
+      "A conversation was handed to people (keyword, repeated fallbacks, the visitor's request, an agent's decision, an action's result or an API call); `ticketId` is the ticket it opened.",
     schema: z.object({
       conversationId: z.uuid(),
       botId: z.uuid(),
-      reason: z.enum(["keyword", "fallbacks", "agent"]),
+      reason: TICKET_REASON,
       keyword: z.string().nullable(),
+      ticketId: z.uuid().optional(),
     }),
+  }),
+  "conversation.assigned": define({
+    version: 1,
+    description: "A member took over a conversation (or it moved to another member); the bot stays silent.",
+    schema: z.object({
+      conversationId: z.uuid(),
+      botId: z.uuid(),
+      assigneeId: z.uuid(),
+      previousAssigneeId: z.uuid().nullable(),
+      assignedBy: z.uuid().nullable(),
+    }),
+  }),
+  "conversation.handed_back": define({
+    version: 1,
+    description: "People handed a conversation back to the bot, which answers the visitor again.",
+    schema: z.object({
+      conversationId: z.uuid(),
+      botId: z.uuid(),
+      previousAssigneeId: z.uuid().nullable(),
+      handedBackBy: z.uuid().nullable(),
+    }),
+  }),
+  "ticket.created": define({
+    version: 1,
+    description: "An escalation ticket was opened.",
+    schema: TICKET.extend({ reason: TICKET_REASON }),
+  }),
+  "ticket.status_changed": define({
+    version: 1,
+    description: "An escalation ticket moved to another status (`reopened` when it went back to open).",
+    schema: TICKET.extend({ previousStatus: TICKET_STATUS, changedBy: z.uuid().nullable() }),
+  }),
+  "ticket.assigned": define({
+    version: 1,
+    description: "An escalation ticket was assigned to a member, or unassigned (`assigneeId` null).",
+    schema: TICKET.extend({ previousAssigneeId: z.uuid().nullable(), assignedBy: z.uuid().nullable() }),
+  }),
+  "ticket.commented": define({
+    version: 1,
+    description: "A member commented on an escalation ticket.",
+    schema: TICKET.extend({ commentId: z.uuid(), authorId: z.uuid().nullable(), body: z.string() }),
   }),
   "conversation.resolved": define({
     version: 1,

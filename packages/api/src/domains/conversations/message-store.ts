@@ -34,6 +34,7 @@ export interface LockedConversation {
   orgId: string;
   botId: string;
   status: "open" | "escalated" | "resolved";
+  assigneeId: string | null;
   consecutiveFallbacks: number;
 }
 
@@ -47,6 +48,7 @@ const selectForUpdate = compileStatement(["id", "orgId", "botId"], (db) =>
       orgId: conversations.orgId,
       botId: conversations.botId,
       status: conversations.status,
+      assigneeId: conversations.assigneeId,
       consecutiveFallbacks: conversations.consecutiveFallbacks,
     })
     .from(conversations)

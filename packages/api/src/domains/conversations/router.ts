@@ -1,6 +1,8 @@
 import { orgProcedure, orgUserProcedure, router } from "../../core/trpc";
+import { assignConversation, handBackConversation, replaceTags } from "./control";
 import { listFeedback, submitMemberFeedback } from "./feedback/service";
 import {
+  assignConversationInput,
   conversationIdInput,
   conversationPageOutput,
   conversationResultOutput,
@@ -9,6 +11,7 @@ import {
   listConversationsInput,
   listFeedbackInput,
   messageResultOutput,
+  replaceTagsInput,
   replyInput,
   submitMemberFeedbackInput,
   transcriptInput,
@@ -145,6 +148,55 @@ export const conversationsRouter = router({
     .mutation(async ({ ctx, input }) => ({
       conversation: await reopenConversation(ctx, input.conversationId),
     })),
+
+  assign: orgProcedure("conversations:reply", {
+    botScope: "filtered",
+    rest: {
+      method: "POST",
+      path: "/conversations/{conversationId}/assign",
+      summary: "Take over a conversation",
+      description:
+        "Gives the conversation to a member (agent or above): the bot stops replying and the visitor's messages wait in the inbox until it is handed back. Emits `conversation.assigned`.",
+      tags: TAGS,
+      unprocessable: ["assignee_cannot_reply"],
+    },
+  })
+    .input(assignConversationInput)
+    .output(conversationResultOutput)
+    .mutation(async ({ ctx, input }) => ({ conversation: await assignConversation(ctx, input) })),
+
+  handBack: orgProcedure("conversations:reply", {
+    botScope: "filtered",
+    rest: {
+      method: "POST",
+      path: "/conversations/{conversationId}/hand-back",
+      summary: "Hand a conversation back to the bot",
+      description:
+        "Nobody holds it any more and the bot answers the visitor's next message. Emits `conversation.handed_back`; a conversation the bot already has is left as it is.",
+      tags: TAGS,
+    },
+  })
+    .input(conversationIdInput)
+    .output(conversationResultOutput)
+    .mutation(async ({ ctx, input }) => ({
+      conversation: await handBackConversation(ctx, input.conversationId),
+    })),
+
+  tags: router({
+    replace: orgProcedure("conversations:reply", {
+      botScope: "filtered",
+      rest: {
+        method: "PUT",
+        path: "/conversations/{conversationId}/tags",
+        summary: "Replace a conversation's tags",
+        description: "At most 20 tags of at most 50 characters, lower-cased; duplicates collapse.",
+        tags: TAGS,
+      },
+    })
+      .input(replaceTagsInput)
+      .output(conversationResultOutput)
+      .mutation(async ({ ctx, input }) => ({ conversation: await replaceTags(ctx, input) })),
+  }),
 
   feedback: feedbackRouter,
 });

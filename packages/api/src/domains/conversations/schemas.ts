@@ -15,6 +15,8 @@ export const listConversationsInput = z
   .object({
     botId: z.uuid().optional(),
     status: z.enum(CONVERSATION_STATUSES).optional(),
+    assigneeId: z.uuid().optional(),
+    tag: plainText(50, "A tag", "single").toLowerCase().optional(),
     /** Inclusive lower bound on `createdAt`. */
     from: instant.optional(),
     /** Exclusive upper bound on `createdAt`. */
@@ -33,6 +35,22 @@ export const transcriptInput = z.object({
 });
 export type TranscriptInput = z.infer<typeof transcriptInput>;
 
+export const assignConversationInput = z.object({
+  conversationId: z.uuid(),
+  /** A member of the org who may reply (agent or above). */
+  assigneeId: z.uuid(),
+});
+export type AssignConversationInput = z.infer<typeof assignConversationInput>;
+
+/** A tag: one line, trimmed and lower-cased so one label has one spelling. */
+const tag = plainText(50, "A tag", "single").toLowerCase();
+export const replaceTagsInput = z.object({
+  conversationId: z.uuid(),
+  /** The whole set (duplicates collapse); an empty list removes every tag. */
+  tags: z.array(tag).max(20),
+});
+export type ReplaceTagsInput = z.infer<typeof replaceTagsInput>;
+
 export const replyInput = z.object({ conversationId: z.uuid(), content: messageContent });
 export type ReplyInput = z.infer<typeof replyInput>;
 
@@ -49,6 +67,9 @@ export const conversationOutput = z
     messageCount: z.int(),
     hasFeedback: z.boolean(),
     consecutiveFallbacks: z.int(),
+    /** The member who owns the conversation (the bot stays silent while people have it). */
+    assigneeId: z.uuid().nullable(),
+    tags: z.array(z.string()),
     lastMessageAt: z.date().nullable(),
     escalatedAt: z.date().nullable(),
     resolvedAt: z.date().nullable(),

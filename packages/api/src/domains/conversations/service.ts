@@ -1,5 +1,6 @@
 import {
   and,
+  arrayContains,
   asc,
   conversations,
   desc,
@@ -52,6 +53,8 @@ export const conversationColumns = {
   messageCount: conversations.messageCount,
   hasFeedback: conversations.hasFeedback,
   consecutiveFallbacks: conversations.consecutiveFallbacks,
+  assigneeId: conversations.assigneeId,
+  tags: conversations.tags,
   lastMessageAt: conversations.lastMessageAt,
   escalatedAt: conversations.escalatedAt,
   resolvedAt: conversations.resolvedAt,
@@ -89,6 +92,8 @@ export async function listConversations(
     where.push(eq(conversations.botId, input.botId));
   }
   if (input.status) where.push(eq(conversations.status, input.status));
+  if (input.assigneeId) where.push(eq(conversations.assigneeId, input.assigneeId));
+  if (input.tag) where.push(arrayContains(conversations.tags, [input.tag]));
   if (input.from) where.push(gte(conversations.createdAt, new Date(input.from)));
   if (input.to) where.push(lt(conversations.createdAt, new Date(input.to)));
   if (input.hasFeedback !== undefined) where.push(eq(conversations.hasFeedback, input.hasFeedback));
@@ -102,7 +107,7 @@ export async function listConversations(
   return pageOf(rows, input.limit);
 }
 
-async function findConversation(
+export async function findConversation(
   db: Executor,
   ctx: ConversationsContext,
   conversationId: string,
@@ -117,7 +122,7 @@ async function findConversation(
 }
 
 /** Locks a conversation the caller can see (a restricted key only its bot's). */
-const lockScope = (ctx: ConversationsContext, conversationId: string) => ({
+export const lockScope = (ctx: ConversationsContext, conversationId: string) => ({
   orgId: ctx.org.orgId,
   conversationId,
   botId: restrictedBotOf(ctx.principal),

@@ -51,7 +51,8 @@ export const orgsRouter = router({
       method: "PATCH",
       path: "/org",
       summary: "Update the organization",
-      description: "Changes the name and/or slug; omitted fields keep their value. Audited as `org.updated`.",
+      description:
+        "Changes the name, slug and escalation email (where unassigned escalation tickets are mailed); omitted fields keep their value. Audited as `org.updated`.",
       tags: ["organization"],
       conflicts: ["slug_taken"],
     },

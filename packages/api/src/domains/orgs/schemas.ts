@@ -1,6 +1,7 @@
 import { ROLES } from "@kyro/db";
 import { z } from "zod";
 import { singleLine } from "../../core/text-input";
+import { emailSchema } from "../shared/schemas";
 
 export const roleSchema = z.enum(ROLES).meta({ id: "Role" });
 
@@ -25,6 +26,8 @@ export type CreateOrgInput = z.infer<typeof createOrgInput>;
 export const updateOrgInput = z.object({
   name: orgNameSchema.optional(),
   slug: slugSchema.optional(),
+  /** Where escalation tickets are mailed while nobody holds them; null stops those mails. */
+  escalationEmail: emailSchema.nullable().optional(),
 });
 export type UpdateOrgInput = z.infer<typeof updateOrgInput>;
 
@@ -33,6 +36,8 @@ export const orgSchema = z
     id: z.uuid(),
     name: z.string(),
     slug: z.string(),
+    /** Where escalation tickets are mailed while nobody holds them. */
+    escalationEmail: z.string().nullable(),
     createdAt: z.date(),
     /** The caller's role in this organization; null when the caller is an API key. */
     role: roleSchema.nullable(),

@@ -50,7 +50,7 @@ function slugConflict(slug: string): AppError {
 export async function createOrg(ctx: UserServiceContext, input: CreateOrgInput): Promise<Org> {
   const base = input.slug ?? slugify(input.name);
   return ctx.deps.db.transaction(async (tx) => {
-    let created: { id: string; slug: string; createdAt: Date } | undefined;
+    let created: { id: string; slug: string; escalationEmail: string | null; createdAt: Date } | undefined;
     for (let attempt = 0; !created && attempt < AUTO_SLUG_ATTEMPTS; attempt++) {
       const slug = attempt === 0 ? base : `${base}-${randomBytes(3).toString("hex")}`;
       // ON CONFLICT DO NOTHING keeps the transaction usable when the slug is taken, even by a concurrent create.
@@ -58,7 +58,12 @@ export async function createOrg(ctx: UserServiceContext, input: CreateOrgInput):
         .insert(organizations)
         .values({ name: input.name, slug, createdBy: ctx.principal.userId })
         .onConflictDoNothing({ target: organizations.slug })
-        .returning({ id: organizations.id, slug: organizations.slug, createdAt: organizations.createdAt });
+        .returning({
+          id: organizations.id,
+          slug: organizations.slug,
+          escalationEmail: organizations.escalationEmail,
+          createdAt: organizations.createdAt,
+        });
       if (!created && input.slug) throw slugConflict(input.slug);
     }
     if (!created) throw conflict("slug_taken", "Could not find a free slug; choose one explicitly", "slug");
@@ -74,6 +79,7 @@ export async function createOrg(ctx: UserServiceContext, input: CreateOrgInput):
       id: created.id,
       name: input.name,
       slug: created.slug,
+      escalationEmail: created.escalationEmail,
       createdAt: created.createdAt,
       role: "owner",
     };
@@ -91,6 +97,7 @@ export async function listOrgs(
       id: organizations.id,
       name: organizations.name,
       slug: organizations.slug,
+      escalationEmail: organizations.escalationEmail,
       createdAt: organizations.createdAt,
       role: memberships.role,
     })
@@ -107,18 +114,19 @@ export async function getOrg(ctx: Pick<OrgCallerContext, "deps" | "org">): Promi
       id: organizations.id,
       name: organizations.name,
       slug: organizations.slug,
+      escalationEmail: organizations.escalationEmail,
       createdAt: organizations.createdAt,
     })
     .from(organizations)
     .where(eq(organizations.id, ctx.org.orgId))
     .limit(1);
   if (!org) throw notFound("Organization");
-  return { id: org.id, name: org.name, slug: org.slug, createdAt: org.createdAt, role: ctx.org.role };
+  return { ...org, role: ctx.org.role };
 }
 
 export async function updateOrg(ctx: OrgCallerContext, input: UpdateOrgInput): Promise<Org> {
-  if (input.name === undefined && input.slug === undefined) {
-    throw new AppError("BAD_REQUEST", "Nothing to update: provide a name or a slug");
+  if (input.name === undefined && input.slug === undefined && input.escalationEmail === undefined) {
+    throw new AppError("BAD_REQUEST", "Nothing to update: provide a name, a slug or an escalation email");
   }
   const { orgId } = ctx.org;
   try {
@@ -128,14 +136,19 @@ export async function updateOrg(ctx: OrgCallerContext, input: UpdateOrgInput): P
           id: organizations.id,
           name: organizations.name,
           slug: organizations.slug,
+          escalationEmail: organizations.escalationEmail,
           createdAt: organizations.createdAt,
         })
         .from(organizations)
         .where(eq(organizations.id, orgId))
         .for("update");
       if (!current) throw notFound("Organization");
-      const before: { name?: string; slug?: string } = {};
-      const after: { name?: string; slug?: string } = {};
+      const before: { name?: string; slug?: string; escalationEmail?: string | null } = {};
+      const after: { name?: string; slug?: string; escalationEmail?: string | null } = {};
+      if (input.escalationEmail !== undefined && input.escalationEmail !== current.escalationEmail) {
+        before.escalationEmail = current.escalationEmail;
+        after.escalationEmail = input.escalationEmail;
+      }
       if (input.name !== undefined && input.name !== current.name) {
         before.name = current.name;
         after.name = input.name;

@@ -189,8 +189,8 @@ describe("converse", () => {
     const conversationId = await seedConversation(app, org.id, botId);
     const before = (await eventsOf(app, org.id, "message.created")).length;
     const result = await turn(conversationId, "How do I reset my password?");
-    expect(result.reply.kind).toBe("answer");
-    expect(result.message.id < result.reply.id).toBe(true);
+    expect(result.reply?.kind).toBe("answer");
+    expect(result.message.id < (result.reply?.id ?? "")).toBe(true);
     const stored = await app.database.db
       .select({ id: messages.id, role: messages.role, metadata: messages.metadata })
       .from(messages)
@@ -209,7 +209,7 @@ describe("converse", () => {
     });
     const events = await eventsOf(app, org.id, "message.created");
     expect(events.length - before).toBe(2);
-    expect(events.at(-1)?.data).toMatchObject({ messageId: result.reply.id, role: "bot", conversationId });
+    expect(events.at(-1)?.data).toMatchObject({ messageId: result.reply?.id, role: "bot", conversationId });
   });
 
   it("sends the out-of-hours message outside business hours (fixed clock), leaving the fallback run", async () => {
@@ -230,7 +230,7 @@ describe("converse", () => {
       { businessHours: NEW_YORK_WEEKDAYS, outOfHoursMessage: AWAY },
       monday,
     );
-    expect(open.reply.kind).toBe("answer");
+    expect(open.reply?.kind).toBe("answer");
   });
 
   it("escalates on a keyword once, with conversation.escalated", async () => {
@@ -248,7 +248,7 @@ describe("converse", () => {
       (event) => (event.data as { conversationId: string }).conversationId === conversationId,
     );
     expect(escalated.map((event) => event.data)).toEqual([
-      { conversationId, botId, reason: "keyword", keyword: "speak to a human" },
+      { conversationId, botId, reason: "keyword", keyword: "speak to a human", ticketId: expect.any(String) },
     ]);
   });
 
@@ -258,7 +258,7 @@ describe("converse", () => {
     expect((await turn(conversationId, "tell me about quantum flux", config)).conversation.status).toBe(
       "open",
     );
-    expect((await turn(conversationId, "How do I reset my password?", config)).reply.kind).toBe("answer");
+    expect((await turn(conversationId, "How do I reset my password?", config)).reply?.kind).toBe("answer");
     expect((await turn(conversationId, "banana smoothie recipe", config)).conversation.status).toBe("open");
     const third = await turn(conversationId, "volcano insurance quote", config);
     expect(third.escalation).toEqual({ reason: "fallbacks", keyword: null });

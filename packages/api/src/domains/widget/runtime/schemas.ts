@@ -56,12 +56,15 @@ export const widgetEventStreamOutput = z.custom<AsyncIterable<string>>(
 export const widgetExchangeOutput = z
   .object({
     message: widgetMessageOutput,
-    reply: widgetMessageOutput.extend({
-      /** `answer` from the knowledge, the bot's `fallback` message, or its `out_of_hours` message. */
-      kind: z.enum(["answer", "fallback", "out_of_hours"]),
-      /** Where a model's answer came from; empty for Q/A answers and fallbacks. */
-      citations: z.array(widgetCitation),
-    }),
+    /** null while people own the conversation: the bot stays silent and an agent answers. */
+    reply: widgetMessageOutput
+      .extend({
+        /** `answer` from the knowledge, the bot's `fallback` message, or its `out_of_hours` message. */
+        kind: z.enum(["answer", "fallback", "out_of_hours"]),
+        /** Where a model's answer came from; empty for Q/A answers and fallbacks. */
+        citations: z.array(widgetCitation),
+      })
+      .nullable(),
     conversation: z.object({
       id: z.uuid(),
       /** `escalated` once the conversation was handed to a human. */
