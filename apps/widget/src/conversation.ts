@@ -6,7 +6,7 @@ import {
 } from "@kyro/sdk/widget";
 import { h } from "./dom";
 
-type ReplyKind = KyroWidgetExchange["reply"]["kind"];
+type ReplyKind = NonNullable<KyroWidgetExchange["reply"]>["kind"];
 
 /** The visitor-facing text of a refusal: what happened and, for limits, when to try again. */
 export function describeFailure(error: unknown): string {
@@ -119,7 +119,12 @@ export async function exchange(session: KyroWidgetSession, log: Log, content: st
       if (event.type === "delta") log.grow(item, event.text);
       else if (event.type === "done") {
         const { reply } = event.exchange;
-        log.settle(item, reply.id, reply.content, reply.kind);
+        // No reply while people own the conversation: the message waits for them in the inbox.
+        if (reply) log.settle(item, reply.id, reply.content, reply.kind);
+        else {
+          item.remove();
+          log.notice("Thanks — a person from the team will answer here.");
+        }
       } else {
         item.remove();
         log.error(`Sorry, the reply could not be completed (${event.message}).`);

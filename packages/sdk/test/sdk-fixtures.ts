@@ -100,3 +100,9 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     (error: unknown) => error,
   );
 }
+
+/** The bot's reply of an exchange; a conversation owned by people answers none, which fails here. */
+export function botReply<R>(exchange: { reply: R | null }): R {
+  if (exchange.reply === null) throw new Error("the exchange has no bot reply");
+  return exchange.reply;
+}

@@ -7,6 +7,7 @@ import {
   isKyroWidgetError,
   type KyroWidgetStreamEvent,
 } from "../src/index";
+import { botReply } from "./sdk-fixtures";
 
 /** The visitor client's streamed reply, as an async iterator, against a live server and model provider. */
 
@@ -61,7 +62,7 @@ describe("widget visitor client, streamed", () => {
     expect(done?.type).toBe("done");
     if (done?.type !== "done") return;
     const text = events.flatMap((event) => (event.type === "delta" ? [event.text] : [])).join("");
-    expect(text).toBe(done.exchange.reply.content);
+    expect(text).toBe(botReply(done.exchange).content);
     expect(done.exchange.reply).toMatchObject({
       kind: "answer",
       citations: [expect.objectContaining({ title: "Hours" })],
@@ -69,7 +70,7 @@ describe("widget visitor client, streamed", () => {
     const page = await session.messages();
     expect(page.items.map((message) => message.id)).toEqual([
       done.exchange.message.id,
-      done.exchange.reply.id,
+      botReply(done.exchange).id,
     ]);
   });
 

@@ -10,7 +10,7 @@ import {
   type KyroWidgetSessionInfo,
   paginate,
 } from "../src/index";
-import { rejection } from "./sdk-fixtures";
+import { botReply, rejection } from "./sdk-fixtures";
 
 /**
  * The visitor client against a live server, set up as a customer would: a bot created, its widget
@@ -82,7 +82,7 @@ describe("widget visitor client", () => {
     const exchange = await session.send("how do I reset my password");
     const page = await session.messages();
     const rating = await session.feedback({
-      messageId: exchange.reply.id,
+      messageId: botReply(exchange).id,
       helpful: false,
       reason: "Too short",
     });
@@ -92,13 +92,13 @@ describe("widget visitor client", () => {
     expect(Date.parse(session.info.expiresAt)).toBeGreaterThan(Date.now());
     expect(exchange.reply).toMatchObject({ role: "bot", kind: "answer", content: ANSWER });
     expect(exchange.conversation).toEqual({ id: session.info.conversationId, status: "open" });
-    expect(page.items.map((message) => message.id)).toEqual([exchange.message.id, exchange.reply.id]);
+    expect(page.items.map((message) => message.id)).toEqual([exchange.message.id, botReply(exchange).id]);
     expect(page.nextCursor).toBeNull();
     // REST JSON: timestamps arrive as ISO strings, as the types say.
     expect(page.items[0]?.createdAt).toBe(exchange.message.createdAt);
     expect(typeof page.items[0]?.createdAt).toBe("string");
     expect(rating.feedback).toMatchObject({
-      messageId: exchange.reply.id,
+      messageId: botReply(exchange).id,
       helpful: false,
       reason: "Too short",
     });
@@ -106,7 +106,7 @@ describe("widget visitor client", () => {
       `POST /api/v1/widget/${botId}/sessions`,
       `POST /api/v1/widget/sessions/${session.info.conversationId}/messages`,
       `GET /api/v1/widget/sessions/${session.info.conversationId}/messages`,
-      `POST /api/v1/widget/messages/${exchange.reply.id}/feedback`,
+      `POST /api/v1/widget/messages/${botReply(exchange).id}/feedback`,
       `POST /api/v1/widget/sessions/${session.info.conversationId}/lead`,
     ]);
     // What the org sees: the lead, linked to the visitor's conversation.
@@ -133,7 +133,7 @@ describe("widget visitor client", () => {
     const ids: string[] = [];
     for await (const message of paginate(session.messages, { limit: 2 })) ids.push(message.id);
 
-    expect(ids).toEqual(sent.flatMap((exchange) => [exchange.message.id, exchange.reply.id]));
+    expect(ids).toEqual(sent.flatMap((exchange) => [exchange.message.id, botReply(exchange).id]));
     expect(counter.requests.filter((request) => request.startsWith("GET"))).toHaveLength(3);
   });
 
