@@ -1,6 +1,7 @@
 import { createJobRunner, type JobRunner, type SqlExecutor } from "@kyro/platform";
 import type { AppDeps } from "./core/deps";
 import type { JobDefinition } from "./core/jobs";
+import { actionRunJob } from "./domains/actions/index";
 import { purgeDeletedBotsJob } from "./domains/bots/purge";
 import { inboundProcessJob } from "./domains/integrations/inbound/job";
 import { sourceSyncJob, sourceTickJob } from "./domains/sources/index";
@@ -14,6 +15,7 @@ export const JOBS: JobDefinition<any>[] = [
   webhookDeliveryJob,
   sourceSyncJob,
   sourceTickJob,
+  actionRunJob,
 ];
 
 export interface JobsHandle {

@@ -22,6 +22,9 @@ export const PERMISSIONS = [
   "integrations:manage",
   "ai:read",
   "ai:manage",
+  "actions:read",
+  "actions:manage",
+  "actions:run",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -43,7 +46,13 @@ const VIEWER: readonly Permission[] = [
   "ai:read",
 ];
 /** Agents work the inbox: they answer, resolve and escalate conversations and handle leads. */
-const AGENT: readonly Permission[] = [...VIEWER, "conversations:reply", "leads:read", "leads:write"];
+const AGENT: readonly Permission[] = [
+  ...VIEWER,
+  "conversations:reply",
+  "leads:read",
+  "leads:write",
+  "actions:read",
+];
 const ADMIN: readonly Permission[] = [
   ...AGENT,
   "org:update",
@@ -56,6 +65,8 @@ const ADMIN: readonly Permission[] = [
   "webhooks:manage",
   "integrations:manage",
   "ai:manage",
+  "actions:manage",
+  "actions:run",
 ];
 const OWNER: readonly Permission[] = [...ADMIN];
 
@@ -88,7 +99,7 @@ const READ_BOTS: readonly Permission[] = ["limits:read", "bots:read", "conversat
 const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
   "read:bots": new Set<Permission>(READ_BOTS),
   "write:bots": new Set<Permission>([...READ_BOTS, "bots:write", "conversations:reply", "leads:write"]),
-  "run:actions": new Set<Permission>(["limits:read"]),
+  "run:actions": new Set<Permission>(["limits:read", "actions:read", "actions:run"]),
   "read:analytics": new Set<Permission>(["limits:read"]),
   "admin:org": new Set<Permission>([
     "org:read",
@@ -102,6 +113,8 @@ const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
     "integrations:manage",
     "ai:read",
     "ai:manage",
+    "actions:read",
+    "actions:manage",
   ]),
 };
 
