@@ -1,18 +1,36 @@
 import { ACTION_HTTP_METHODS, ACTION_RUN_STATUSES, ACTION_RUN_TRIGGERS, ACTION_TYPES } from "@kyro/db";
 import { z } from "zod";
 import { pageFields } from "../../core/pagination";
-import { multiLine, singleLine, token } from "../../core/text-input";
+import { multiLine, singleLine, text, token } from "../../core/text-input";
 
 const nameSchema = singleLine().trim().min(1, "Name is required").max(100);
 const descriptionSchema = multiLine().max(1_000);
 
-/** JSON values stored as jsonb: Postgres refuses `\u0000` in them, so it is refused here first. */
-const jsonObject = z
-  .record(z.string(), z.unknown())
-  .refine((value) => !JSON.stringify(value).includes("\\u0000"), "Text cannot contain NUL characters");
+/**
+ * JSON values, their strings (keys included) under the storable-text rule: jsonb refuses `\u0000`, and
+ * a parameter is opaque data, so nothing stricter applies. Nesting is bounded by explicit levels, not
+ * recursion: the document's generated client types cannot express a recursive alias.
+ */
+const jsonKey = text().max(200);
+const jsonScalar = z
+  .union([z.null(), z.boolean(), z.number(), text().max(100_000)])
+  .meta({ id: "JsonScalar" });
+type JsonSchema = z.ZodType<unknown>;
+const jsonLevels: JsonSchema[] = [jsonScalar];
+for (let depth = 1; depth <= 8; depth++) {
+  const inner = jsonLevels[depth - 1] as JsonSchema;
+  jsonLevels.push(
+    z
+      .union([jsonScalar, z.array(inner).max(1_000), z.record(jsonKey, inner)])
+      .meta({ id: `JsonDepth${depth}` }),
+  );
+}
+/** A JSON object whose values nest at most `depth` levels. */
+const jsonObject = (depth: number) =>
+  z.record(jsonKey, jsonLevels[depth] as JsonSchema) as z.ZodType<Record<string, unknown>>;
 
 /** The JSON Schema (draft 2020-12 subset ajv compiles) of a run's parameters; its root is an object. */
-const paramSchemaSchema = jsonObject.refine(
+const paramSchemaSchema = jsonObject(8).refine(
   (value) => JSON.stringify(value).length <= 16_384,
   "The parameter schema is limited to 16 KB",
 );
@@ -73,14 +91,14 @@ export const updateActionInput = actionTargetInput.extend({
 });
 export type UpdateActionInput = z.output<typeof updateActionInput>;
 
-export const testActionInput = actionTargetInput.extend({ input: jsonObject });
+export const testActionInput = actionTargetInput.extend({ input: jsonObject(4) });
 export type TestActionInput = z.output<typeof testActionInput>;
 
 export const runActionInput = actionTargetInput.extend({
   /** The bot on whose behalf it runs: the action must allow it and it must allow the action. */
   botId: z.uuid(),
   conversationId: z.uuid().optional(),
-  input: jsonObject,
+  input: jsonObject(4),
 });
 export type RunActionInput = z.output<typeof runActionInput>;
 

@@ -328,7 +328,7 @@ describe("API keys and the run:actions scope", () => {
     await allowOnBot(bot.id, [action.id]);
     const runner = await app.seedApiKey(org.id, { scopes: ["run:actions"] });
     const manager = await app.seedApiKey(org.id, { scopes: ["admin:org"] });
-    const input = { actionId: action.id, botId: bot.id, input: { orderId: "k1" } };
+    const input = { orgId: org.id, actionId: action.id, botId: bot.id, input: { orderId: "k1" } };
     const { run } = await app.caller(runner.key).actions.run(input);
     expect(run.status).toBe("queued");
     expect(await failureOf(app.caller(manager.key).actions.run(input))).toMatchObject({
@@ -336,9 +336,13 @@ describe("API keys and the run:actions scope", () => {
       details: { reason: "scope", requiredScopes: ["run:actions"] },
     });
     expect(
-      await failureOf(app.caller(runner.key).actions.update({ actionId: action.id, enabled: false })),
+      await failureOf(
+        app.caller(runner.key).actions.update({ orgId: org.id, actionId: action.id, enabled: false }),
+      ),
     ).toMatchObject({ code: "FORBIDDEN", details: { reason: "scope" } });
-    const { action: managed } = await app.caller(manager.key).actions.get({ actionId: action.id });
+    const { action: managed } = await app
+      .caller(manager.key)
+      .actions.get({ orgId: org.id, actionId: action.id });
     expect(managed.id).toBe(action.id);
     await waitForRun(admin(), run.id);
   });
@@ -352,13 +356,22 @@ describe("API keys and the run:actions scope", () => {
     await allowOnBot(other.id, [theirs.id]);
     const key = await app.seedApiKey(org.id, { scopes: ["run:actions"], botId: bot.id });
     const caller = app.caller(key.key);
-    const { items } = await caller.actions.list({});
+    const { items } = await caller.actions.list({ orgId: org.id });
     expect(items.map((item) => item.id)).toEqual([mine.id]);
-    expect(await failureOf(caller.actions.get({ actionId: theirs.id }))).toMatchObject({ code: "NOT_FOUND" });
+    expect(await failureOf(caller.actions.get({ orgId: org.id, actionId: theirs.id }))).toMatchObject({
+      code: "NOT_FOUND",
+    });
     expect(
-      await failureOf(caller.actions.run({ actionId: theirs.id, botId: other.id, input: { orderId: "1" } })),
+      await failureOf(
+        caller.actions.run({ orgId: org.id, actionId: theirs.id, botId: other.id, input: { orderId: "1" } }),
+      ),
     ).toMatchObject({ code: "NOT_FOUND" });
-    const { run } = await caller.actions.run({ actionId: mine.id, botId: bot.id, input: { orderId: "2" } });
+    const { run } = await caller.actions.run({
+      orgId: org.id,
+      actionId: mine.id,
+      botId: bot.id,
+      input: { orderId: "2" },
+    });
     expect((await waitForRun(admin(), run.id)).status).toBe("succeeded");
   });
 });
