@@ -1,6 +1,7 @@
 import { createJobRunner, type JobRunner, type SqlExecutor } from "@kyro/platform";
 import type { AppDeps } from "./core/deps";
 import type { JobDefinition } from "./core/jobs";
+import { actionRunJob } from "./domains/actions/index";
 import { purgeDeletedBotsJob } from "./domains/bots/purge";
 import { escalationDispatchJob } from "./domains/escalations/dispatch";
 import { inboundProcessJob } from "./domains/integrations/inbound/job";
@@ -16,6 +17,7 @@ export const JOBS: JobDefinition<any>[] = [
   sourceSyncJob,
   sourceTickJob,
   escalationDispatchJob,
+  actionRunJob,
 ];
 
 export interface JobsHandle {

@@ -1,4 +1,5 @@
 import { mergeRouters, router } from "./core/trpc";
+import { actionsRouter } from "./domains/actions/router";
 import { adminRouter } from "./domains/admin/router";
 import { apiKeysRouter } from "./domains/api-keys/router";
 import { auditRouter } from "./domains/audit/router";
@@ -37,6 +38,7 @@ export const appRouter = router({
   providers: providersRouter,
   sources: sourcesRouter,
   usage: usageRouter,
+  actions: actionsRouter,
 });
 
 export type AppRouter = typeof appRouter;

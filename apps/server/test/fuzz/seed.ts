@@ -64,10 +64,27 @@ export async function seedFuzzWorld(server: TestServer, scopes: ApiKeySeed["scop
   const org = await app.seedOrg("Fuzz");
   const owner = app.caller(org.owner.accessToken);
   const apiKey = (await app.seedApiKey(org.id, { scopes, name: "fuzz" })).key;
+  // An action both seeded bots may run (each side of the allow-list names the other), taking any object.
+  const { action } = await owner.actions.create({
+    orgId: org.id,
+    name: "Fuzz action",
+    paramSchema: { type: "object" },
+    config: {
+      type: "http",
+      method: "POST",
+      urlTemplate: `${upstream.url}/action`,
+      headerTemplates: {},
+      integrationId: null,
+    },
+  });
   const bots = await Promise.all(
-    [0, 1].map(() => seedBot(app, org.id, { published: { fallbackMessage: "Ask me" } })),
+    [0, 1].map(() =>
+      seedBot(app, org.id, { published: { fallbackMessage: "Ask me", allowedActionIds: [action.id] } }),
+    ),
   );
   const botIds = bots.map((bot) => bot.id);
+  await owner.actions.update({ orgId: org.id, actionId: action.id, allowedBotIds: botIds });
+  const { run } = await owner.actions.test({ orgId: org.id, actionId: action.id, input: {} });
   const session = await openWidgetSession(server, botIds[0] as string);
   await sendWidgetMessage(server, session);
   const messageIds = (
@@ -112,6 +129,8 @@ export async function seedFuzzWorld(server: TestServer, scopes: ApiKeySeed["scop
       endpointId: [webhook.endpoint.id, inbound.endpoint.id],
       integrationId: [integration.integration.id],
       slug: [inbound.endpoint.slug],
+      actionId: [action.id],
+      runId: [run.id],
     },
   };
 }

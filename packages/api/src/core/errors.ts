@@ -34,7 +34,8 @@ export type ForbiddenReason =
   | "user_only"
   | "unverified"
   | "origin"
-  | "not_invitee";
+  | "not_invitee"
+  | "bot_not_allowed";
 
 export interface LimitDetails {
   limit: number;

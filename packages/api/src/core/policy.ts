@@ -24,6 +24,9 @@ export const PERMISSIONS = [
   "integrations:manage",
   "ai:read",
   "ai:manage",
+  "actions:read",
+  "actions:manage",
+  "actions:run",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -45,13 +48,17 @@ const VIEWER: readonly Permission[] = [
   "feedback:submit",
   "ai:read",
 ];
-/** Agents work the inbox: they answer, resolve, take and escalate conversations, work tickets and leads. */
+/**
+ * Agents work the inbox: they answer, resolve, take and escalate conversations, work tickets and leads,
+ * and see the actions a bot may run.
+ */
 const AGENT: readonly Permission[] = [
   ...VIEWER,
   "conversations:reply",
   "escalations:write",
   "leads:read",
   "leads:write",
+  "actions:read",
 ];
 const ADMIN: readonly Permission[] = [
   ...AGENT,
@@ -65,6 +72,8 @@ const ADMIN: readonly Permission[] = [
   "webhooks:manage",
   "integrations:manage",
   "ai:manage",
+  "actions:manage",
+  "actions:run",
 ];
 const OWNER: readonly Permission[] = [...ADMIN];
 
@@ -109,7 +118,7 @@ const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
     "escalations:write",
     "leads:write",
   ]),
-  "run:actions": new Set<Permission>(["limits:read"]),
+  "run:actions": new Set<Permission>(["limits:read", "actions:read", "actions:run"]),
   "read:analytics": new Set<Permission>(["limits:read"]),
   "admin:org": new Set<Permission>([
     "org:read",
@@ -123,6 +132,8 @@ const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
     "integrations:manage",
     "ai:read",
     "ai:manage",
+    "actions:read",
+    "actions:manage",
   ]),
 };
 

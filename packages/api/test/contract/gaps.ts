@@ -84,6 +84,13 @@ export const CONTRACT_GAPS: readonly ContractGap[] = [
     why: "Left after the v1 merge (#9 continues): a bot needs a name or a template, IANA time zones, https-only logo URLs, host names, URL and email syntax (on the deprecated POST aliases too) and `since` not in the future are checked but not (or not fully) declared.",
   },
   {
+    convention: "Schemas say what the server does: formats, patterns and conditional rules are declared",
+    check: "accepts-valid",
+    operations: ["POST /actions", "PATCH /actions/{actionId}"],
+    statuses: [400],
+    why: "Permanent in part: `paramSchema` must be a JSON Schema that ajv compiles with an object root (a meta-schema reference would say it, but fuzzers and generated clients do not resolve one), `{{placeholders}}` must name its properties, and URL templates follow the SSRF rules with placeholders after the host.",
+  },
+  {
     convention: "Schemas say what the server does",
     check: "accepts-valid",
     operations: ["POST /bots"],

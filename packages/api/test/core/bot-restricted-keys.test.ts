@@ -1,4 +1,4 @@
-import { messages } from "@kyro/db";
+import { actionRuns, messages } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeError } from "../../src/core/errors";
 import { API_KEY_SCOPES } from "../../src/core/policy";
@@ -22,6 +22,8 @@ interface BotData {
   feedbackId: string;
   leadId: string;
   leadEmail: string;
+  actionId: string;
+  runId: string;
 }
 
 let app: TestApp;
@@ -61,6 +63,30 @@ async function seedBotData(label: string): Promise<BotData> {
     botId: bot.id,
     entries: [{ question: `What is ${label}?`, answer: `${label} is a bot.` }],
   });
+  const { action } = await owner.actions.create({
+    orgId: org.id,
+    name: `${label} action`,
+    paramSchema: { type: "object" },
+    config: {
+      type: "http",
+      method: "GET",
+      urlTemplate: "https://example.com/x",
+      headerTemplates: {},
+      integrationId: null,
+    },
+    allowedBotIds: [bot.id],
+  });
+  const [run] = await app.database.db
+    .insert(actionRuns)
+    .values({
+      orgId: org.id,
+      actionId: action.id,
+      botId: bot.id,
+      trigger: "api",
+      status: "succeeded",
+      input: {},
+    })
+    .returning({ id: actionRuns.id });
   const { bot: view } = await owner.bots.get({ orgId: org.id, botId: bot.id });
   return {
     botId: bot.id,
@@ -71,6 +97,8 @@ async function seedBotData(label: string): Promise<BotData> {
     feedbackId: feedback.feedback.id,
     leadId: lead.lead.id,
     leadEmail,
+    actionId: action.id,
+    runId: run?.id as string,
   };
 }
 
@@ -84,6 +112,8 @@ const traces = (bot: BotData) => [
   bot.feedbackId,
   bot.leadId,
   bot.leadEmail,
+  bot.actionId,
+  bot.runId,
 ];
 
 /**
@@ -129,6 +159,14 @@ const RECIPES: Record<string, (b: BotData, a: BotData) => object[]> = {
   "knowledge.entries.list": (b) => [{ botId: b.botId }],
   "knowledge.entries.replace": (b) => [{ botId: b.botId, entries: [] }],
   "knowledge.entries.search": (b) => [{ botId: b.botId, query: "Bravo" }],
+  "actions.list": () => [{}],
+  "actions.get": (b) => [{ actionId: b.actionId }],
+  "actions.runs": (b, a) => [{ actionId: b.actionId }, { actionId: a.actionId }],
+  "actions.getRun": (b) => [{ runId: b.runId }],
+  "actions.run": (b, a) => [
+    { actionId: b.actionId, botId: b.botId, input: {} },
+    { actionId: a.actionId, botId: b.botId, input: {} },
+  ],
 };
 
 /** What the owner sees of bot B: it must be the same after the walk (no write reached it). */

@@ -164,6 +164,9 @@ describe("role → permission table", () => {
     "integrations:manage": MANAGERS,
     "ai:read": ALL,
     "ai:manage": MANAGERS,
+    "actions:read": AGENTS,
+    "actions:manage": MANAGERS,
+    "actions:run": MANAGERS,
   };
 
   it("grants exactly the expected permissions to each role", () => {

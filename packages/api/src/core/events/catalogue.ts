@@ -48,6 +48,18 @@ const TICKET = z.object({
   subject: z.string(),
 });
 
+const ACTION_RUN = z.object({
+  runId: z.uuid(),
+  actionId: z.uuid(),
+  actionName: z.string(),
+  botId: z.uuid().nullable(),
+  conversationId: z.uuid().nullable(),
+  trigger: z.enum(["api", "test", "llm"]),
+  /** The target's HTTP status (http actions that got an answer), else null. */
+  httpStatus: z.int().nullable(),
+  latencyMs: z.int().nullable(),
+});
+
 export const EVENT_CATALOGUE = {
   "org.updated": define({
     version: 1,
@@ -230,6 +242,17 @@ export const EVENT_CATALOGUE = {
       error: z.string(),
       stats: SYNC_STATS,
     }),
+  }),
+  "action.run.completed": define({
+    version: 1,
+    description:
+      "An action ran and succeeded (an HTTP answer below 400, or the mail handed to the mail server). Parameters and output stay on the run.",
+    schema: ACTION_RUN,
+  }),
+  "action.run.failed": define({
+    version: 1,
+    description: "An action ran and failed (refused, timed out, an HTTP error status, or the mail not sent).",
+    schema: ACTION_RUN.extend({ error: z.string() }),
   }),
 } as const;
 

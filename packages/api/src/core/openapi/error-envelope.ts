@@ -74,6 +74,7 @@ export const ERROR_ANSWERS = {
           "unverified",
           "origin",
           "not_invitee",
+          "bot_not_allowed",
         ]),
         requiredScopes: z.array(z.string()).optional(),
       }),

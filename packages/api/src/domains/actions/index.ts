@@ -1,0 +1,2 @@
+// The actions domain's public surface: other domains import these from here, never its other files.
+export { actionRunJob } from "./runs";

@@ -1,0 +1,14 @@
+import type { AuditScope } from "../../core/audit-log";
+import type { AppDeps } from "../../core/deps";
+import type { Principal } from "../../core/principal";
+import type { OrgScope } from "../../core/trpc";
+
+export interface ActionsContext {
+  deps: AppDeps;
+  audit: AuditScope;
+  org: OrgScope;
+  principal: Principal;
+}
+
+export const RESOURCE = "action";
+export const RUN_RESOURCE = "action_run";
