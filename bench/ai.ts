@@ -11,7 +11,6 @@
  * The driver, the server and the mock provider share this process, so the overheads include the
  * driver's own work: they are upper bounds.
  */
-import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,16 +22,7 @@ import {
   createRuntime,
   startJobs,
 } from "@kyro/api";
-import {
-  bots,
-  eq,
-  knowledgeChunks,
-  migrate,
-  openDatabase,
-  organizations,
-  sql,
-  widgetSettings,
-} from "@kyro/db";
+import { bots, eq, knowledgeChunks, migrate, openDatabase, organizations, widgetSettings } from "@kyro/db";
 import { createLogger, createMailer, createRedis, logDestination } from "@kyro/platform";
 import autocannon from "autocannon";
 import { loadConfig } from "../apps/server/src/config";
@@ -40,6 +30,8 @@ import { createHttpServer } from "../apps/server/src/http/server";
 import { retrievePassages } from "../packages/api/src/domains/ai/index";
 import { parseBotConfig } from "../packages/api/src/domains/shared/bot-config";
 import { startFakeLlm } from "../packages/api/test/fake-llm";
+import { benchQuestions, insertChunks, WORDS } from "./ai-corpus";
+import { concurrently, summary } from "./latency";
 import { round } from "./load";
 import { seedVerifiedUser } from "./seed-user";
 
@@ -47,41 +39,6 @@ const CONCURRENCY = 20;
 const ORIGIN = "https://bench.example";
 const UNREACHABLE = 1_000_000_000;
 const PROVIDER_TTFT_MS = 50;
-const VOCABULARY = 20_000;
-const WORDS =
-  "espresso grinder warranty boiler pump roast bean milk steam descale filter brew ratio water shipping refund order parcel account password invoice subscription tea kettle cup mug origin blend acidity crema tamper basket portafilter".split(
-    " ",
-  );
-
-/** The bench corpus's word for a vocabulary index: the same as the seeding SQL's `md5(index)`. */
-const md5Word = (index: number) => createHash("md5").update(String(index)).digest("hex").slice(0, 6);
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN);
-}
-
-/** Runs `task` `total` times from `CONCURRENCY` loops; the latency of each run in ms. */
-async function concurrently(total: number, task: (n: number) => Promise<void>): Promise<number[]> {
-  const latencies: number[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < total) {
-        const n = next++;
-        const started = performance.now();
-        await task(n);
-        latencies.push(performance.now() - started);
-      }
-    }),
-  );
-  return latencies;
-}
-
-const summary = (latencies: number[]) => ({
-  p50Ms: percentile(latencies, 50),
-  p99Ms: percentile(latencies, 99),
-});
 
 export async function aiBench(_repoRoot: string, env: NodeJS.ProcessEnv) {
   const config = loadConfig(env);
@@ -170,45 +127,34 @@ export async function aiBench(_repoRoot: string, env: NodeJS.ProcessEnv) {
     });
     const [document] = (await member.sources.documents.list({ orgId: org.id, sourceId: source.id })).items;
     if (!document || syncJob.status !== "succeeded") throw new Error("seed document missing");
-    // Words of a 20,000-word vocabulary drawn with a skew (u^1.5), so common words appear in about
-    // 8 % of chunks and rare ones in a few, roughly as content words do in a real corpus.
-    for (let start = 0; start < count; start += 10_000) {
-      await deps.db.execute(sql`
-        insert into knowledge_chunks (id, org_id, bot_id, source_id, document_id, position, content, tokens)
-        select gen_random_uuid(), ${org.id}::uuid, ${botId}::uuid, ${source.id}::uuid, ${document.id}::uuid, n,
-          (select string_agg('w' || substr(md5(floor(${VOCABULARY}::int * power(((hashint4(n * 61 + k) & 2147483647)::float8 / 2147483647), 1.5))::text), 1, 6), ' ')
-             from generate_series(1, 60) k),
-          80
-        from generate_series(${start}::int, ${Math.min(count, start + 10_000) - 1}::int) n`);
-    }
-    await deps.db.execute(sql`analyze knowledge_chunks`);
+    await insertChunks(
+      deps.db,
+      { orgId: org.id, botId, sourceId: source.id, documentId: document.id },
+      count,
+    );
   }
 
   try {
     // 1. Retrieval over 100,000 chunks.
     const bigBot = await newBot("Retrieval bench");
     await seedChunks(bigBot, 100_000);
-    const questions = Array.from({ length: 200 }, (_, n) =>
-      [0, 1, 2, 3]
-        .map((k) => `w${md5Word(Math.floor(VOCABULARY * (((n * 7919 + k * 104729) % 1000) / 1000) ** 1.5))}`)
-        .join(" "),
-    ).map((words) => `how does ${words} work`);
+    const questions = benchQuestions(200);
     const [anyChunk] = await deps.db
       .select({ id: knowledgeChunks.id })
       .from(knowledgeChunks)
       .where(eq(knowledgeChunks.botId, bigBot))
       .limit(1);
     const scope = { orgId: org.id, botId: bigBot };
-    await concurrently(200, async (n) => {
+    await concurrently(CONCURRENCY, 200, async (n) => {
       await retrievePassages(deps.db, scope, questions[n % questions.length] as string, 5);
     });
     const retrieval = summary(
-      await concurrently(2_000, async (n) => {
+      await concurrently(CONCURRENCY, 2_000, async (n) => {
         await retrievePassages(deps.db, scope, questions[n % questions.length] as string, 5);
       }),
     );
     const primaryKey = summary(
-      await concurrently(2_000, async () => {
+      await concurrently(CONCURRENCY, 2_000, async () => {
         await deps.db
           .select({ id: knowledgeChunks.id, content: knowledgeChunks.content })
           .from(knowledgeChunks)
@@ -256,10 +202,10 @@ export async function aiBench(_repoRoot: string, env: NodeJS.ProcessEnv) {
       return firstToken - PROVIDER_TTFT_MS;
     };
     const overheads: number[] = [];
-    await concurrently(100, async (n) => {
+    await concurrently(CONCURRENCY, 100, async (n) => {
       await streamOnce(n);
     });
-    await concurrently(1_000, async (n) => {
+    await concurrently(CONCURRENCY, 1_000, async (n) => {
       overheads.push(await streamOnce(n));
     });
 

@@ -3,8 +3,8 @@ import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { conflict, notFound } from "../../core/errors";
 import { emitEvent } from "../../core/events/emit";
+import type { OrgScope, UserOrgScope } from "../../core/org-scope";
 import { API_KEY_PREFIX, type UserPrincipal } from "../../core/principal";
-import type { OrgScope, UserOrgScope } from "../../core/trpc";
 import { mintApiKey } from "./key-format";
 import type {
   ApiKeyStatus,

@@ -3,8 +3,8 @@ import { hashPassword, verifyPassword } from "@kyro/platform";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { invalidField, unauthorized } from "../../core/errors";
+import type { UserOrgScope } from "../../core/org-scope";
 import type { ApiKeyPrincipal, Principal, UserPrincipal } from "../../core/principal";
-import type { UserOrgScope } from "../../core/trpc";
 import { listOrgs } from "../orgs/index";
 import { assertPasswordPolicy } from "./password-policy";
 import type {

@@ -4,8 +4,8 @@ import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { AppError, conflict, isUniqueViolation, notFound } from "../../core/errors";
 import { emitEvent } from "../../core/events/emit";
+import type { OrgScope, UserOrgScope } from "../../core/org-scope";
 import type { UserPrincipal } from "../../core/principal";
-import type { OrgScope, UserOrgScope } from "../../core/trpc";
 import type { CreateOrgInput, Org, UpdateOrgInput } from "./schemas";
 
 export interface UserServiceContext {

@@ -3,12 +3,11 @@ import { checkOutboundUrl } from "@kyro/platform";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { AppError, isUniqueViolation, notFound } from "../../core/errors";
+import type { OrgScope } from "../../core/org-scope";
 import { decodeCursor, pageOf } from "../../core/pagination";
-import type { OrgScope } from "../../core/trpc";
-import { describeModelError, type ModelTarget, modelClient, providerUnusable } from "./model-client";
+import { keyColumns } from "./model-target";
 import type {
   CreateProviderInput,
-  ListModelsInput,
   ListProvidersInput,
   ProviderView,
   RotateProviderKeyInput,
@@ -38,16 +37,6 @@ const VIEW_COLUMNS = {
   updatedAt: aiProviders.updatedAt,
 };
 
-/** Additional authenticated data of a key: a ciphertext copied to another row fails to decrypt. */
-const keyContext = (providerId: string) => `ai_provider:${providerId}:key`;
-
-function keyColumns(deps: AppDeps, providerId: string, apiKey: string) {
-  return {
-    keyCiphertext: deps.encryption.encrypt(apiKey, keyContext(providerId)),
-    keyLast4: apiKey.length >= 12 ? apiKey.slice(-4) : "",
-  };
-}
-
 function assertBaseUrl(deps: AppDeps, url: string): void {
   const check = checkOutboundUrl(url, deps.settings.outboundAllowCidrs);
   if (!check.ok) {
@@ -63,7 +52,7 @@ const nameConflict = () =>
     field: "name",
   });
 
-async function selectProvider(db: Executor, orgId: string, providerId: string): Promise<ProviderView> {
+export async function selectProvider(db: Executor, orgId: string, providerId: string): Promise<ProviderView> {
   const [row] = await db
     .select(VIEW_COLUMNS)
     .from(aiProviders)
@@ -220,87 +209,4 @@ export async function deleteProvider(ctx: ProvidersContext, providerId: string):
       before,
     });
   });
-}
-
-/**
- * The provider a call goes to, key decrypted: the one named, else the org's default; null when the org
- * has none (the Q/A responder answers then).
- */
-export async function modelTargetOf(
-  deps: AppDeps,
-  orgId: string,
-  providerId: string | null,
-): Promise<(ModelTarget & { chatModel: string; embeddingModel: string | null }) | null> {
-  const [row] = await deps.db
-    .select({
-      id: aiProviders.id,
-      baseUrl: aiProviders.baseUrl,
-      keyCiphertext: aiProviders.keyCiphertext,
-      chatModel: aiProviders.chatModel,
-      embeddingModel: aiProviders.embeddingModel,
-    })
-    .from(aiProviders)
-    .where(
-      and(
-        eq(aiProviders.orgId, orgId),
-        providerId ? eq(aiProviders.id, providerId) : eq(aiProviders.isDefault, true),
-      ),
-    )
-    .limit(1);
-  if (!row) return null;
-  return {
-    providerId: row.id,
-    baseUrl: row.baseUrl,
-    apiKey: deps.encryption.decrypt(row.keyCiphertext, keyContext(row.id)),
-    chatModel: row.chatModel,
-    embeddingModel: row.embeddingModel,
-  };
-}
-
-async function requireTarget(ctx: ProvidersContext, providerId: string) {
-  const target = await modelTargetOf(ctx.deps, ctx.org.orgId, providerId);
-  if (!target) throw notFound("Provider");
-  return target;
-}
-
-/** Lists the provider's models as a probe; the result (and why it failed) is kept on the provider. */
-export async function testProvider(ctx: ProvidersContext, providerId: string) {
-  const target = await requireTarget(ctx, providerId);
-  const started = performance.now();
-  let error: string | null = null;
-  try {
-    await modelClient(ctx.deps, target).models.list();
-  } catch (failure) {
-    error = describeModelError(failure);
-  }
-  const latencyMs = Math.round(performance.now() - started);
-  await ctx.deps.db
-    .update(aiProviders)
-    .set({ lastTestAt: new Date(), lastTestError: error })
-    .where(and(eq(aiProviders.orgId, ctx.org.orgId), eq(aiProviders.id, providerId)));
-  return {
-    provider: await selectProvider(ctx.deps.db, ctx.org.orgId, providerId),
-    test: { ok: error === null, latencyMs, error },
-  };
-}
-
-/** The provider's own model list, sorted by id and paged by id. */
-export async function listProviderModels(ctx: ProvidersContext, input: ListModelsInput) {
-  const target = await requireTarget(ctx, input.providerId);
-  let ids: { id: string; ownedBy: string | null }[];
-  try {
-    const page = await modelClient(ctx.deps, target).models.list();
-    ids = page.data.map((model) => ({ id: model.id, ownedBy: model.owned_by ?? null }));
-  } catch (failure) {
-    throw providerUnusable(failure);
-  }
-  ids.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const after = input.cursor ? Buffer.from(input.cursor, "base64url").toString("utf8") : null;
-  const rest = after === null ? ids : ids.filter((model) => model.id > after);
-  const items = rest.slice(0, input.limit);
-  const last = items.at(-1);
-  return {
-    items,
-    nextCursor: rest.length > input.limit && last ? Buffer.from(last.id).toString("base64url") : null,
-  };
 }

@@ -3,8 +3,8 @@ import { checkOutboundUrl } from "@kyro/platform";
 import { type AuditScope, recordAudit } from "../../../core/audit-log";
 import type { AppDeps } from "../../../core/deps";
 import { invalidField, notFound } from "../../../core/errors";
+import type { OrgScope } from "../../../core/org-scope";
 import { decodeCursor, type PageInput, pageOf } from "../../../core/pagination";
-import type { OrgScope } from "../../../core/trpc";
 import {
   type CreateEndpointInput,
   type EndpointTargetInput,
