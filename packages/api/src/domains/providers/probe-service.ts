@@ -1,9 +1,10 @@
 import { aiProviders, and, eq } from "@kyro/db";
+import { recordAudit } from "../../core/audit-log";
 import { notFound } from "../../core/errors";
 import { describeModelError, modelClient, providerUnusable } from "./model-client";
 import { modelTargetOf } from "./model-target";
 import type { ListModelsInput } from "./schemas";
-import { type ProvidersContext, selectProvider } from "./service";
+import { PROVIDER_RESOURCE, type ProvidersContext, selectProvider } from "./service";
 
 async function requireTarget(ctx: ProvidersContext, providerId: string) {
   const target = await modelTargetOf(ctx.deps, ctx.org.orgId, providerId);
@@ -11,7 +12,10 @@ async function requireTarget(ctx: ProvidersContext, providerId: string) {
   return target;
 }
 
-/** Lists the provider's models as a probe; the result (and why it failed) is kept on the provider. */
+/**
+ * Lists the provider's models as a probe; the result (and why it failed) is kept on the provider and
+ * audited with it, as `integrations.test` does.
+ */
 export async function testProvider(ctx: ProvidersContext, providerId: string) {
   const target = await requireTarget(ctx, providerId);
   const started = performance.now();
@@ -22,14 +26,23 @@ export async function testProvider(ctx: ProvidersContext, providerId: string) {
     error = describeModelError(failure);
   }
   const latencyMs = Math.round(performance.now() - started);
-  await ctx.deps.db
-    .update(aiProviders)
-    .set({ lastTestAt: new Date(), lastTestError: error })
-    .where(and(eq(aiProviders.orgId, ctx.org.orgId), eq(aiProviders.id, providerId)));
-  return {
-    provider: await selectProvider(ctx.deps.db, ctx.org.orgId, providerId),
-    test: { ok: error === null, latencyMs, error },
-  };
+  const test = { ok: error === null, latencyMs, error };
+  const { orgId } = ctx.org;
+  return ctx.deps.db.transaction(async (tx) => {
+    await tx
+      .update(aiProviders)
+      .set({ lastTestAt: new Date(), lastTestError: error })
+      .where(and(eq(aiProviders.orgId, orgId), eq(aiProviders.id, providerId)));
+    const provider = await selectProvider(tx, orgId, providerId);
+    await recordAudit(tx, ctx.audit, {
+      orgId,
+      action: "ai_provider.test",
+      resourceType: PROVIDER_RESOURCE,
+      resourceId: providerId,
+      after: test,
+    });
+    return { provider, test };
+  });
 }
 
 /** The provider's own model list, sorted by id and paged by id. */

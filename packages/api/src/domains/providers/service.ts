@@ -1,9 +1,9 @@
 import { aiProviders, and, desc, type Executor, eq, lt, newId } from "@kyro/db";
-import { checkOutboundUrl } from "@kyro/platform";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { AppError, isUniqueViolation, notFound } from "../../core/errors";
 import type { OrgScope } from "../../core/org-scope";
+import { assertOutboundUrl } from "../../core/outbound-url";
 import { decodeCursor, pageOf } from "../../core/pagination";
 import { keyColumns } from "./model-target";
 import type {
@@ -20,7 +20,7 @@ export interface ProvidersContext {
   org: OrgScope;
 }
 
-const RESOURCE = "ai_provider";
+export const PROVIDER_RESOURCE = "ai_provider";
 
 /** The columns people may see; the ciphertext is read only by `modelTargetOf`. */
 const VIEW_COLUMNS = {
@@ -36,15 +36,6 @@ const VIEW_COLUMNS = {
   createdAt: aiProviders.createdAt,
   updatedAt: aiProviders.updatedAt,
 };
-
-function assertBaseUrl(deps: AppDeps, url: string): void {
-  const check = checkOutboundUrl(url, deps.settings.outboundAllowCidrs);
-  if (!check.ok) {
-    throw new AppError("BAD_REQUEST", `baseUrl is not allowed: ${check.reason}`, {
-      issues: [{ path: "baseUrl", code: "invalid_url", message: check.reason }],
-    });
-  }
-}
 
 const nameConflict = () =>
   new AppError("CONFLICT", "A provider with this name already exists", {
@@ -73,7 +64,7 @@ async function lockProvider(tx: Executor, orgId: string, providerId: string): Pr
 }
 
 export async function createProvider(ctx: ProvidersContext, input: CreateProviderInput) {
-  assertBaseUrl(ctx.deps, input.baseUrl);
+  assertOutboundUrl(ctx.deps, input.baseUrl, "baseUrl");
   const id = newId();
   const { orgId } = ctx.org;
   try {
@@ -101,7 +92,7 @@ export async function createProvider(ctx: ProvidersContext, input: CreateProvide
       await recordAudit(tx, ctx.audit, {
         orgId,
         action: "ai_provider.create",
-        resourceType: RESOURCE,
+        resourceType: PROVIDER_RESOURCE,
         resourceId: id,
         after: provider,
       });
@@ -144,7 +135,7 @@ async function mutate(
       await recordAudit(tx, ctx.audit, {
         orgId,
         action,
-        resourceType: RESOURCE,
+        resourceType: PROVIDER_RESOURCE,
         resourceId: providerId,
         before,
         after: provider,
@@ -158,7 +149,7 @@ async function mutate(
 }
 
 export function updateProvider(ctx: ProvidersContext, input: UpdateProviderInput) {
-  if (input.baseUrl !== undefined) assertBaseUrl(ctx.deps, input.baseUrl);
+  if (input.baseUrl !== undefined) assertOutboundUrl(ctx.deps, input.baseUrl, "baseUrl");
   return mutate(ctx, input.providerId, "ai_provider.update", async (tx) => {
     await tx
       .update(aiProviders)
@@ -204,7 +195,7 @@ export async function deleteProvider(ctx: ProvidersContext, providerId: string):
     await recordAudit(tx, ctx.audit, {
       orgId,
       action: "ai_provider.delete",
-      resourceType: RESOURCE,
+      resourceType: PROVIDER_RESOURCE,
       resourceId: providerId,
       before,
     });

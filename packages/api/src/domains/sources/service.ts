@@ -1,9 +1,9 @@
 import { and, desc, type Executor, eq, knowledgeSources, lt, newId, sourceSyncJobs } from "@kyro/db";
-import { checkOutboundUrl } from "@kyro/platform";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { AppError, notFound } from "../../core/errors";
 import type { OrgScope } from "../../core/org-scope";
+import { assertOutboundUrl } from "../../core/outbound-url";
 import { decodeCursor, pageOf } from "../../core/pagination";
 import type { Principal } from "../../core/principal";
 import { assertOrgBot } from "../shared/org-bots";
@@ -59,12 +59,7 @@ function settingsOf(deps: AppDeps, input: CreateSourceInput) {
     case "text":
       return { settings: { title: config.title ?? input.name, text: config.text }, fileContent: null };
     case "url": {
-      const check = checkOutboundUrl(config.url, deps.settings.outboundAllowCidrs);
-      if (!check.ok) {
-        throw new AppError("BAD_REQUEST", `url is not allowed: ${check.reason}`, {
-          issues: [{ path: "config.url", code: "invalid_url", message: check.reason }],
-        });
-      }
+      assertOutboundUrl(deps, config.url, "config.url");
       const limits = deps.settings.sources;
       if (config.maxPages > limits.maxCrawlPages || config.maxDepth > limits.maxCrawlDepth) {
         throw new AppError("BAD_REQUEST", "The crawl exceeds this server's caps", {
