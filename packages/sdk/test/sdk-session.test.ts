@@ -72,7 +72,7 @@ describe("session refresh", () => {
     ]);
 
     expect(me.orgs.map((membership) => membership.id)).toEqual([org.id]);
-    expect(orgs.orgs.map((membership) => membership.id)).toEqual([org.id]);
+    expect(orgs.items.map((membership) => membership.id)).toEqual([org.id]);
     expect(exported.map((event) => event.action)).toContain("org.created");
     expect(recorder.calls("auth.refresh")).toBe(1);
     expect(issued).toHaveLength(1);

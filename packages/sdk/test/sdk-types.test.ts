@@ -57,6 +57,6 @@ describe("types", () => {
     // @ts-expect-error paginate sets the cursor itself
     paginate(client.bots.list, { orgId: "x", cursor: "c" });
     // @ts-expect-error a procedure without a cursor cannot be paged
-    paginate(client.orgs.list, {});
+    paginate(client.knowledge.entries.search, { orgId: "x", botId: "b", query: "q" });
   });
 });

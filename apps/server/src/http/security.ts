@@ -85,5 +85,3 @@ export function createCors(origins: readonly string[]) {
     },
   };
 }
-
-export type Cors = ReturnType<typeof createCors>;

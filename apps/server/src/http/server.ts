@@ -84,7 +84,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     logger,
     secureCookies: options.secureCookies ?? false,
   });
-  // Built once from the router (lazy sub-routers are loaded first); listen() waits for both.
+  // Built once from the router (lazy sub-routers are loaded first); listen() waits for it.
   // Once built, the handler is taken without awaiting the promise again on every request.
   let restHandler: RestHandler | undefined;
   const rest = (options.restRoutes ? Promise.resolve(options.restRoutes) : procedureRoutes(appRouter)).then(
@@ -97,14 +97,13 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const consoleRoute = createConsoleRoutes(
     options.consoleDir === undefined ? defaultConsoleDir() : options.consoleDir,
   );
-  const ready = Promise.all([rest, openApi]);
   // Failures surface from listen(); this only keeps them from being reported as unhandled meanwhile.
-  ready.catch(() => undefined);
+  rest.catch(() => undefined);
   type FixedRoute = (req: IncomingMessage, res: ServerResponse) => Promise<void> | undefined;
   const fixedRoutes: Record<string, FixedRoute> = {
     "/health": async (_req, res) => sendLiveness(res),
     "/health/ready": (_req, res) => sendReadiness(res, options.readiness),
-    [OPENAPI_PATH]: async (_req, res) => (await openApi)(res),
+    [OPENAPI_PATH]: (_req, res) => openApi(res),
   };
   if (metricsToken !== undefined) {
     fixedRoutes[METRICS_PATH] = async (req, res) => {
@@ -236,7 +235,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     metrics,
     metricsSource: scrape,
     async listen(port, host) {
-      await ready;
+      await rest;
       return new Promise((resolve, reject) => {
         server.once("error", reject);
         server.listen(port, host, () => {

@@ -1,8 +1,8 @@
 import { actionRuns, messages } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeError } from "../../src/core/errors";
+import { BOT_SCOPES, type BotScope } from "../../src/core/org-scope";
 import { API_KEY_SCOPES } from "../../src/core/policy";
-import { BOT_SCOPES, type BotScope } from "../../src/core/trpc";
 import { failureOf } from "../auth-helpers";
 import { seedBot, seedConversation } from "../conversations-fixtures";
 import { type Caller, createTestApp, type SeededOrg, type TestApp } from "../harness";

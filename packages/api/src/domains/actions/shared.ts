@@ -1,7 +1,7 @@
 import type { AuditScope } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
+import type { OrgScope } from "../../core/org-scope";
 import type { Principal } from "../../core/principal";
-import type { OrgScope } from "../../core/trpc";
 
 export interface ActionsContext {
   deps: AppDeps;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pageFields } from "../../core/pagination";
 import { singleLine } from "../../core/text-input";
 import { botLimitsSchema, limitsReportOutput, orgLimitsSchema } from "../limits/index";
 
@@ -35,9 +36,7 @@ export const botOverridesOutput = nullableOverrides(botLimitsSchema.shape);
 export const listOrgsInput = z.object({
   /** Case-insensitive match on the name or slug. */
   search: singleLine().trim().min(1).max(200).optional(),
-  /** Opaque; pass back `nextCursor`. */
-  cursor: z.uuid().optional(),
-  limit: z.int().min(1).max(200).default(50),
+  ...pageFields,
 });
 
 const orgSummary = z.object({
@@ -48,7 +47,7 @@ const orgSummary = z.object({
   hasOverrides: z.boolean(),
 });
 
-export const listOrgsOutput = z.object({ items: z.array(orgSummary), nextCursor: z.uuid().nullable() });
+export const listOrgsOutput = z.object({ items: z.array(orgSummary), nextCursor: z.string().nullable() });
 
 export const getOrgInput = z.object({ orgId: z.uuid() });
 

@@ -17,6 +17,7 @@ import type { AuditScope } from "../../core/audit-log";
 import { recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { notFound } from "../../core/errors";
+import { decodeCursor, pageOf } from "../../core/pagination";
 import {
   BOT_LIMIT_FIELDS,
   limitsReport,
@@ -42,7 +43,7 @@ const escapeLike = (text: string) => text.replaceAll(/[\\%_]/g, (match) => `\\${
 
 export async function listOrgs(deps: AppDeps, input: { search?: string; cursor?: string; limit: number }) {
   const filters: SQL[] = [];
-  if (input.cursor) filters.push(gt(organizations.id, input.cursor));
+  if (input.cursor) filters.push(gt(organizations.id, decodeCursor(input.cursor)));
   if (input.search) {
     const pattern = `%${escapeLike(input.search)}%`;
     const match = or(ilike(organizations.name, pattern), ilike(organizations.slug, pattern));
@@ -61,16 +62,16 @@ export async function listOrgs(deps: AppDeps, input: { search?: string; cursor?:
     .where(and(...filters))
     .orderBy(asc(organizations.id))
     .limit(input.limit + 1);
-  const page = rows.slice(0, input.limit);
+  const page = pageOf(rows, input.limit);
   return {
-    items: page.map((org) => ({
+    items: page.items.map((org) => ({
       id: org.id,
       name: org.name,
       slug: org.slug,
       createdAt: org.createdAt,
       hasOverrides: org.overridden !== null,
     })),
-    nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null,
+    nextCursor: page.nextCursor,
   };
 }
 

@@ -1,3 +1,4 @@
+import { pageInput } from "../../core/pagination";
 import { orgUserProcedure, type ProcedureOptions, router } from "../../core/trpc";
 import {
   apiKeyListOutput,
@@ -19,8 +20,9 @@ export const apiKeysRouter = router({
     .mutation(({ ctx, input }) => createApiKey(ctx, input)),
 
   list: manageKeys()
+    .input(pageInput)
     .output(apiKeyListOutput)
-    .query(({ ctx }) => listApiKeys(ctx)),
+    .query(({ ctx, input }) => listApiKeys(ctx, input)),
 
   rotate: manageKeys()
     .input(rotateApiKeyInput)

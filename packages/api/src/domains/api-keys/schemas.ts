@@ -68,7 +68,9 @@ export const apiKeySchema = z
   .meta({ id: "ApiKey" });
 export type ApiKeyView = z.infer<typeof apiKeySchema>;
 
-export const apiKeyListOutput = z.object({ items: z.array(apiKeySchema) }).meta({ id: "ApiKeyList" });
+export const apiKeyListOutput = z
+  .object({ items: z.array(apiKeySchema), nextCursor: z.string().nullable() })
+  .meta({ id: "ApiKeyList" });
 
 /** `key` is the secret, returned only here — once, on create and rotate. */
 export const apiKeySecretOutput = z

@@ -3,8 +3,9 @@ import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { conflict, notFound } from "../../core/errors";
 import { emitEvent } from "../../core/events/emit";
+import type { OrgScope, UserOrgScope } from "../../core/org-scope";
+import { decodeOffset, offsetPageOf, type PageInput } from "../../core/pagination";
 import { API_KEY_PREFIX, type UserPrincipal } from "../../core/principal";
-import type { OrgScope, UserOrgScope } from "../../core/trpc";
 import { mintApiKey } from "./key-format";
 import type {
   ApiKeyStatus,
@@ -170,10 +171,17 @@ export async function createApiKey(ctx: ApiKeysContext, input: CreateApiKeyInput
   });
 }
 
-export async function listApiKeys(ctx: { deps: AppDeps; org: OrgScope }): Promise<{ items: ApiKeyView[] }> {
-  const rows = await selectKeys(ctx.deps.db, ctx.org.orgId);
+/** Newest first; paged by offset, as the order is the creation time rather than the id. */
+export async function listApiKeys(
+  ctx: { deps: AppDeps; org: OrgScope },
+  page: PageInput,
+): Promise<{ items: ApiKeyView[]; nextCursor: string | null }> {
+  const rows = await selectKeys(ctx.deps.db, ctx.org.orgId)
+    .limit(page.limit + 1)
+    .offset(decodeOffset(page.cursor));
   const now = Date.now();
-  return { items: rows.map((row) => toView(row, now)) };
+  const { items, nextCursor } = offsetPageOf(rows, page);
+  return { items: items.map((row) => toView(row, now)), nextCursor };
 }
 
 /**

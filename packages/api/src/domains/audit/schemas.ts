@@ -4,7 +4,6 @@ import { pageFields } from "../../core/pagination";
 import { singleLine } from "../../core/text-input";
 
 export const AUDIT_EXPORT_FORMATS = ["csv", "json"] as const;
-export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
 
 /** A Date through tRPC (superjson), or ISO 8601 text with an offset from REST query strings. */
 const instant = z.union([z.date(), z.iso.datetime({ offset: true })]);

@@ -1,8 +1,8 @@
 import { and, auditEvents, desc, type Executor, eq, gte, lt, type SQL } from "@kyro/db";
 import type { AppDeps } from "../../core/deps";
+import type { OrgScope } from "../../core/org-scope";
 import { decodeCursor, pageOf } from "../../core/pagination";
 import type { RequestInfo } from "../../core/request-info";
-import type { OrgScope } from "../../core/trpc";
 import { csvRecord } from "../shared/csv";
 import { pagedExport } from "../shared/export-stream";
 import type {

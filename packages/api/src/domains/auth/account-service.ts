@@ -3,9 +3,9 @@ import { hashPassword, verifyPassword } from "@kyro/platform";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { invalidField, unauthorized } from "../../core/errors";
+import type { UserOrgScope } from "../../core/org-scope";
 import type { ApiKeyPrincipal, Principal, UserPrincipal } from "../../core/principal";
-import type { UserOrgScope } from "../../core/trpc";
-import { listOrgs } from "../orgs/index";
+import { memberOrgs } from "../orgs/index";
 import { assertPasswordPolicy } from "./password-policy";
 import type {
   ApiKeyMeResult,
@@ -50,7 +50,7 @@ async function userMe(deps: AppDeps, principal: UserPrincipal): Promise<UserMeRe
     .where(and(eq(refreshTokenFamilies.id, principal.sessionId), eq(users.id, principal.userId)))
     .limit(1);
   if (!row) throw unauthorized(SESSION_ENDED);
-  const orgs = (await listOrgs({ deps, principal })).orgs.map(({ id, name, slug, role }) => ({
+  const orgs = (await memberOrgs({ deps, principal })).map(({ id, name, slug, role }) => ({
     id,
     name,
     slug,

@@ -2,7 +2,7 @@ import { and, bots, eq, isNull } from "@kyro/db";
 import { randomToken } from "@kyro/platform";
 import { recordAudit } from "../../core/audit-log";
 import { notFound } from "../../core/errors";
-import { assertBotAccess } from "../../core/trpc";
+import { assertBotAccess } from "../../core/org-scope";
 import type { BotTargetInput } from "./schemas";
 import { BOT_RESOURCE, type BotsContext, IDENTITY_SECRET_PREFIX, lockLiveBot } from "./service";
 

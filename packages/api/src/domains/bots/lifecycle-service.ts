@@ -2,7 +2,7 @@ import { and, bots, eq, widgetSettings } from "@kyro/db";
 import { randomToken } from "@kyro/platform";
 import { recordAudit } from "../../core/audit-log";
 import { conflict, notFound } from "../../core/errors";
-import { assertBotAccess } from "../../core/trpc";
+import { assertBotAccess } from "../../core/org-scope";
 import { changingLiveWidgets } from "../widget/index";
 import type { BotTargetInput, BotView, CloneBotInput } from "./schemas";
 import {

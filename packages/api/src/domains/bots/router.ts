@@ -2,6 +2,7 @@ import { pageInput } from "../../core/pagination";
 import { orgProcedure, type ProcedureOptions, router } from "../../core/trpc";
 import { getIdentitySecret, rotateIdentitySecret } from "./identity-service";
 import { cloneBot, deleteBot, restoreBot } from "./lifecycle-service";
+import { listBots } from "./list-service";
 import {
   botListOutput,
   botOutput,
@@ -17,7 +18,7 @@ import {
   updateBotInput,
   versionListOutput,
 } from "./schemas";
-import { createBot, getBot, listBots, listTemplates, updateBot } from "./service";
+import { createBot, getBot, listTemplates, updateBot } from "./service";
 import { listVersions, publishBot, restoreVersion } from "./versions-service";
 
 /** The v0 routes of update and delete, served until their sunset (CHANGELOG.md, v1). */

@@ -1,8 +1,8 @@
 import { and, bots, botVersions, desc, type Executor, eq, lt, max, users } from "@kyro/db";
 import { recordAudit } from "../../core/audit-log";
 import { notFound } from "../../core/errors";
+import { assertBotAccess } from "../../core/org-scope";
 import { decodeOffset, encodeOffset } from "../../core/pagination";
-import { assertBotAccess } from "../../core/trpc";
 import { parseBotConfig, storedBotConfig } from "../shared/bot-config";
 import { changingLiveWidgets } from "../widget/index";
 import type {

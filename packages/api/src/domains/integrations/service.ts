@@ -1,8 +1,8 @@
 import { and, asc, type Executor, eq, integrations, newId } from "@kyro/db";
-import { checkOutboundUrl } from "@kyro/platform";
 import { recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
-import { conflict, invalidField, isUniqueViolation, notFound } from "../../core/errors";
+import { conflict, isUniqueViolation, notFound } from "../../core/errors";
+import { assertOutboundUrl } from "../../core/outbound-url";
 import { decodeOffset, offsetPageOf, type PageInput } from "../../core/pagination";
 import type {
   CreateIntegrationInput,
@@ -61,13 +61,6 @@ function toView(row: ViewRow): IntegrationView {
 /** Additional authenticated data of a credential: a ciphertext copied to another row fails to decrypt. */
 export const credentialContext = (integrationId: string) => `integration:${integrationId}:credential`;
 
-export function assertOutboundUrl(deps: AppDeps, url: string): void {
-  const check = checkOutboundUrl(url, deps.settings.outboundAllowCidrs);
-  if (!check.ok) {
-    throw invalidField("baseUrl", `baseUrl is not allowed: ${check.reason}`, "url_not_allowed");
-  }
-}
-
 function secretOf(auth: IntegrationAuthInput): string | null {
   switch (auth.type) {
     case "none":
@@ -114,7 +107,7 @@ export async function createIntegration(
   ctx: IntegrationsContext,
   input: CreateIntegrationInput,
 ): Promise<{ integration: IntegrationView }> {
-  assertOutboundUrl(ctx.deps, input.baseUrl);
+  assertOutboundUrl(ctx.deps, input.baseUrl, "baseUrl");
   const id = newId();
   try {
     return await ctx.deps.db.transaction(async (tx) => {
@@ -167,7 +160,7 @@ export async function updateIntegration(
   ctx: IntegrationsContext,
   input: UpdateIntegrationInput,
 ): Promise<{ integration: IntegrationView }> {
-  if (input.baseUrl !== undefined) assertOutboundUrl(ctx.deps, input.baseUrl);
+  if (input.baseUrl !== undefined) assertOutboundUrl(ctx.deps, input.baseUrl, "baseUrl");
   const { orgId } = ctx.org;
   try {
     return await ctx.deps.db.transaction(async (tx) => {

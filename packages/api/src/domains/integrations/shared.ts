@@ -1,6 +1,6 @@
 import type { AuditScope } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
-import type { OrgScope } from "../../core/trpc";
+import type { OrgScope } from "../../core/org-scope";
 
 export interface IntegrationsContext {
   deps: AppDeps;

@@ -2,8 +2,8 @@ import { and, asc, count, eq, gt, knowledgeEntries, sql } from "@kyro/db";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { invalidField } from "../../core/errors";
+import type { OrgScope } from "../../core/org-scope";
 import type { Principal } from "../../core/principal";
-import type { OrgScope } from "../../core/trpc";
 import { assertOrgBot } from "../shared/org-bots";
 import {
   type KnowledgeEntryOutput,

@@ -6,7 +6,6 @@ import { instant, plainText, rangeIsOrdered, rangeMessage } from "../shared/sche
 export const LEAD_CUSTOM_FIELDS_MAX = 20;
 export const LEAD_SOURCES = ["widget", "api"] as const;
 export const LEAD_EXPORT_FORMATS = ["csv", "json"] as const;
-export type LeadExportFormat = (typeof LEAD_EXPORT_FORMATS)[number];
 
 /** Trimmed and lower-cased before validation: the stored form is the deduplication key within a bot. */
 const email = singleLine()

@@ -1,2 +1,2 @@
 // The orgs domain's public surface: other domains import these from here, never its other files.
-export { listOrgs } from "./service";
+export { memberOrgs } from "./service";

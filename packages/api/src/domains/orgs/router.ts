@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { pageInput } from "../../core/pagination";
 import { authedProcedure, orgProcedure, router } from "../../core/trpc";
 import { membersRouter } from "./members/router";
@@ -30,9 +29,10 @@ export const orgsRouter = router({
     .mutation(async ({ ctx, input }) => ({ org: await createOrg(ctx, input) })),
 
   list: authedProcedure()
-    .input(z.object({}).optional())
+    // Optional so `orgs.list()` still reads the first page; `prefault` applies the page defaults.
+    .input(pageInput.prefault({}))
     .output(orgListOutput)
-    .query(({ ctx }) => listOrgs(ctx)),
+    .query(({ ctx, input }) => listOrgs(ctx, input)),
 
   get: orgProcedure("org:read", {
     rest: {

@@ -45,5 +45,7 @@ export const orgSchema = z
   .meta({ id: "Organization" });
 export type Org = z.infer<typeof orgSchema>;
 
-export const orgListOutput = z.object({ orgs: z.array(orgSchema) });
+export const orgListOutput = z
+  .object({ items: z.array(orgSchema), nextCursor: z.string().nullable() })
+  .meta({ id: "OrganizationList" });
 export const orgResultOutput = z.object({ org: orgSchema }).meta({ id: "OrgResult" });

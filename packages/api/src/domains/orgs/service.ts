@@ -4,8 +4,9 @@ import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { AppError, conflict, isUniqueViolation, notFound } from "../../core/errors";
 import { emitEvent } from "../../core/events/emit";
+import type { OrgScope, UserOrgScope } from "../../core/org-scope";
+import { decodeOffset, offsetPageOf, type PageInput } from "../../core/pagination";
 import type { UserPrincipal } from "../../core/principal";
-import type { OrgScope, UserOrgScope } from "../../core/trpc";
 import type { CreateOrgInput, Org, UpdateOrgInput } from "./schemas";
 
 export interface UserServiceContext {
@@ -89,10 +90,11 @@ export async function createOrg(ctx: UserServiceContext, input: CreateOrgInput):
 /** An org seen by one of its members: the role is always known. */
 export type MemberOrg = Org & { role: Role };
 
-export async function listOrgs(
-  ctx: Pick<UserServiceContext, "deps" | "principal">,
-): Promise<{ orgs: MemberOrg[] }> {
-  const orgs = await ctx.deps.db
+type MemberContext = Pick<UserServiceContext, "deps" | "principal">;
+
+/** The caller's orgs by name; ids break ties so pages are stable. */
+function selectMemberOrgs(ctx: MemberContext) {
+  return ctx.deps.db
     .select({
       id: organizations.id,
       name: organizations.name,
@@ -105,7 +107,21 @@ export async function listOrgs(
     .innerJoin(organizations, eq(organizations.id, memberships.orgId))
     .where(eq(memberships.userId, ctx.principal.userId))
     .orderBy(asc(organizations.name), asc(organizations.id));
-  return { orgs };
+}
+
+/** Every org of the caller, for the account view (a person belongs to a handful). */
+export function memberOrgs(ctx: MemberContext): Promise<MemberOrg[]> {
+  return selectMemberOrgs(ctx);
+}
+
+export async function listOrgs(
+  ctx: MemberContext,
+  page: PageInput,
+): Promise<{ items: MemberOrg[]; nextCursor: string | null }> {
+  const rows = await selectMemberOrgs(ctx)
+    .limit(page.limit + 1)
+    .offset(decodeOffset(page.cursor));
+  return offsetPageOf(rows, page);
 }
 
 export async function getOrg(ctx: Pick<OrgCallerContext, "deps" | "org">): Promise<Org> {

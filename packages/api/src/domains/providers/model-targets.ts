@@ -47,6 +47,14 @@ export function createModelTargetCache(options: {
 /** Additional authenticated data of a key: a ciphertext copied to another row fails to decrypt. */
 export const keyContext = (providerId: string) => `ai_provider:${providerId}:key`;
 
+/** The stored form of a key: encrypted to its provider, and its last four characters for display. */
+export function keyColumns(deps: AppDeps, providerId: string, apiKey: string) {
+  return {
+    keyCiphertext: deps.encryption.encrypt(apiKey, keyContext(providerId)),
+    keyLast4: apiKey.length >= 12 ? apiKey.slice(-4) : "",
+  };
+}
+
 /**
  * The provider a call goes to, key decrypted, read now: the one named, else the org's default; null
  * when the org has none (the Q/A responder answers then).

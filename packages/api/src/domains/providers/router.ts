@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { orgProcedure, type ProcedureOptions, router } from "../../core/trpc";
+import { listProviderModels, testProvider } from "./probe-service";
 import {
   createProviderInput,
   listModelsInput,
@@ -16,11 +17,9 @@ import {
   createProvider,
   deleteProvider,
   getProvider,
-  listProviderModels,
   listProviders,
   rotateProviderKey,
   setDefaultProvider,
-  testProvider,
   updateProvider,
 } from "./service";
 

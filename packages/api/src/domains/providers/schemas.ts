@@ -9,7 +9,6 @@ const apiKeySchema = token().min(1).max(4096);
 export const modelName = token().min(1).max(200);
 
 export const providerTargetInput = z.object({ providerId: z.uuid() });
-export type ProviderTargetInput = z.infer<typeof providerTargetInput>;
 
 export const createProviderInput = z.object({
   name: nameSchema,

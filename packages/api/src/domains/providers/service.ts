@@ -1,15 +1,13 @@
 import { aiProviders, and, desc, type Executor, eq, lt, newId } from "@kyro/db";
-import { checkOutboundUrl } from "@kyro/platform";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { AppError, isUniqueViolation, notFound } from "../../core/errors";
+import type { OrgScope } from "../../core/org-scope";
+import { assertOutboundUrl } from "../../core/outbound-url";
 import { decodeCursor, pageOf } from "../../core/pagination";
-import type { OrgScope } from "../../core/trpc";
-import { describeModelError, modelClient, providerUnusable } from "./model-client";
-import { changingProviders, keyContext, modelTargetOf } from "./model-targets";
+import { changingProviders, keyColumns } from "./model-targets";
 import type {
   CreateProviderInput,
-  ListModelsInput,
   ListProvidersInput,
   ProviderView,
   RotateProviderKeyInput,
@@ -22,7 +20,7 @@ export interface ProvidersContext {
   org: OrgScope;
 }
 
-const RESOURCE = "ai_provider";
+export const PROVIDER_RESOURCE = "ai_provider";
 
 /** The columns people may see; the ciphertext is read only by `modelTargetOf`. */
 const VIEW_COLUMNS = {
@@ -39,29 +37,13 @@ const VIEW_COLUMNS = {
   updatedAt: aiProviders.updatedAt,
 };
 
-function keyColumns(deps: AppDeps, providerId: string, apiKey: string) {
-  return {
-    keyCiphertext: deps.encryption.encrypt(apiKey, keyContext(providerId)),
-    keyLast4: apiKey.length >= 12 ? apiKey.slice(-4) : "",
-  };
-}
-
-function assertBaseUrl(deps: AppDeps, url: string): void {
-  const check = checkOutboundUrl(url, deps.settings.outboundAllowCidrs);
-  if (!check.ok) {
-    throw new AppError("BAD_REQUEST", `baseUrl is not allowed: ${check.reason}`, {
-      issues: [{ path: "baseUrl", code: "invalid_url", message: check.reason }],
-    });
-  }
-}
-
 const nameConflict = () =>
   new AppError("CONFLICT", "A provider with this name already exists", {
     reason: "name_taken",
     field: "name",
   });
 
-async function selectProvider(db: Executor, orgId: string, providerId: string): Promise<ProviderView> {
+export async function selectProvider(db: Executor, orgId: string, providerId: string): Promise<ProviderView> {
   const [row] = await db
     .select(VIEW_COLUMNS)
     .from(aiProviders)
@@ -82,7 +64,7 @@ async function lockProvider(tx: Executor, orgId: string, providerId: string): Pr
 }
 
 export async function createProvider(ctx: ProvidersContext, input: CreateProviderInput) {
-  assertBaseUrl(ctx.deps, input.baseUrl);
+  assertOutboundUrl(ctx.deps, input.baseUrl, "baseUrl");
   const id = newId();
   const { orgId } = ctx.org;
   try {
@@ -111,7 +93,7 @@ export async function createProvider(ctx: ProvidersContext, input: CreateProvide
         await recordAudit(tx, ctx.audit, {
           orgId,
           action: "ai_provider.create",
-          resourceType: RESOURCE,
+          resourceType: PROVIDER_RESOURCE,
           resourceId: id,
           after: provider,
         });
@@ -156,7 +138,7 @@ async function mutate(
         await recordAudit(tx, ctx.audit, {
           orgId,
           action,
-          resourceType: RESOURCE,
+          resourceType: PROVIDER_RESOURCE,
           resourceId: providerId,
           before,
           after: provider,
@@ -171,7 +153,7 @@ async function mutate(
 }
 
 export function updateProvider(ctx: ProvidersContext, input: UpdateProviderInput) {
-  if (input.baseUrl !== undefined) assertBaseUrl(ctx.deps, input.baseUrl);
+  if (input.baseUrl !== undefined) assertOutboundUrl(ctx.deps, input.baseUrl, "baseUrl");
   return mutate(ctx, input.providerId, "ai_provider.update", async (tx) => {
     await tx
       .update(aiProviders)
@@ -218,58 +200,10 @@ export async function deleteProvider(ctx: ProvidersContext, providerId: string):
       await recordAudit(tx, ctx.audit, {
         orgId,
         action: "ai_provider.delete",
-        resourceType: RESOURCE,
+        resourceType: PROVIDER_RESOURCE,
         resourceId: providerId,
         before,
       });
     }),
   );
-}
-
-async function requireTarget(ctx: ProvidersContext, providerId: string) {
-  const target = await modelTargetOf(ctx.deps, ctx.org.orgId, providerId);
-  if (!target) throw notFound("Provider");
-  return target;
-}
-
-/** Lists the provider's models as a probe; the result (and why it failed) is kept on the provider. */
-export async function testProvider(ctx: ProvidersContext, providerId: string) {
-  const target = await requireTarget(ctx, providerId);
-  const started = performance.now();
-  let error: string | null = null;
-  try {
-    await modelClient(ctx.deps, target).models.list();
-  } catch (failure) {
-    error = describeModelError(failure);
-  }
-  const latencyMs = Math.round(performance.now() - started);
-  await ctx.deps.db
-    .update(aiProviders)
-    .set({ lastTestAt: new Date(), lastTestError: error })
-    .where(and(eq(aiProviders.orgId, ctx.org.orgId), eq(aiProviders.id, providerId)));
-  return {
-    provider: await selectProvider(ctx.deps.db, ctx.org.orgId, providerId),
-    test: { ok: error === null, latencyMs, error },
-  };
-}
-
-/** The provider's own model list, sorted by id and paged by id. */
-export async function listProviderModels(ctx: ProvidersContext, input: ListModelsInput) {
-  const target = await requireTarget(ctx, input.providerId);
-  let ids: { id: string; ownedBy: string | null }[];
-  try {
-    const page = await modelClient(ctx.deps, target).models.list();
-    ids = page.data.map((model) => ({ id: model.id, ownedBy: model.owned_by ?? null }));
-  } catch (failure) {
-    throw providerUnusable(failure);
-  }
-  ids.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const after = input.cursor ? Buffer.from(input.cursor, "base64url").toString("utf8") : null;
-  const rest = after === null ? ids : ids.filter((model) => model.id > after);
-  const items = rest.slice(0, input.limit);
-  const last = items.at(-1);
-  return {
-    items,
-    nextCursor: rest.length > input.limit && last ? Buffer.from(last.id).toString("base64url") : null,
-  };
 }

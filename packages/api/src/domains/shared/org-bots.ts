@@ -1,7 +1,7 @@
 import { and, bots, type Executor, eq, isNull } from "@kyro/db";
 import { notFound } from "../../core/errors";
+import { assertBotAccess } from "../../core/org-scope";
 import type { Principal } from "../../core/principal";
-import { assertBotAccess } from "../../core/trpc";
 
 /** The published version id of a bot right now (feedback records which version it judged). */
 export async function currentVersionOf(db: Executor, orgId: string, botId: string): Promise<string | null> {

@@ -13,8 +13,8 @@ import {
 } from "@kyro/db";
 import type { AppDeps } from "../../core/deps";
 import { notFound } from "../../core/errors";
+import type { OrgScope } from "../../core/org-scope";
 import { decodeCursor, pageOf } from "../../core/pagination";
-import type { OrgScope } from "../../core/trpc";
 
 /** The read-only side of sources: sync jobs, documents and chunks, always within the caller's org. */
 interface ReadContext {

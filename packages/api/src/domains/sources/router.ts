@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { orgProcedure, type ProcedureOptions, router } from "../../core/trpc";
+import { pushDocuments } from "./push-service";
 import { getDocument, getSyncJob, listChunks, listDocuments, listSyncJobs } from "./read-service";
 import {
   chunkListOutput,
@@ -20,15 +21,7 @@ import {
   syncJobTargetInput,
   updateSourceInput,
 } from "./schemas";
-import {
-  createSource,
-  deleteSource,
-  getSource,
-  listSources,
-  pushDocuments,
-  syncSource,
-  updateSource,
-} from "./service";
+import { createSource, deleteSource, getSource, listSources, syncSource, updateSource } from "./service";
 
 const read = (options?: ProcedureOptions) => orgProcedure("ai:read", options);
 const manage = (options?: ProcedureOptions) => orgProcedure("ai:manage", options);

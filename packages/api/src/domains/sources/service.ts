@@ -1,23 +1,16 @@
 import { and, desc, type Executor, eq, knowledgeSources, lt, newId, sourceSyncJobs } from "@kyro/db";
-import { checkOutboundUrl } from "@kyro/platform";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { AppError, notFound } from "../../core/errors";
-import { emitEvent } from "../../core/events/emit";
+import type { OrgScope } from "../../core/org-scope";
+import { assertOutboundUrl } from "../../core/outbound-url";
 import { decodeCursor, pageOf } from "../../core/pagination";
 import type { Principal } from "../../core/principal";
-import type { OrgScope } from "../../core/trpc";
 import { assertOrgBot } from "../shared/org-bots";
 import { detectFileType } from "./extract";
 import { selectSyncJob } from "./read-service";
-import type {
-  CreateSourceInput,
-  ListSourcesInput,
-  PushDocumentsInput,
-  SourceView,
-  UpdateSourceInput,
-} from "./schemas";
-import { queueSync, storeDocuments } from "./sync";
+import type { CreateSourceInput, ListSourcesInput, SourceView, UpdateSourceInput } from "./schemas";
+import { queueSync } from "./sync";
 
 export interface SourcesContext {
   deps: AppDeps;
@@ -26,7 +19,7 @@ export interface SourcesContext {
   principal: Principal;
 }
 
-const RESOURCE = "knowledge_source";
+export const SOURCE_RESOURCE = "knowledge_source";
 
 export const SOURCE_COLUMNS = {
   id: knowledgeSources.id,
@@ -66,12 +59,7 @@ function settingsOf(deps: AppDeps, input: CreateSourceInput) {
     case "text":
       return { settings: { title: config.title ?? input.name, text: config.text }, fileContent: null };
     case "url": {
-      const check = checkOutboundUrl(config.url, deps.settings.outboundAllowCidrs);
-      if (!check.ok) {
-        throw new AppError("BAD_REQUEST", `url is not allowed: ${check.reason}`, {
-          issues: [{ path: "config.url", code: "invalid_url", message: check.reason }],
-        });
-      }
+      assertOutboundUrl(deps, config.url, "config.url");
       const limits = deps.settings.sources;
       if (config.maxPages > limits.maxCrawlPages || config.maxDepth > limits.maxCrawlDepth) {
         throw new AppError("BAD_REQUEST", "The crawl exceeds this server's caps", {
@@ -144,7 +132,7 @@ export async function createSource(ctx: SourcesContext, input: CreateSourceInput
     await recordAudit(tx, ctx.audit, {
       orgId,
       action: "source.create",
-      resourceType: RESOURCE,
+      resourceType: SOURCE_RESOURCE,
       resourceId: id,
       after: source,
     });
@@ -210,7 +198,7 @@ export async function updateSource(ctx: SourcesContext, input: UpdateSourceInput
     await recordAudit(tx, ctx.audit, {
       orgId,
       action: "source.update",
-      resourceType: RESOURCE,
+      resourceType: SOURCE_RESOURCE,
       resourceId: input.sourceId,
       before,
       after: source,
@@ -228,7 +216,7 @@ export async function deleteSource(ctx: SourcesContext, sourceId: string): Promi
     await recordAudit(tx, ctx.audit, {
       orgId,
       action: "source.delete",
-      resourceType: RESOURCE,
+      resourceType: SOURCE_RESOURCE,
       resourceId: sourceId,
       before,
     });
@@ -243,65 +231,8 @@ export async function syncSource(ctx: SourcesContext, sourceId: string) {
     await recordAudit(tx, ctx.audit, {
       orgId,
       action: "source.sync",
-      resourceType: RESOURCE,
+      resourceType: SOURCE_RESOURCE,
       resourceId: sourceId,
-    });
-    return { syncJob: await selectSyncJob(tx, orgId, syncJobId) };
-  });
-}
-
-/**
- * The webhook push: documents are added or replaced under their keys at once, in the request's
- * transaction, recorded as a succeeded sync job (trigger `push`) with a `source.synced` event.
- */
-export async function pushDocuments(ctx: SourcesContext, input: PushDocumentsInput) {
-  const { orgId } = ctx.org;
-  return ctx.deps.db.transaction(async (tx) => {
-    const source = await selectSource(tx, orgId, input.sourceId, true);
-    if (source.kind !== "webhook") {
-      throw new AppError("CONFLICT", "Documents can be pushed to webhook sources only", {
-        reason: "not_webhook_source",
-      });
-    }
-    const stats = await storeDocuments(
-      tx,
-      { id: source.id, orgId, botId: source.botId },
-      input.documents.map((document) => ({
-        externalKey: document.key,
-        title: document.title,
-        url: document.url ?? null,
-        text: document.text,
-      })),
-      false,
-    );
-    const now = new Date();
-    const syncJobId = newId();
-    const fullStats = { pages: 0, errors: 0, ...stats };
-    await tx.insert(sourceSyncJobs).values({
-      id: syncJobId,
-      orgId,
-      sourceId: source.id,
-      trigger: "push",
-      status: "succeeded",
-      attempts: 1,
-      stats: fullStats,
-      startedAt: now,
-      finishedAt: now,
-    });
-    await tx
-      .update(knowledgeSources)
-      .set({ lastSyncedAt: now, status: "ready" })
-      .where(eq(knowledgeSources.id, source.id));
-    await emitEvent(tx, {
-      orgId,
-      type: "source.synced",
-      data: { sourceId: source.id, botId: source.botId, syncJobId, stats: fullStats },
-    });
-    await recordAudit(tx, ctx.audit, {
-      orgId,
-      action: "source.push",
-      resourceType: RESOURCE,
-      resourceId: source.id,
     });
     return { syncJob: await selectSyncJob(tx, orgId, syncJobId) };
   });

@@ -14,8 +14,8 @@ import {
 } from "@kyro/db";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
+import type { OrgScope } from "../../core/org-scope";
 import { decodeCursor, pageOf } from "../../core/pagination";
-import type { OrgScope } from "../../core/trpc";
 import { microsToUsd } from "./record";
 import type { SetPricingInput, UsageDailyInput, UsageSummaryInput } from "./schemas";
 

@@ -169,7 +169,6 @@ export const attemptOutput = z
     createdAt: z.date(),
   })
   .meta({ id: "WebhookAttempt" });
-export type AttemptView = z.infer<typeof attemptOutput>;
 
 export const deliveryDetailOutput = z
   .object({

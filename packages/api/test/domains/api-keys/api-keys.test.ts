@@ -167,7 +167,7 @@ describe("apiKeys.list", () => {
 
     await app.caller(own.key).auth.me();
     await app.deps.apiKeys.flush();
-    const { items } = await admin().list({ orgId: org.id });
+    const { items } = await admin().list({ orgId: org.id, limit: 100 });
 
     for (const item of items) expect(Object.keys(item).sort()).toEqual(LISTED_FIELDS);
     const byId = new Map(items.map((item) => [item.id, item]));
@@ -188,6 +188,18 @@ describe("apiKeys.list", () => {
       expect(text).not.toContain(hmacSha256(app.deps.hmacKeys.apiKey, secret));
     }
     expect(text).not.toMatch(/[0-9a-f]{64}/);
+  });
+
+  it("pages newest first with the common cursor and limit", async () => {
+    const all = await admin().list({ orgId: org.id, limit: 100 });
+    expect(all.items.length).toBeGreaterThanOrEqual(3);
+    expect(all.nextCursor).toBeNull();
+    const first = await admin().list({ orgId: org.id, limit: 2 });
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = await admin().list({ orgId: org.id, limit: 2, cursor: first.nextCursor ?? undefined });
+    expect([...first.items, ...second.items].map((item) => item.id)).toEqual(
+      all.items.slice(0, first.items.length + second.items.length).map((item) => item.id),
+    );
   });
 });
 

@@ -457,7 +457,7 @@ describe("admin", () => {
     for (let index = 0; index < 3; index++) ids.push((await app.seedOrg(`${label} ${index}`)).id);
     const first = await operator().orgs.list({ search: label, limit: 2 });
     expect(first.items.map((item) => item.id)).toEqual(ids.slice(0, 2));
-    expect(first.nextCursor).toBe(ids[1]);
+    expect(first.nextCursor).toEqual(expect.any(String));
     const second = await operator().orgs.list({
       search: label,
       limit: 2,

@@ -109,7 +109,8 @@ describe("orgs.list", () => {
     await app.seedOrg("Gamma");
     await app.database.db.insert(memberships).values({ orgId: b.id, userId: a.viewer.id, role: "agent" });
 
-    const { orgs } = await app.caller(a.viewer.accessToken).orgs.list();
+    const { items: orgs, nextCursor } = await app.caller(a.viewer.accessToken).orgs.list();
+    expect(nextCursor).toBeNull();
     expect(orgs.map((org) => [org.id, org.role])).toEqual([
       [a.id, "viewer"],
       [b.id, "agent"],
@@ -117,7 +118,23 @@ describe("orgs.list", () => {
     expect(orgs[0]).toMatchObject({ name: "Alpha", slug: expect.stringMatching(/^alpha-/) });
 
     const lonely = await app.seedUser();
-    expect(await app.caller(lonely.accessToken).orgs.list()).toEqual({ orgs: [] });
+    expect(await app.caller(lonely.accessToken).orgs.list()).toEqual({ items: [], nextCursor: null });
+  });
+
+  it("pages by name with the common cursor and limit", async () => {
+    const first = await app.seedOrg("Paged A");
+    const second = await app.seedOrg("Paged B");
+    await app.database.db
+      .insert(memberships)
+      .values({ orgId: second.id, userId: first.viewer.id, role: "viewer" });
+    const orgs = app.caller(first.viewer.accessToken).orgs;
+
+    const page = await orgs.list({ limit: 1 });
+    expect(page.items.map((org) => org.id)).toEqual([first.id]);
+    expect(page.nextCursor).toEqual(expect.any(String));
+    const next = await orgs.list({ limit: 1, cursor: page.nextCursor ?? undefined });
+    expect(next).toEqual({ items: [expect.objectContaining({ id: second.id })], nextCursor: null });
+    await expect(orgs.list({ limit: 101 })).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 
   it("requires a signed-in caller", async () => {

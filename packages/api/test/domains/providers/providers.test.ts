@@ -61,6 +61,11 @@ describe("providers", () => {
     expect(tested.test).toMatchObject({ ok: true, error: null });
     expect(tested.provider.lastTestAt).toBeInstanceOf(Date);
     expect(llm.authorizations.at(-1)).toBe(`Bearer ${KEY}`);
+    const audited = (await auditRows(app, { action: "ai_provider.test" })).filter(
+      (row) => row.resourceId === provider.id,
+    );
+    expect(audited).toHaveLength(1);
+    expect(JSON.stringify(audited)).not.toContain(KEY);
     const page = await owner.providers.models.list({ orgId: org.id, providerId: provider.id, limit: 1 });
     expect(page.items).toEqual([{ id: "fake-chat", ownedBy: "fake" }]);
     const next = await owner.providers.models.list({

@@ -16,9 +16,9 @@ import { type AuditScope, recordAudit } from "../../../core/audit-log";
 import type { AppDeps } from "../../../core/deps";
 import { notFound } from "../../../core/errors";
 import { emitEvent } from "../../../core/events/emit";
+import type { OrgScope } from "../../../core/org-scope";
 import { decodeCursor, pageOf } from "../../../core/pagination";
 import type { Principal } from "../../../core/principal";
-import type { OrgScope } from "../../../core/trpc";
 import { assertOrgBot, currentVersionOf, restrictedBotOf } from "../../shared/org-bots";
 import type { FeedbackOutput, ListFeedbackInput, SubmitMemberFeedbackInput } from "../schemas";
 

@@ -8,7 +8,7 @@ import {
   inviteOutput,
   leaveOutput,
   memberListOutput,
-  memberSchema,
+  memberResultOutput,
   memberTargetInput,
   removeMemberOutput,
   updateRoleInput,
@@ -42,8 +42,8 @@ export const membersRouter = router({
 
   updateRole: orgUserProcedure("members:manage")
     .input(updateRoleInput)
-    .output(memberSchema)
-    .mutation(({ ctx, input }) => updateMemberRole(ctx, input)),
+    .output(memberResultOutput)
+    .mutation(async ({ ctx, input }) => ({ member: await updateMemberRole(ctx, input) })),
 
   remove: orgUserProcedure("members:manage")
     .input(memberTargetInput)

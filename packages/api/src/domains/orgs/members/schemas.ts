@@ -14,6 +14,8 @@ export const memberSchema = z
   .meta({ id: "Member" });
 export type Member = z.infer<typeof memberSchema>;
 
+export const memberResultOutput = z.object({ member: memberSchema }).meta({ id: "MemberResult" });
+
 export const invitationSchema = z
   .object({
     id: z.uuid(),

@@ -14,8 +14,8 @@ import {
 import { recordAudit } from "../../../core/audit-log";
 import type { AppDeps } from "../../../core/deps";
 import { conflict, invalidField, notFound } from "../../../core/errors";
+import type { OrgScope } from "../../../core/org-scope";
 import { decodeCursor, pageOf } from "../../../core/pagination";
-import type { OrgScope } from "../../../core/trpc";
 import { payloadOf } from "../delivery";
 import { findEndpoint, type WebhooksContext } from "../endpoints/service";
 import { enqueueDeliveries } from "../fanout";

@@ -1,10 +1,10 @@
 import { and, desc, type Executor, eq, lt, newId, webhookEndpoints } from "@kyro/db";
-import { checkOutboundUrl } from "@kyro/platform";
 import { type AuditScope, recordAudit } from "../../../core/audit-log";
 import type { AppDeps } from "../../../core/deps";
 import { invalidField, notFound } from "../../../core/errors";
+import type { OrgScope } from "../../../core/org-scope";
+import { assertOutboundUrl } from "../../../core/outbound-url";
 import { decodeCursor, type PageInput, pageOf } from "../../../core/pagination";
-import type { OrgScope } from "../../../core/trpc";
 import {
   type CreateEndpointInput,
   type EndpointTargetInput,
@@ -80,14 +80,6 @@ export const endpointColumns = {
   updatedAt: webhookEndpoints.updatedAt,
 };
 
-/** Refuses URLs the delivery client would refuse: private, loopback or metadata addresses, plain http. */
-function assertDeliverableUrl(deps: AppDeps, url: string): void {
-  const check = checkOutboundUrl(url, deps.settings.outboundAllowCidrs);
-  if (!check.ok) {
-    throw invalidField("url", `url: ${check.reason}`, "url_not_allowed");
-  }
-}
-
 /** The endpoint of this org, locked for a change; another org's id answers NOT_FOUND. */
 export async function findEndpoint(
   db: Executor,
@@ -121,7 +113,7 @@ export async function createEndpoint(
   ctx: WebhooksContext,
   input: CreateEndpointInput,
 ): Promise<{ endpoint: EndpointView; secret: string }> {
-  assertDeliverableUrl(ctx.deps, input.url);
+  assertOutboundUrl(ctx.deps, input.url, "url");
   const { orgId } = ctx.org;
   const id = newId();
   const secret = newWebhookSecret();
@@ -210,7 +202,7 @@ async function changeEndpoint(
 }
 
 export function updateEndpoint(ctx: WebhooksContext, input: UpdateEndpointInput) {
-  if (input.url !== undefined) assertDeliverableUrl(ctx.deps, input.url);
+  if (input.url !== undefined) assertOutboundUrl(ctx.deps, input.url, "url");
   const { endpointId, ...fields } = input;
   return changeEndpoint(ctx, endpointId, "webhook_endpoint.updated", (current) => ({
     ...fields,

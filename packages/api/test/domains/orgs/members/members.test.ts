@@ -114,7 +114,7 @@ describe("orgs.members.updateRole", () => {
       app.caller(org.agent.accessToken).orgs.update({ orgId: org.id, name: "Agent was here" }),
     ).rejects.toMatchObject({ code: "FORBIDDEN" });
 
-    const promoted = await app
+    const { member: promoted } = await app
       .caller(org.owner.accessToken)
       .orgs.members.updateRole({ orgId: org.id, userId: org.agent.id, role: "admin" });
     expect(promoted).toMatchObject({ userId: org.agent.id, email: org.agent.email, role: "admin" });
