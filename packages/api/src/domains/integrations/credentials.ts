@@ -1,6 +1,6 @@
 import { and, type Executor, eq, integrations } from "@kyro/db";
 import type { AppDeps } from "../../core/deps";
-import { authHeaders } from "./health";
+import { authHeaders, selectStoredAuth } from "./health";
 
 export interface IntegrationCredentials {
   /** The headers that authenticate to the integration, credential decrypted. */
@@ -32,18 +32,7 @@ export async function integrationCredentials(
   orgId: string,
   integrationId: string,
 ): Promise<IntegrationCredentials | null> {
-  const [stored] = await deps.db
-    .select({
-      id: integrations.id,
-      baseUrl: integrations.baseUrl,
-      authType: integrations.authType,
-      authHeaderName: integrations.authHeaderName,
-      authUsername: integrations.authUsername,
-      secretCiphertext: integrations.secretCiphertext,
-    })
-    .from(integrations)
-    .where(and(eq(integrations.orgId, orgId), eq(integrations.id, integrationId)))
-    .limit(1);
+  const stored = await selectStoredAuth(deps.db, orgId, integrationId);
   if (!stored) return null;
   const headers = authHeaders(deps, stored);
   const secret = Object.values(headers)[0] ?? null;

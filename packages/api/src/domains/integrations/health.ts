@@ -1,4 +1,4 @@
-import { and, eq, integrations } from "@kyro/db";
+import { and, type Executor, eq, integrations } from "@kyro/db";
 import { checkOutboundUrl, OutboundError } from "@kyro/platform";
 import { recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
@@ -18,6 +18,27 @@ interface StoredAuth {
   authHeaderName: string | null;
   authUsername: string | null;
   secretCiphertext: string | null;
+}
+
+/** The integration's URL and stored auth (credential still encrypted); undefined when the org has no such integration. */
+export async function selectStoredAuth(
+  db: Executor,
+  orgId: string,
+  integrationId: string,
+): Promise<StoredAuth | undefined> {
+  const [stored] = await db
+    .select({
+      id: integrations.id,
+      baseUrl: integrations.baseUrl,
+      authType: integrations.authType,
+      authHeaderName: integrations.authHeaderName,
+      authUsername: integrations.authUsername,
+      secretCiphertext: integrations.secretCiphertext,
+    })
+    .from(integrations)
+    .where(and(eq(integrations.orgId, orgId), eq(integrations.id, integrationId)))
+    .limit(1);
+  return stored;
 }
 
 /** The request headers that authenticate to the integration, with the credential decrypted here only. */
@@ -91,18 +112,7 @@ export async function testIntegration(
   input: TestIntegrationInput,
 ): Promise<IntegrationTestResult> {
   const { orgId } = ctx.org;
-  const [stored] = await ctx.deps.db
-    .select({
-      id: integrations.id,
-      baseUrl: integrations.baseUrl,
-      authType: integrations.authType,
-      authHeaderName: integrations.authHeaderName,
-      authUsername: integrations.authUsername,
-      secretCiphertext: integrations.secretCiphertext,
-    })
-    .from(integrations)
-    .where(and(eq(integrations.orgId, orgId), eq(integrations.id, input.integrationId)))
-    .limit(1);
+  const stored = await selectStoredAuth(ctx.deps.db, orgId, input.integrationId);
   if (!stored) throw notFound("Integration");
   const url = testUrl(stored.baseUrl, input.path);
   // The stored URL passed this check when saved, but the allow-list may have changed since; a refusal

@@ -182,13 +182,14 @@ describe("actions.create / list / get / update / delete", () => {
   it("answers another org's action with 404", async () => {
     const action = await createHttpAction();
     const outsider = app.caller(neighbour.admin.accessToken);
+    // Each call starts only when awaited: a rejection made earlier would go unhandled meanwhile.
     for (const call of [
-      outsider.actions.get({ orgId: neighbour.id, actionId: action.id }),
-      outsider.actions.update({ orgId: neighbour.id, actionId: action.id, enabled: false }),
-      outsider.actions.test({ orgId: neighbour.id, actionId: action.id, input: { orderId: "1" } }),
-      outsider.actions.runs({ orgId: neighbour.id, actionId: action.id }),
+      () => outsider.actions.get({ orgId: neighbour.id, actionId: action.id }),
+      () => outsider.actions.update({ orgId: neighbour.id, actionId: action.id, enabled: false }),
+      () => outsider.actions.test({ orgId: neighbour.id, actionId: action.id, input: { orderId: "1" } }),
+      () => outsider.actions.runs({ orgId: neighbour.id, actionId: action.id }),
     ]) {
-      expect(await failureOf(call)).toMatchObject({ code: "NOT_FOUND" });
+      expect(await failureOf(call())).toMatchObject({ code: "NOT_FOUND" });
     }
   });
 });
