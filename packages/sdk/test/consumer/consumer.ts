@@ -130,7 +130,8 @@ console.log(
     pairsPersisted: persisted.length,
     botNames,
     keyBotNames,
-    widgetReplyRole: exchange.reply.role,
+    // People who own a conversation answer instead of the bot: no reply then.
+    widgetReplyRole: exchange.reply?.role ?? null,
     transcriptRoles: transcript.map((message) => message.role),
   }),
 );

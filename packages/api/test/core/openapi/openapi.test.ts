@@ -202,7 +202,7 @@ describe("the OpenAPI document", () => {
     const operation = document.paths?.["/org"]?.patch as Operation;
     const body = (operation.requestBody as oas31.RequestBodyObject).content["application/json"]
       ?.schema as oas31.SchemaObject;
-    expect(Object.keys(body.properties ?? {}).sort()).toEqual(["name", "slug"]);
+    expect(Object.keys(body.properties ?? {}).sort()).toEqual(["escalationEmail", "name", "slug"]);
     expect((operation.parameters as oas31.ParameterObject[]).map((parameter) => parameter.name)).toEqual([
       "orgId",
     ]);
