@@ -39,7 +39,7 @@ if grep -qF -- "$verify_token" "$log"; then echo "the verification token reached
 
 org=$(curl -fsS -X POST "$base/trpc/orgs.create" -H 'content-type: application/json' \
   -H "authorization: Bearer $token" -d '{"json":{"name":"Smoke Org"}}')
-org_id=$(node -e 'console.log(JSON.parse(process.argv[1]).result.data.json.id)' "$org")
+org_id=$(node -e 'console.log(JSON.parse(process.argv[1]).result.data.json.org.id)' "$org")
 
 input=$(node -e 'console.log(encodeURIComponent(JSON.stringify({json:{orgId:process.argv[1]}})))' "$org_id")
 curl -fsS "$base/trpc/orgs.get?input=$input" -H "authorization: Bearer $token" | grep -q '"Smoke Org"'
