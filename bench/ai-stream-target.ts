@@ -7,12 +7,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { appRouter, buildDeps, createCallerFactory, createContext, createRuntime } from "@kyro/api";
+import { buildDeps, createRuntime } from "@kyro/api";
 import { bots, eq, migrate, openDatabase, organizations, widgetSettings } from "@kyro/db";
 import { createLogger, createMailer, createRedis, logDestination } from "@kyro/platform";
 import { createHttpServer, loadConfig } from "@kyro/server";
 import { parseBotConfig } from "../packages/api/src/domains/shared/bot-config";
 import { insertBenchChunks } from "./ai-data";
+import { seedCaller } from "./caller";
 import { seedVerifiedUser } from "./seed-user";
 
 const ORIGIN = "https://bench.example";
@@ -52,14 +53,7 @@ const deps = buildDeps({
   },
 });
 const runtime = createRuntime(deps);
-const caller = (token?: string, origin: string | null = null) =>
-  createCallerFactory(appRouter)(
-    createContext({
-      runtime,
-      request: { requestId: "seed", ip: "127.0.0.1", userAgent: "bench", origin },
-      authorization: token ? `Bearer ${token}` : null,
-    }),
-  );
+const caller = seedCaller(runtime);
 
 const email = `bench-ai-stream-${process.pid}-${Date.now()}@example.test`;
 const password = "bench-passphrase-not-common-42";

@@ -14,14 +14,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  appRouter,
-  buildDeps,
-  createCallerFactory,
-  createContext,
-  createRuntime,
-  startJobs,
-} from "@kyro/api";
+import { buildDeps, createRuntime, startJobs } from "@kyro/api";
 import { bots, eq, knowledgeChunks, migrate, openDatabase, organizations, widgetSettings } from "@kyro/db";
 import { createLogger, createMailer, createRedis, logDestination } from "@kyro/platform";
 import { createHttpServer, loadConfig } from "@kyro/server";
@@ -30,6 +23,7 @@ import { retrievePassages } from "../packages/api/src/domains/ai/index";
 import { parseBotConfig } from "../packages/api/src/domains/shared/bot-config";
 import { benchQuestions, insertBenchChunks } from "./ai-data";
 import { streamBench } from "./ai-stream";
+import { seedCaller } from "./caller";
 import { concurrently, summary } from "./latency";
 import { round } from "./load";
 import { seedVerifiedUser } from "./seed-user";
@@ -89,14 +83,7 @@ async function inProcessBench(env: NodeJS.ProcessEnv, parts: readonly AiPart[]) 
     },
   });
   const runtime = createRuntime(deps);
-  const caller = (token?: string, origin: string | null = null) =>
-    createCallerFactory(appRouter)(
-      createContext({
-        runtime,
-        request: { requestId: "bench", ip: "127.0.0.1", userAgent: "bench", origin },
-        authorization: token ? `Bearer ${token}` : null,
-      }),
-    );
+  const caller = seedCaller(runtime);
   const http = createHttpServer({ runtime, logger, readiness: { database: () => database.ping() } });
   const url = await http.listen(0, "127.0.0.1");
   const jobs = await startJobs(deps, { sql: database, work: true, pollingIntervalSeconds: 0.5 });

@@ -12,18 +12,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  appRouter,
-  authenticateBearer,
-  buildDeps,
-  createCallerFactory,
-  createContext,
-  createRuntime,
-} from "@kyro/api";
+import { authenticateBearer, buildDeps, createRuntime } from "@kyro/api";
 import { and, compileStatement, eq, memberships, migrate, openDatabase, organizations, sql } from "@kyro/db";
 import { createLogger, createMailer, createRedis, logDestination } from "@kyro/platform";
 import { createHttpServer, loadConfig } from "@kyro/server";
 
+import { seedCaller } from "./caller";
 import { seedVerifiedUser } from "./seed-user";
 
 const config = loadConfig();
@@ -48,14 +42,7 @@ const deps = buildDeps({
   settings: { limits: { ...config.limits, requestLimitsEnabled: false } },
 });
 const runtime = createRuntime(deps);
-const caller = (token?: string) =>
-  createCallerFactory(appRouter)(
-    createContext({
-      runtime,
-      request: { requestId: "seed", ip: "127.0.0.1", userAgent: "bench", origin: null },
-      authorization: token ? `Bearer ${token}` : null,
-    }),
-  );
+const caller = seedCaller(runtime);
 
 const email = `bench-${process.pid}-${Date.now()}@example.test`;
 const password = "bench-passphrase-not-common-42";

@@ -10,15 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  appRouter,
-  authenticateBearer,
-  buildDeps,
-  createCallerFactory,
-  createContext,
-  createRuntime,
-  DEFAULT_LIMIT_SETTINGS,
-} from "@kyro/api";
+import { authenticateBearer, buildDeps, createRuntime, DEFAULT_LIMIT_SETTINGS } from "@kyro/api";
 import {
   and,
   bots,
@@ -35,6 +27,7 @@ import {
 } from "@kyro/db";
 import { createLogger, createMailer, createRedis, logDestination } from "@kyro/platform";
 import { createHttpServer, loadConfig } from "@kyro/server";
+import { seedCaller } from "./caller";
 import { seedVerifiedUser } from "./seed-user";
 
 /** Limits on, counted in Redis, but out of the load's reach: the bench measures their cost, not refusals. */
@@ -68,14 +61,7 @@ const deps = buildDeps({
   },
 });
 const runtime = createRuntime(deps);
-const caller = (token?: string) =>
-  createCallerFactory(appRouter)(
-    createContext({
-      runtime,
-      request: { requestId: "seed", ip: "127.0.0.1", userAgent: "bench", origin: null },
-      authorization: token ? `Bearer ${token}` : null,
-    }),
-  );
+const caller = seedCaller(runtime);
 
 const email = `bench-list-${process.pid}-${Date.now()}@example.test`;
 const password = "bench-passphrase-not-common-42";

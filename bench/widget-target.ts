@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { appRouter, buildDeps, createCallerFactory, createContext, createRuntime } from "@kyro/api";
+import { buildDeps, createRuntime } from "@kyro/api";
 import {
   bots,
   conversations,
@@ -27,6 +27,7 @@ import { createHttpServer, loadConfig } from "@kyro/server";
 
 import { ANSWER_THRESHOLD, searchKnowledge } from "../packages/api/src/domains/knowledge/index";
 import { parseBotConfig } from "../packages/api/src/domains/shared/bot-config";
+import { seedCaller } from "./caller";
 import { seedVerifiedUser } from "./seed-user";
 import { knowledgeSet, SESSIONS } from "./widget-data";
 
@@ -61,14 +62,7 @@ const deps = buildDeps({
   },
 });
 const runtime = createRuntime(deps);
-const caller = (token?: string, origin: string | null = null) =>
-  createCallerFactory(appRouter)(
-    createContext({
-      runtime,
-      request: { requestId: "seed", ip: "127.0.0.1", userAgent: "bench", origin },
-      authorization: token ? `Bearer ${token}` : null,
-    }),
-  );
+const caller = seedCaller(runtime);
 
 const email = `bench-widget-${process.pid}-${Date.now()}@example.test`;
 const password = "bench-passphrase-not-common-42";
