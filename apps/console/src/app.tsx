@@ -15,6 +15,9 @@ const BotDetail = lazy(() => import("./pages/bot-detail").then((m) => ({ default
 const ApiKeys = lazy(() => import("./pages/api-keys").then((m) => ({ default: m.ApiKeys })));
 const Members = lazy(() => import("./pages/members").then((m) => ({ default: m.Members })));
 const Audit = lazy(() => import("./pages/audit").then((m) => ({ default: m.Audit })));
+const Inbox = lazy(() => import("./pages/inbox").then((m) => ({ default: m.Inbox })));
+const Conversation = lazy(() => import("./pages/conversation").then((m) => ({ default: m.Conversation })));
+const Tickets = lazy(() => import("./pages/tickets").then((m) => ({ default: m.Tickets })));
 
 export function App() {
   const auth = useAuthState();
@@ -43,6 +46,9 @@ export function App() {
               <Route path="/orgs/:orgId/keys" component={ApiKeys} />
               <Route path="/orgs/:orgId/members" component={Members} />
               <Route path="/orgs/:orgId/audit" component={Audit} />
+              <Route path="/orgs/:orgId/inbox/:conversationId" component={Conversation} />
+              <Route path="/orgs/:orgId/inbox" component={Inbox} />
+              <Route path="/orgs/:orgId/tickets" component={Tickets} />
               <Route component={Home} />
             </Switch>
           </Shell>

@@ -24,6 +24,8 @@ let server: RunningScript;
 let base: string;
 let dataDir: string;
 let browser: Browser;
+/** What the first test leaves for the next ones: a signed-in page in an org with a published bot. */
+let signedIn: { page: Page; orgId: string; botId: string; email: string } | undefined;
 
 beforeAll(async () => {
   const redisUrl = inject("redisUrl");
@@ -116,6 +118,7 @@ describe("the console in Chromium", () => {
     await page.getByText("Not published yet.").waitFor();
     await page.getByRole("button", { name: "Publish" }).click();
     await page.getByRole("cell", { name: "v1 current" }).waitFor();
+    const botId = /\/bots\/([0-9a-f-]{36})$/.exec(page.url())?.[1] ?? "";
 
     await page.getByRole("link", { name: "API keys" }).click();
     await page.getByRole("form", { name: "New API key" }).getByLabel("Name").fill("CI key");
@@ -151,12 +154,76 @@ describe("the console in Chromium", () => {
     await page.getByRole("cell", { name: "api_key.created", exact: true }).waitFor();
     await expect(page.getByRole("cell", { name: "bot.created", exact: true }).count()).resolves.toBe(0);
 
+    expect(problems).toEqual([]);
+    signedIn = { page, orgId: orgId ?? "", botId, email };
+  }, 120_000);
+
+  it("previews the real widget, takes over the visitor's conversation, replies and moves its ticket", async () => {
+    if (!signedIn) throw new Error("needs the first test's operator");
+    const { page, orgId, botId } = signedIn;
+    const problems = watchProblems(page);
+    await page.goto(`${base}/console/orgs/${orgId}/bots/${botId}`);
+    const welcome = await page.getByLabel("Welcome message").inputValue();
+    const settings = page.getByRole("form", { name: "Widget settings" });
+    await settings.getByLabel("Launcher text").fill("Ask Acme");
+    await settings.getByLabel("Allowed origins (one per line)").fill(base);
+    await settings.getByRole("button", { name: "Save widget" }).click();
+    await page.getByText("Widget saved.").waitFor();
+    await page.getByLabel("Embed snippet").waitFor();
+
+    // The preview frame runs /widget.js on the console's (now allowed) origin: a visitor session.
+    const widget = page.frameLocator('iframe[title="Widget preview"]');
+    await widget.getByRole("log", { name: "Conversation" }).getByText(welcome.trim()).waitFor();
+    await widget.getByRole("textbox", { name: "Your message" }).fill("Where is my order 1234?");
+    await widget.getByRole("textbox", { name: "Your message" }).press("Enter");
+
+    await page.getByRole("link", { name: "Inbox" }).click();
+    const filters = page.getByRole("form", { name: "Filters" });
+    await filters.getByLabel("Bot").selectOption({ label: "Helpdesk" });
+    await filters.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/botId=/);
+    await page.getByRole("row").nth(1).getByRole("link").click();
+    await page.getByText("Where is my order 1234?").waitFor();
+
+    await page.getByRole("button", { name: "Assign to me" }).click();
+    await page
+      .getByTestId("conversation-state")
+      .getByText(/Held by: you/)
+      .waitFor();
+    await page.getByRole("form", { name: "Reply" }).getByLabel("Reply as an agent").fill("A human here.");
+    await page.getByRole("button", { name: "Send reply" }).click();
+    await page.getByRole("list", { name: "Messages" }).getByText("A human here.").waitFor();
+    await page.getByRole("form", { name: "Tags" }).getByLabel("Tags (comma-separated)").fill("VIP, refund");
+    await page.getByRole("button", { name: "Save tags" }).click();
+    // Stored lower-cased and sorted.
+    await page
+      .getByTestId("conversation-state")
+      .getByText(/Tags: refund, vip/)
+      .waitFor();
+
+    await page.getByRole("button", { name: "Open a ticket" }).click();
+    await page.getByRole("link", { name: "See the board" }).click();
+    const open = page.getByRole("region", { name: "Open" });
+    await open.getByRole("article").first().waitFor();
+    await open.getByRole("button", { name: "→ In progress" }).click();
+    await page.getByRole("region", { name: "In progress" }).getByRole("article").first().waitFor();
+    await expect(open.getByRole("article").count()).resolves.toBe(0);
+
+    await page.getByRole("link", { name: "Conversation" }).click();
+    await page.getByRole("button", { name: "Hand back to the bot" }).click();
+    await page
+      .getByTestId("conversation-state")
+      .getByText(/Held by: the bot/)
+      .waitFor();
+
+    await page.getByRole("link", { name: "Audit log" }).click();
+    await page.getByRole("cell", { name: "conversation.replied", exact: true }).first().waitFor();
+
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in to Kyro" }).waitFor();
     await page.reload();
     await page.getByRole("heading", { name: "Sign in to Kyro" }).waitFor();
-
     expect(problems).toEqual([]);
-    await context.close();
+    await page.context().close();
   }, 120_000);
 });

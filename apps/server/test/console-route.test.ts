@@ -16,6 +16,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, "index.html"), INDEX);
   writeFileSync(join(dir, "assets", "index-AbC123.js"), "export {};\n");
   writeFileSync(join(dir, "assets", "index-AbC123.css"), "body{}\n");
+  writeFileSync(join(dir, "widget-preview.html"), "<!doctype html><title>Preview</title>");
   [server, unbuilt] = await Promise.all([startTestServer({ consoleDir: dir }), startTestServer()]);
 });
 afterAll(async () => {
@@ -44,6 +45,19 @@ describe("/console", () => {
       expect(csp).not.toContain("unsafe-eval");
       expect(res.headers.get("x-frame-options")).toBe("DENY");
     }
+  });
+
+  it("lets only the console frame the widget preview page, whose widget styles are inline", async () => {
+    const res = await fetch(`${server.url}/console/widget-preview.html`);
+    expect(res.status).toBe(200);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("frame-ancestors 'self'");
+    expect(csp).toContain("style-src 'self' 'unsafe-inline'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("unsafe-eval");
+    expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+    const app = await fetch(`${server.url}/console/`);
+    expect(app.headers.get("content-security-policy")).toContain("frame-src 'self'");
   });
 
   it("serves hashed assets as immutable, with their type", async () => {

@@ -4,6 +4,7 @@ import { queryClient, useTRPC } from "../api";
 import { useCurrentOrg } from "../org";
 import { can } from "../roles";
 import { Empty, Failure, formatDate, Loading, Page } from "../ui";
+import { BotWidget } from "./bot-widget";
 
 function Versions({ orgId, botId, writer }: { orgId: string; botId: string; writer: boolean }) {
   const trpc = useTRPC();
@@ -151,6 +152,8 @@ export function BotDetail() {
       </form>
       <h2>Versions</h2>
       <Versions orgId={orgId} botId={botId} writer={writer} />
+      <h2>Widget</h2>
+      <BotWidget orgId={orgId} botId={botId} writer={writer} />
     </Page>
   );
 }

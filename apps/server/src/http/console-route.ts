@@ -8,7 +8,8 @@ const ASSETS_DIR = "assets/";
 
 /**
  * The admin console runs only code served from here: its own scripts and styles (no inline code; the
- * build emits none), data: images, and API calls to this origin. Nothing may frame it.
+ * build emits none), data: images, and API calls to this origin. Nothing may frame it; it frames only
+ * its own widget preview page.
  */
 const CONSOLE_CSP = [
   "default-src 'none'",
@@ -18,7 +19,25 @@ const CONSOLE_CSP = [
   "font-src 'self'",
   "connect-src 'self'",
   "manifest-src 'self'",
+  "frame-src 'self'",
   "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join("; ");
+
+/**
+ * The live preview of the real widget (/widget.js), framed by the bot page. The widget draws in a shadow
+ * root whose stylesheet is an inline <style>, and shows the bot's logo from any https host; only the
+ * console itself may frame this page.
+ */
+export const WIDGET_PREVIEW_FILE = "widget-preview.html";
+const WIDGET_PREVIEW_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' https: data:",
+  "connect-src 'self'",
+  "frame-ancestors 'self'",
   "base-uri 'none'",
   "form-action 'none'",
 ].join("; ");
@@ -101,7 +120,9 @@ export function createConsoleRoutes(dir: string | null) {
           return;
         }
         res.statusCode = 200;
-        res.setHeader("Content-Security-Policy", CONSOLE_CSP);
+        const preview = file === WIDGET_PREVIEW_FILE;
+        res.setHeader("Content-Security-Policy", preview ? WIDGET_PREVIEW_CSP : CONSOLE_CSP);
+        if (preview) res.setHeader("X-Frame-Options", "SAMEORIGIN");
         res.setHeader("Cache-Control", isAsset ? IMMUTABLE : REVALIDATE);
         res.setHeader("Content-Type", found.contentType);
         res.setHeader("Content-Length", found.content.length);
