@@ -17,6 +17,8 @@ const Members = lazy(() => import("./pages/members").then((m) => ({ default: m.M
 const Audit = lazy(() => import("./pages/audit").then((m) => ({ default: m.Audit })));
 const Inbox = lazy(() => import("./pages/inbox").then((m) => ({ default: m.Inbox })));
 const Conversation = lazy(() => import("./pages/conversation").then((m) => ({ default: m.Conversation })));
+const Feedback = lazy(() => import("./pages/feedback").then((m) => ({ default: m.Feedback })));
+const Leads = lazy(() => import("./pages/leads").then((m) => ({ default: m.Leads })));
 const Tickets = lazy(() => import("./pages/tickets").then((m) => ({ default: m.Tickets })));
 
 export function App() {
@@ -49,6 +51,8 @@ export function App() {
               <Route path="/orgs/:orgId/inbox/:conversationId" component={Conversation} />
               <Route path="/orgs/:orgId/inbox" component={Inbox} />
               <Route path="/orgs/:orgId/tickets" component={Tickets} />
+              <Route path="/orgs/:orgId/feedback" component={Feedback} />
+              <Route path="/orgs/:orgId/leads" component={Leads} />
               <Route component={Home} />
             </Switch>
           </Shell>

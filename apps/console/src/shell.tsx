@@ -91,6 +91,8 @@ export function Shell({ children }: { children: ReactNode }) {
             {can(role, "keys:manage") ? <Link href={`/orgs/${orgId}/keys`}>API keys</Link> : null}
             {can(role, "audit:read") ? <Link href={`/orgs/${orgId}/audit`}>Audit log</Link> : null}
             <Link href={`/orgs/${orgId}/inbox`}>Inbox</Link>
+            <Link href={`/orgs/${orgId}/feedback`}>Feedback</Link>
+            <Link href={`/orgs/${orgId}/leads`}>Leads</Link>
           </nav>
         ) : null}
         <span className="spacer" />

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -158,7 +159,7 @@ describe("the console in Chromium", () => {
     signedIn = { page, orgId: orgId ?? "", botId, email };
   }, 120_000);
 
-  it("previews the real widget, takes over the visitor's conversation, replies and moves its ticket", async () => {
+  it("previews the real widget, adds knowledge, takes over the visitor's conversation, moves its ticket, exports the lead", async () => {
     if (!signedIn) throw new Error("needs the first test's operator");
     const { page, orgId, botId } = signedIn;
     const problems = watchProblems(page);
@@ -176,6 +177,23 @@ describe("the console in Chromium", () => {
     await widget.getByRole("log", { name: "Conversation" }).getByText(welcome.trim()).waitFor();
     await widget.getByRole("textbox", { name: "Your message" }).fill("Where is my order 1234?");
     await widget.getByRole("textbox", { name: "Your message" }).press("Enter");
+    await widget.getByRole("button", { name: "Leave your email" }).click();
+    await widget.getByLabel("Email (required)").fill("visitor@example.test");
+    await widget.getByRole("button", { name: "Send my details" }).click();
+
+    const knowledge = page.getByRole("form", { name: "New knowledge entry" });
+    await knowledge.getByLabel("Question").fill("Do you ship abroad?");
+    await knowledge.getByLabel("Answer").fill("Yes, to 40 countries.");
+    await knowledge.getByRole("button", { name: "Add entry" }).click();
+    await page.getByRole("cell", { name: "Yes, to 40 countries." }).waitFor();
+    const source = page.getByRole("form", { name: "New source" });
+    await source.getByLabel("Name").fill("Shipping policy");
+    await source.getByLabel("Text, or a page's URL").fill("We ship within 3 days to 40 countries.");
+    await source.getByRole("button", { name: "Add source" }).click();
+    await page
+      .getByRole("table", { name: "Sources" })
+      .getByRole("cell", { name: "Shipping policy" })
+      .waitFor();
 
     await page.getByRole("link", { name: "Inbox" }).click();
     const filters = page.getByRole("form", { name: "Filters" });
@@ -215,6 +233,15 @@ describe("the console in Chromium", () => {
       .getByTestId("conversation-state")
       .getByText(/Held by: the bot/)
       .waitFor();
+
+    await page.getByRole("link", { name: "Leads" }).click();
+    await page.getByRole("cell", { name: "visitor@example.test" }).waitFor();
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export CSV" }).click();
+    const csv = await readFile((await (await download).path()) ?? "", "utf8");
+    expect(csv).toContain("visitor@example.test");
+    await page.getByRole("link", { name: "Feedback" }).click();
+    await page.getByText("No feedback yet.").waitFor();
 
     await page.getByRole("link", { name: "Audit log" }).click();
     await page.getByRole("cell", { name: "conversation.replied", exact: true }).first().waitFor();

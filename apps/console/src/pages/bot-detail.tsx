@@ -4,6 +4,7 @@ import { queryClient, useTRPC } from "../api";
 import { useCurrentOrg } from "../org";
 import { can } from "../roles";
 import { Empty, Failure, formatDate, Loading, Page } from "../ui";
+import { BotKnowledge } from "./bot-knowledge";
 import { BotWidget } from "./bot-widget";
 
 function Versions({ orgId, botId, writer }: { orgId: string; botId: string; writer: boolean }) {
@@ -154,6 +155,7 @@ export function BotDetail() {
       <Versions orgId={orgId} botId={botId} writer={writer} />
       <h2>Widget</h2>
       <BotWidget orgId={orgId} botId={botId} writer={writer} />
+      <BotKnowledge orgId={orgId} botId={botId} writer={writer} />
     </Page>
   );
 }
