@@ -19,6 +19,10 @@ const Inbox = lazy(() => import("./pages/inbox").then((m) => ({ default: m.Inbox
 const Conversation = lazy(() => import("./pages/conversation").then((m) => ({ default: m.Conversation })));
 const Feedback = lazy(() => import("./pages/feedback").then((m) => ({ default: m.Feedback })));
 const Leads = lazy(() => import("./pages/leads").then((m) => ({ default: m.Leads })));
+const Webhooks = lazy(() => import("./pages/webhooks").then((m) => ({ default: m.Webhooks })));
+const WebhookDeliveries = lazy(() =>
+  import("./pages/webhooks").then((m) => ({ default: m.WebhookDeliveries })),
+);
 const Tickets = lazy(() => import("./pages/tickets").then((m) => ({ default: m.Tickets })));
 
 export function App() {
@@ -53,6 +57,8 @@ export function App() {
               <Route path="/orgs/:orgId/tickets" component={Tickets} />
               <Route path="/orgs/:orgId/feedback" component={Feedback} />
               <Route path="/orgs/:orgId/leads" component={Leads} />
+              <Route path="/orgs/:orgId/webhooks/:endpointId" component={WebhookDeliveries} />
+              <Route path="/orgs/:orgId/webhooks" component={Webhooks} />
               <Route component={Home} />
             </Switch>
           </Shell>

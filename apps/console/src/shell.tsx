@@ -93,6 +93,7 @@ export function Shell({ children }: { children: ReactNode }) {
             <Link href={`/orgs/${orgId}/inbox`}>Inbox</Link>
             <Link href={`/orgs/${orgId}/feedback`}>Feedback</Link>
             <Link href={`/orgs/${orgId}/leads`}>Leads</Link>
+            {can(role, "keys:manage") ? <Link href={`/orgs/${orgId}/webhooks`}>Webhooks</Link> : null}
           </nav>
         ) : null}
         <span className="spacer" />

@@ -163,6 +163,15 @@ describe("the console in Chromium", () => {
     if (!signedIn) throw new Error("needs the first test's operator");
     const { page, orgId, botId } = signedIn;
     const problems = watchProblems(page);
+    await page.goto(`${base}/console/orgs/${orgId}/webhooks`);
+    await page
+      .getByRole("form", { name: "New endpoint" })
+      .getByLabel("URL")
+      .fill("https://hooks.example.test/kyro");
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    expect(await page.getByTestId("webhook-secret").textContent()).toMatch(/^whsec_/);
+    await page.getByRole("button", { name: "I have stored it" }).click();
+
     await page.goto(`${base}/console/orgs/${orgId}/bots/${botId}`);
     const welcome = await page.getByLabel("Welcome message").inputValue();
     const settings = page.getByRole("form", { name: "Widget settings" });
@@ -242,6 +251,19 @@ describe("the console in Chromium", () => {
     expect(csv).toContain("visitor@example.test");
     await page.getByRole("link", { name: "Feedback" }).click();
     await page.getByText("No feedback yet.").waitFor();
+
+    await page.getByRole("link", { name: "Webhooks" }).click();
+    await page.getByRole("link", { name: "https://hooks.example.test/kyro" }).click();
+    await page.getByRole("cell", { name: "conversation.assigned" }).first().waitFor();
+    // The host does not resolve: every delivery is still being retried, so none offers a replay yet.
+    await page
+      .getByRole("cell", { name: /ENOTFOUND/ })
+      .first()
+      .waitFor();
+    await expect(page.getByRole("button", { name: "Replay" }).count()).resolves.toBe(0);
+    await page.getByRole("link", { name: "All endpoints" }).click();
+    await page.getByRole("button", { name: "Disable" }).click();
+    await page.getByRole("cell", { name: /^disabled/ }).waitFor();
 
     await page.getByRole("link", { name: "Audit log" }).click();
     await page.getByRole("cell", { name: "conversation.replied", exact: true }).first().waitFor();
