@@ -1,12 +1,12 @@
 // The token of the newest verification or password-reset link mailed to an address, read from the
 // .eml files Kyro writes when SMTP_URL is unset (development):
-//   node scripts/dev-mail-token.mjs <email> <verify-email|reset-password> [mail dir, default .kyro/mail]
+//   node scripts/dev-mail-token.mjs <email> <verify-email|reset-password|accept-invitation> [mail dir, default .kyro/mail]
 // Waits up to 10 s: the server writes the file just after answering. Tests import `mailedToken`.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const PAGES = ["verify-email", "reset-password"];
+const PAGES = ["verify-email", "reset-password", "accept-invitation"];
 
 /** Headers and body of a raw message, with folded headers joined and quoted-printable undone. */
 function parse(raw) {
@@ -53,7 +53,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const [email, page, mailDir] = process.argv.slice(2);
   if (!email || !PAGES.includes(page ?? "")) {
     process.stderr.write(
-      "usage: node scripts/dev-mail-token.mjs <email> <verify-email|reset-password> [mail dir]\n",
+      "usage: node scripts/dev-mail-token.mjs <email> <verify-email|reset-password|accept-invitation> [mail dir]\n",
     );
     process.exit(2);
   }

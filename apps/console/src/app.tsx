@@ -8,6 +8,12 @@ import { Loading } from "./ui";
 const SignIn = lazy(() => import("./pages/sign-in").then((m) => ({ default: m.SignIn })));
 const SignUp = lazy(() => import("./pages/sign-up").then((m) => ({ default: m.SignUp })));
 const VerifyEmail = lazy(() => import("./pages/verify-email").then((m) => ({ default: m.VerifyEmail })));
+const ResetPassword = lazy(() =>
+  import("./pages/reset-password").then((m) => ({ default: m.ResetPassword })),
+);
+const AcceptInvitation = lazy(() =>
+  import("./pages/accept-invitation").then((m) => ({ default: m.AcceptInvitation })),
+);
 const Home = lazy(() => import("./pages/home").then((m) => ({ default: m.Home })));
 const NewOrg = lazy(() => import("./pages/new-org").then((m) => ({ default: m.NewOrg })));
 const Bots = lazy(() => import("./pages/bots").then((m) => ({ default: m.Bots })));
@@ -39,6 +45,9 @@ export function App() {
             <Route path="/sign-in" component={SignIn} />
             {/* The sign-in link in account mails (auth/mails.ts). */}
             <Route path="/login" component={SignIn} />
+            {/* The links in the reset and invitation mails; signing in here lands back on the invitation. */}
+            <Route path="/reset-password" component={ResetPassword} />
+            <Route path="/accept-invitation" component={SignIn} />
             <Route>
               <Redirect to="/sign-in" replace />
             </Route>
@@ -47,6 +56,7 @@ export function App() {
           <Shell>
             <Switch>
               <Route path="/orgs/new" component={NewOrg} />
+              <Route path="/accept-invitation" component={AcceptInvitation} />
               <Route path="/orgs/:orgId/bots/:botId" component={BotDetail} />
               <Route path="/orgs/:orgId/bots" component={Bots} />
               <Route path="/orgs/:orgId/keys" component={ApiKeys} />

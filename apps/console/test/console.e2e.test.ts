@@ -273,6 +273,47 @@ describe("the console in Chromium", () => {
     await page.reload();
     await page.getByRole("heading", { name: "Sign in to Kyro" }).waitFor();
     expect(problems).toEqual([]);
+  }, 120_000);
+
+  it("resets a password from the mailed link, and a teammate accepts the mailed invitation", async () => {
+    if (!signedIn) throw new Error("needs the first test's operator");
+    const { page, email } = signedIn;
+    const problems = watchProblems(page);
+    await page.getByRole("link", { name: "Forgot your password?" }).click();
+    await page.getByLabel("Email").fill(email);
+    await page.getByRole("button", { name: "Send the link" }).click();
+    await page.getByRole("heading", { name: "Check your mail" }).waitFor();
+    const resetToken = await mailedToken(email, "reset-password", join(dataDir, "mail"), 30_000);
+    await page.goto(`${base}/console/reset-password?token=${encodeURIComponent(resetToken)}`);
+    await page.getByLabel("New password").fill(`${PASSWORD}-2`);
+    await page.getByRole("button", { name: "Change password" }).click();
+    await page.getByRole("link", { name: "Sign in" }).click();
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(`${PASSWORD}-2`);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText(email).waitFor();
     await page.context().close();
+
+    // The invitation of the first test, opened signed out: sign up, confirm, then accept on the same link.
+    const context = await browser.newContext();
+    const teammate = await context.newPage();
+    const mate = "teammate@example.test";
+    const inviteToken = await mailedToken(mate, "accept-invitation", join(dataDir, "mail"), 30_000);
+    await teammate.goto(`${base}/console/sign-up`);
+    await teammate.getByLabel("Email").fill(mate);
+    await teammate.getByLabel("Password").fill(PASSWORD);
+    await teammate.getByRole("button", { name: "Sign up" }).click();
+    const verifyToken = await mailedToken(mate, "verify-email", join(dataDir, "mail"), 30_000);
+    await teammate.goto(`${base}/console/verify-email?token=${encodeURIComponent(verifyToken)}`);
+    await teammate.getByLabel("Password").fill(PASSWORD);
+    await teammate.getByRole("button", { name: "Confirm" }).click();
+    await teammate.getByText("You are not in any organization yet").waitFor();
+    await teammate.goto(`${base}/console/accept-invitation?token=${encodeURIComponent(inviteToken)}`);
+    await teammate.getByRole("button", { name: "Accept the invitation" }).click();
+    await teammate.getByText("You joined as viewer.").waitFor();
+    await teammate.getByRole("link", { name: "Open the organization" }).click();
+    await teammate.getByRole("heading", { name: "Bots" }).waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
   }, 120_000);
 });

@@ -33,7 +33,8 @@ export function SignIn() {
         Sign in
       </button>
       <p>
-        No account? <Link href="/sign-up">Sign up</Link>
+        No account? <Link href="/sign-up">Sign up</Link> ·{" "}
+        <Link href="/reset-password">Forgot your password?</Link>
       </p>
     </form>
   );

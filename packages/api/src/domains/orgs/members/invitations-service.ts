@@ -16,7 +16,7 @@ function invitationMail(
   settings: AppDeps["settings"],
   invite: { email: string; role: Role; orgName: string; inviter: string; token: string; expiresAt: Date },
 ): MailMessage {
-  const link = `${settings.publicUrl.replace(/\/+$/, "")}/invitations/accept?token=${encodeURIComponent(invite.token)}`;
+  const link = `${settings.publicUrl.replace(/\/+$/, "")}/console/accept-invitation?token=${encodeURIComponent(invite.token)}`;
   return {
     to: invite.email,
     subject: `You are invited to join ${invite.orgName} on Kyro`,

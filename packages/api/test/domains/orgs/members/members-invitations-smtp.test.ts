@@ -43,9 +43,9 @@ describe("invitation delivered over real SMTP", () => {
     const text = mailBody(raw);
     expect(text).toContain("Mail Works");
     expect(text).toContain("as admin");
-    const token = new RegExp(`${PUBLIC_URL}/invitations/accept\\?token=(kyro_inv_[A-Za-z0-9_-]+)`).exec(
-      text,
-    )?.[1];
+    const token = new RegExp(
+      `${PUBLIC_URL}/console/accept-invitation\\?token=(kyro_inv_[A-Za-z0-9_-]+)`,
+    ).exec(text)?.[1];
     expect(token).toBe(invited.token);
 
     const invitee = await app.seedUser({ email });

@@ -60,7 +60,7 @@ describe("orgs.members.invite", () => {
 
     const mail = app.mailer.sent.find((message) => message.to === email);
     expect(mail?.subject).toContain("Inviting Co");
-    expect(mail?.text).toContain(`${PUBLIC_URL}/invitations/accept?token=${result.token}`);
+    expect(mail?.text).toContain(`${PUBLIC_URL}/console/accept-invitation?token=${result.token}`);
     expect(mail?.text).toContain("Inviting Co");
     expect(mail?.text).toContain("as agent");
 
