@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { mailedToken } from "../../../scripts/dev-mail-token.mjs";
@@ -57,6 +58,19 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
+/**
+ * With KYRO_SCREENSHOTS=1 the run also saves the main screens to docs/screenshots/ (committed; not part
+ * of the normal suite): `KYRO_SCREENSHOTS=1 npx vitest run apps/console/test/console.e2e.test.ts`.
+ */
+// biome-ignore lint/style/noProcessEnv: a switch for this one documentation run, not a setting of Kyro.
+const SCREENSHOTS = process.env.KYRO_SCREENSHOTS === "1";
+const SCREENSHOT_DIR = fileURLToPath(new URL("../../../docs/screenshots/", import.meta.url));
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (!SCREENSHOTS) return;
+  await page.waitForLoadState("networkidle");
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
+}
+
 /** Fails the test on any CSP violation or uncaught error the page reports. */
 function watchProblems(page: Page): string[] {
   const problems: string[] = [];
@@ -71,13 +85,16 @@ function watchProblems(page: Page): string[] {
 
 describe("the console in Chromium", () => {
   it("signs up, creates an org, a bot and an API key, invites a teammate, and finds it all in the audit log", async () => {
-    const context = await browser.newContext();
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     const problems = watchProblems(page);
     const email = `console-${randomBytes(4).toString("hex")}@example.test`;
 
+    // First screen on a cold cache, timed by the page itself: navigation start until the form takes input.
     await page.goto(`${base}/console/`);
-    await page.getByRole("heading", { name: "Sign in to Kyro" }).waitFor();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    const firstScreenMs = await page.evaluate(() => performance.now());
+    console.log(`console first screen usable after ${firstScreenMs.toFixed(0)} ms (cold cache)`);
     await page.getByRole("link", { name: "Sign up" }).click();
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(PASSWORD);
@@ -119,6 +136,7 @@ describe("the console in Chromium", () => {
     await page.getByText("Not published yet.").waitFor();
     await page.getByRole("button", { name: "Publish" }).click();
     await page.getByRole("cell", { name: "v1 current" }).waitFor();
+    await screenshot(page, "bot-detail");
     const botId = /\/bots\/([0-9a-f-]{36})$/.exec(page.url())?.[1] ?? "";
 
     await page.getByRole("link", { name: "API keys" }).click();
@@ -148,6 +166,7 @@ describe("the console in Chromium", () => {
     ]) {
       await page.getByRole("cell", { name: action, exact: true }).first().waitFor();
     }
+    await screenshot(page, "audit-log");
     const filters = page.getByRole("form", { name: "Filters" });
     await filters.getByLabel("Action").fill("api_key.created");
     await filters.getByRole("button", { name: "Filter" }).click();
@@ -184,6 +203,8 @@ describe("the console in Chromium", () => {
     // The preview frame runs /widget.js on the console's (now allowed) origin: a visitor session.
     const widget = page.frameLocator('iframe[title="Widget preview"]');
     await widget.getByRole("log", { name: "Conversation" }).getByText(welcome.trim()).waitFor();
+    await page.getByRole("heading", { name: "Widget" }).scrollIntoViewIfNeeded();
+    await screenshot(page, "widget-preview");
     await widget.getByRole("textbox", { name: "Your message" }).fill("Where is my order 1234?");
     await widget.getByRole("textbox", { name: "Your message" }).press("Enter");
     await widget.getByRole("button", { name: "Leave your email" }).click();
@@ -209,6 +230,7 @@ describe("the console in Chromium", () => {
     await filters.getByLabel("Bot").selectOption({ label: "Helpdesk" });
     await filters.getByRole("button", { name: "Filter" }).click();
     await page.waitForURL(/botId=/);
+    await screenshot(page, "inbox");
     await page.getByRole("row").nth(1).getByRole("link").click();
     await page.getByText("Where is my order 1234?").waitFor();
 
@@ -227,6 +249,7 @@ describe("the console in Chromium", () => {
       .getByTestId("conversation-state")
       .getByText(/Tags: refund, vip/)
       .waitFor();
+    await screenshot(page, "conversation");
 
     await page.getByRole("button", { name: "Open a ticket" }).click();
     await page.getByRole("link", { name: "See the board" }).click();
@@ -234,6 +257,7 @@ describe("the console in Chromium", () => {
     await open.getByRole("article").first().waitFor();
     await open.getByRole("button", { name: "→ In progress" }).click();
     await page.getByRole("region", { name: "In progress" }).getByRole("article").first().waitFor();
+    await screenshot(page, "tickets");
     await expect(open.getByRole("article").count()).resolves.toBe(0);
 
     await page.getByRole("link", { name: "Conversation" }).click();
@@ -245,6 +269,7 @@ describe("the console in Chromium", () => {
 
     await page.getByRole("link", { name: "Leads" }).click();
     await page.getByRole("cell", { name: "visitor@example.test" }).waitFor();
+    await screenshot(page, "leads");
     const download = page.waitForEvent("download");
     await page.getByRole("button", { name: "Export CSV" }).click();
     const csv = await readFile((await (await download).path()) ?? "", "utf8");
@@ -261,6 +286,7 @@ describe("the console in Chromium", () => {
       .first()
       .waitFor();
     await expect(page.getByRole("button", { name: "Replay" }).count()).resolves.toBe(0);
+    await screenshot(page, "webhook-deliveries");
     await page.getByRole("link", { name: "All endpoints" }).click();
     await page.getByRole("button", { name: "Disable" }).click();
     await page.getByRole("cell", { name: /^disabled/ }).waitFor();
