@@ -29,6 +29,7 @@ const Webhooks = lazy(() => import("./pages/webhooks").then((m) => ({ default: m
 const WebhookDeliveries = lazy(() =>
   import("./pages/webhooks").then((m) => ({ default: m.WebhookDeliveries })),
 );
+const Usage = lazy(() => import("./pages/usage").then((m) => ({ default: m.Usage })));
 const Tickets = lazy(() => import("./pages/tickets").then((m) => ({ default: m.Tickets })));
 
 export function App() {
@@ -69,6 +70,7 @@ export function App() {
               <Route path="/orgs/:orgId/leads" component={Leads} />
               <Route path="/orgs/:orgId/webhooks/:endpointId" component={WebhookDeliveries} />
               <Route path="/orgs/:orgId/webhooks" component={Webhooks} />
+              <Route path="/orgs/:orgId/limits" component={Usage} />
               <Route component={Home} />
             </Switch>
           </Shell>

@@ -94,6 +94,7 @@ export function Shell({ children }: { children: ReactNode }) {
             <Link href={`/orgs/${orgId}/feedback`}>Feedback</Link>
             <Link href={`/orgs/${orgId}/leads`}>Leads</Link>
             {can(role, "keys:manage") ? <Link href={`/orgs/${orgId}/webhooks`}>Webhooks</Link> : null}
+            <Link href={`/orgs/${orgId}/limits`}>Limits</Link>
           </nav>
         ) : null}
         <span className="spacer" />

@@ -291,6 +291,10 @@ describe("the console in Chromium", () => {
     await page.getByRole("button", { name: "Disable" }).click();
     await page.getByRole("cell", { name: /^disabled/ }).waitFor();
 
+    await page.getByRole("link", { name: "Limits" }).click();
+    await page.getByRole("meter", { name: "Helpdesk: messages today" }).waitFor();
+    await page.getByRole("img", { name: "Messages per day" }).or(page.getByText("No usage yet.")).waitFor();
+
     await page.getByRole("link", { name: "Audit log" }).click();
     await page.getByRole("cell", { name: "conversation.replied", exact: true }).first().waitFor();
 
