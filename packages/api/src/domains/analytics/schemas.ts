@@ -1,10 +1,17 @@
 import { z } from "zod";
+import { singleLine } from "../../core/text-input";
 
 export const ANALYTICS_RANGES = ["today", "7d", "30d", "90d"] as const;
 /** The longest custom range: a year and a day (a leap year's 366 local days). */
 export const MAX_RANGE_DAYS = 366;
 
-const localDate = z.iso.date().describe("A calendar day in the org's time zone (YYYY-MM-DD)");
+const localDate = singleLine()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "A day as YYYY-MM-DD")
+  .refine((day) => {
+    const date = new Date(`${day}T00:00:00Z`);
+    return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(day);
+  }, "Not a calendar day")
+  .describe("A calendar day in the org's time zone (YYYY-MM-DD)");
 
 const rangeInput = {
   /** A preset ending today (in the org's time zone); ignored when `from` is given. Default `7d`. */
