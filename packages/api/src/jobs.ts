@@ -2,6 +2,7 @@ import { createJobRunner, type JobRunner, type SqlExecutor } from "@kyro/platfor
 import type { AppDeps } from "./core/deps";
 import type { JobDefinition } from "./core/jobs";
 import { actionRunJob } from "./domains/actions/index";
+import { analyticsDrainJob } from "./domains/analytics/index";
 import { purgeDeletedBotsJob } from "./domains/bots/purge";
 import { escalationDispatchJob } from "./domains/escalations/dispatch";
 import { inboundProcessJob } from "./domains/integrations/inbound/job";
@@ -18,6 +19,7 @@ export const JOBS: JobDefinition<any>[] = [
   sourceTickJob,
   escalationDispatchJob,
   actionRunJob,
+  analyticsDrainJob,
 ];
 
 export interface JobsHandle {

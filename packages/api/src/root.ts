@@ -1,6 +1,7 @@
 import { mergeRouters, router } from "./core/trpc";
 import { actionsRouter } from "./domains/actions/router";
 import { adminRouter } from "./domains/admin/router";
+import { analyticsRouter } from "./domains/analytics/router";
 import { apiKeysRouter } from "./domains/api-keys/router";
 import { auditRouter } from "./domains/audit/router";
 import { authRouter } from "./domains/auth/router";
@@ -38,6 +39,7 @@ export const appRouter = router({
   providers: providersRouter,
   sources: sourcesRouter,
   usage: usageRouter,
+  analytics: analyticsRouter,
   actions: actionsRouter,
 });
 

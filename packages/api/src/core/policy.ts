@@ -27,6 +27,7 @@ export const PERMISSIONS = [
   "actions:read",
   "actions:manage",
   "actions:run",
+  "analytics:read",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -47,6 +48,7 @@ const VIEWER: readonly Permission[] = [
   "escalations:read",
   "feedback:submit",
   "ai:read",
+  "analytics:read",
 ];
 /**
  * Agents work the inbox: they answer, resolve, take and escalate conversations, work tickets and leads,
@@ -119,7 +121,7 @@ const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
     "leads:write",
   ]),
   "run:actions": new Set<Permission>(["limits:read", "actions:read", "actions:run"]),
-  "read:analytics": new Set<Permission>(["limits:read"]),
+  "read:analytics": new Set<Permission>(["limits:read", "analytics:read"]),
   "admin:org": new Set<Permission>([
     "org:read",
     "org:update",

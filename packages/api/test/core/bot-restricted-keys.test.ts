@@ -156,6 +156,8 @@ const RECIPES: Record<string, (b: BotData, a: BotData) => object[]> = {
   "leads.list": (b) => [{}, { botId: b.botId }, { email: b.leadEmail }],
   "leads.get": (b) => [{ leadId: b.leadId }],
   "limits.get": () => [{}],
+  "analytics.overview": () => [{}, { range: "90d" }],
+  "analytics.bot": (b) => [{ botId: b.botId }],
   "knowledge.entries.list": (b) => [{ botId: b.botId }],
   "knowledge.entries.replace": (b) => [{ botId: b.botId, entries: [] }],
   "knowledge.entries.search": (b) => [{ botId: b.botId, query: "Bravo" }],

@@ -167,6 +167,7 @@ describe("role → permission table", () => {
     "actions:read": AGENTS,
     "actions:manage": MANAGERS,
     "actions:run": MANAGERS,
+    "analytics:read": ALL,
   };
 
   it("grants exactly the expected permissions to each role", () => {
@@ -185,6 +186,7 @@ describe("role → permission table", () => {
       "escalations:read",
       "feedback:submit",
       "ai:read",
+      "analytics:read",
     ]);
     expect(PERMISSIONS.every((permission) => roleHasPermission("owner", permission))).toBe(true);
     expect(PERMISSIONS.every((permission) => roleHasPermission("admin", permission))).toBe(true);

@@ -60,6 +60,11 @@ export const conversations = pgTable(
     index("conversations_org_bot_idx").on(t.orgId, t.botId, t.id),
     index("conversations_org_status_idx").on(t.orgId, t.status, t.id),
     index("conversations_org_assignee_idx").on(t.orgId, t.assigneeId, t.id),
+    // Analytics: a bucket's conversations, and an identified visitor's return within 7 days.
+    index("conversations_org_bot_created_idx").on(t.orgId, t.botId, t.createdAt),
+    index("conversations_bot_end_user_idx")
+      .on(t.botId, t.endUserId, t.createdAt)
+      .where(sql`${t.endUserId} is not null`),
     check("conversations_status_check", sql`${t.status} in ('open', 'escalated', 'resolved')`),
   ],
 );
@@ -125,6 +130,7 @@ export const feedback = pgTable(
   (t) => [
     index("feedback_org_idx").on(t.orgId, t.id),
     index("feedback_conversation_idx").on(t.conversationId),
+    index("feedback_org_created_idx").on(t.orgId, t.createdAt),
     uniqueIndex("feedback_widget_message_key").on(t.messageId).where(sql`${t.source} = 'widget'`),
     uniqueIndex("feedback_member_message_key").on(t.messageId, t.userId).where(sql`${t.source} = 'member'`),
     check("feedback_source_check", sql`${t.source} in ('widget', 'member')`),
@@ -152,5 +158,9 @@ export const leads = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("leads_bot_email_key").on(t.botId, t.email), index("leads_org_idx").on(t.orgId, t.id)],
+  (t) => [
+    uniqueIndex("leads_bot_email_key").on(t.botId, t.email),
+    index("leads_org_idx").on(t.orgId, t.id),
+    index("leads_org_created_idx").on(t.orgId, t.createdAt),
+  ],
 );

@@ -54,6 +54,7 @@ export const escalationTickets = pgTable(
     index("escalation_tickets_org_status_idx").on(t.orgId, t.status, t.id),
     index("escalation_tickets_org_assignee_idx").on(t.orgId, t.assigneeId, t.id),
     index("escalation_tickets_conversation_idx").on(t.conversationId),
+    index("escalation_tickets_org_created_idx").on(t.orgId, t.createdAt),
     check(
       "escalation_tickets_status_check",
       sql`${t.status} in ('open', 'pending', 'in_progress', 'resolved', 'closed')`,

@@ -1,5 +1,6 @@
 export * from "./actions";
 export * from "./ai";
+export * from "./analytics";
 export * from "./api-keys";
 export * from "./audit";
 export * from "./bots";

@@ -15,6 +15,8 @@ export const organizations = pgTable(
     createdBy: uuid().references(() => users.id, { onDelete: "set null" }),
     /** Where escalation tickets are mailed while nobody is assigned (null: nobody is mailed). */
     escalationEmail: text(),
+    /** IANA time zone analytics days are counted in (validated with Intl on write). */
+    timeZone: text().notNull().default("UTC"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

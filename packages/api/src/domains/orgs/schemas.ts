@@ -1,6 +1,7 @@
 import { ROLES } from "@kyro/db";
 import { z } from "zod";
 import { singleLine } from "../../core/text-input";
+import { isTimeZone } from "../analytics/index";
 import { emailSchema } from "../shared/schemas";
 
 export const roleSchema = z.enum(ROLES).meta({ id: "Role" });
@@ -23,11 +24,19 @@ export const createOrgInput = z.object({
 });
 export type CreateOrgInput = z.infer<typeof createOrgInput>;
 
+export const timeZoneSchema = singleLine()
+  .trim()
+  .min(1)
+  .max(64)
+  .refine(isTimeZone, "Not an IANA time zone (e.g. Europe/Paris)");
+
 export const updateOrgInput = z.object({
   name: orgNameSchema.optional(),
   slug: slugSchema.optional(),
   /** Where escalation tickets are mailed while nobody holds them; null stops those mails. */
   escalationEmail: emailSchema.nullable().optional(),
+  /** The IANA time zone analytics count days in (e.g. `Europe/Paris`). */
+  timeZone: timeZoneSchema.optional(),
 });
 export type UpdateOrgInput = z.infer<typeof updateOrgInput>;
 
@@ -38,6 +47,8 @@ export const orgSchema = z
     slug: z.string(),
     /** Where escalation tickets are mailed while nobody holds them. */
     escalationEmail: z.string().nullable(),
+    /** The IANA time zone analytics count days in; `UTC` until set. */
+    timeZone: z.string(),
     createdAt: z.date(),
     /** The caller's role in this organization; null when the caller is an API key. */
     role: roleSchema.nullable(),

@@ -51,7 +51,9 @@ function slugConflict(slug: string): AppError {
 export async function createOrg(ctx: UserServiceContext, input: CreateOrgInput): Promise<Org> {
   const base = input.slug ?? slugify(input.name);
   return ctx.deps.db.transaction(async (tx) => {
-    let created: { id: string; slug: string; escalationEmail: string | null; createdAt: Date } | undefined;
+    let created:
+      | { id: string; slug: string; escalationEmail: string | null; timeZone: string; createdAt: Date }
+      | undefined;
     for (let attempt = 0; !created && attempt < AUTO_SLUG_ATTEMPTS; attempt++) {
       const slug = attempt === 0 ? base : `${base}-${randomBytes(3).toString("hex")}`;
       // ON CONFLICT DO NOTHING keeps the transaction usable when the slug is taken, even by a concurrent create.
@@ -63,6 +65,7 @@ export async function createOrg(ctx: UserServiceContext, input: CreateOrgInput):
           id: organizations.id,
           slug: organizations.slug,
           escalationEmail: organizations.escalationEmail,
+          timeZone: organizations.timeZone,
           createdAt: organizations.createdAt,
         });
       if (!created && input.slug) throw slugConflict(input.slug);
@@ -81,6 +84,7 @@ export async function createOrg(ctx: UserServiceContext, input: CreateOrgInput):
       name: input.name,
       slug: created.slug,
       escalationEmail: created.escalationEmail,
+      timeZone: created.timeZone,
       createdAt: created.createdAt,
       role: "owner",
     };
@@ -100,6 +104,7 @@ function selectMemberOrgs(ctx: MemberContext) {
       name: organizations.name,
       slug: organizations.slug,
       escalationEmail: organizations.escalationEmail,
+      timeZone: organizations.timeZone,
       createdAt: organizations.createdAt,
       role: memberships.role,
     })
@@ -131,6 +136,7 @@ export async function getOrg(ctx: Pick<OrgCallerContext, "deps" | "org">): Promi
       name: organizations.name,
       slug: organizations.slug,
       escalationEmail: organizations.escalationEmail,
+      timeZone: organizations.timeZone,
       createdAt: organizations.createdAt,
     })
     .from(organizations)
@@ -141,8 +147,16 @@ export async function getOrg(ctx: Pick<OrgCallerContext, "deps" | "org">): Promi
 }
 
 export async function updateOrg(ctx: OrgCallerContext, input: UpdateOrgInput): Promise<Org> {
-  if (input.name === undefined && input.slug === undefined && input.escalationEmail === undefined) {
-    throw new AppError("BAD_REQUEST", "Nothing to update: provide a name, a slug or an escalation email");
+  if (
+    input.name === undefined &&
+    input.slug === undefined &&
+    input.escalationEmail === undefined &&
+    input.timeZone === undefined
+  ) {
+    throw new AppError(
+      "BAD_REQUEST",
+      "Nothing to update: provide a name, a slug, an escalation email or a time zone",
+    );
   }
   const { orgId } = ctx.org;
   try {
@@ -153,14 +167,20 @@ export async function updateOrg(ctx: OrgCallerContext, input: UpdateOrgInput): P
           name: organizations.name,
           slug: organizations.slug,
           escalationEmail: organizations.escalationEmail,
+          timeZone: organizations.timeZone,
           createdAt: organizations.createdAt,
         })
         .from(organizations)
         .where(eq(organizations.id, orgId))
         .for("update");
       if (!current) throw notFound("Organization");
-      const before: { name?: string; slug?: string; escalationEmail?: string | null } = {};
-      const after: { name?: string; slug?: string; escalationEmail?: string | null } = {};
+      type Changes = { name?: string; slug?: string; escalationEmail?: string | null; timeZone?: string };
+      const before: Changes = {};
+      const after: Changes = {};
+      if (input.timeZone !== undefined && input.timeZone !== current.timeZone) {
+        before.timeZone = current.timeZone;
+        after.timeZone = input.timeZone;
+      }
       if (input.escalationEmail !== undefined && input.escalationEmail !== current.escalationEmail) {
         before.escalationEmail = current.escalationEmail;
         after.escalationEmail = input.escalationEmail;
