@@ -15,6 +15,12 @@ export const organizations = pgTable(
     createdBy: uuid().references(() => users.id, { onDelete: "set null" }),
     /** Where escalation tickets are mailed while nobody is assigned (null: nobody is mailed). */
     escalationEmail: text(),
+    /**
+     * Set by a platform operator (admin.orgs.suspend): the org's keys, member sessions and widgets are
+     * refused until it is reinstated.
+     */
+    suspendedAt: timestamp({ withTimezone: true }),
+    suspendedReason: text(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -1,4 +1,5 @@
 import { platformAdminProcedure, router } from "../../core/trpc";
+import { orgsSuspensionRouter } from "./org-suspension-router";
 import {
   adminOrgOutput,
   getOrgInput,
@@ -9,8 +10,12 @@ import {
   setOrgLimitsInput,
 } from "./schemas";
 import { getOrg, listOrgs, setBotLimits, setOrgLimits } from "./service";
+import { adminUsersRouter } from "./users-router";
 
-/** Platform operators only (KYRO_PLATFORM_ADMINS); anyone else gets NOT_FOUND. Not on REST. */
+/**
+ * Platform operators only (KYRO_PLATFORM_ADMINS); anyone else gets NOT_FOUND. The limits procedures are
+ * tRPC only; user governance and org suspension are on REST under /admin too.
+ */
 export const adminRouter = router({
   orgs: router({
     list: platformAdminProcedure()
@@ -33,6 +38,7 @@ export const adminRouter = router({
           input.limits,
         ),
       ),
+    ...orgsSuspensionRouter,
   }),
   bots: router({
     setLimits: platformAdminProcedure()
@@ -46,4 +52,5 @@ export const adminRouter = router({
         ),
       ),
   }),
+  users: adminUsersRouter,
 });
