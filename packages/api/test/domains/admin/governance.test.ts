@@ -159,7 +159,7 @@ describe("admin.orgs: suspend and reinstate", () => {
     const session = await visitor.sessions.create({ botId: bot.id });
     const visitorWithToken = app.caller(session.token, { origin: "https://shop.example.com" }).widget;
     // Warm every cache the suspension has to drop.
-    await app.caller(key.key).bots.list({});
+    await app.caller(key.key).bots.list({ orgId: target.id });
     await visitorWithToken.messages.list({ conversationId: session.conversationId });
 
     const { org: suspended } = await admin().orgs.suspend({ orgId: target.id, reason: "unpaid" });
@@ -167,7 +167,7 @@ describe("admin.orgs: suspend and reinstate", () => {
 
     const refused = { code: "FORBIDDEN", details: { reason: "org_suspended" } };
     expect(await failureOf(owner.bots.list({ orgId: target.id }))).toMatchObject(refused);
-    expect(await failureOf(app.caller(key.key).bots.list({}))).toMatchObject(refused);
+    expect(await failureOf(app.caller(key.key).bots.list({ orgId: target.id }))).toMatchObject(refused);
     expect(
       await failureOf(visitorWithToken.messages.list({ conversationId: session.conversationId })),
     ).toMatchObject(refused);
@@ -190,7 +190,7 @@ describe("admin.orgs: suspend and reinstate", () => {
     });
     await admin().orgs.reinstate({ orgId: target.id });
     await owner.bots.list({ orgId: target.id });
-    await app.caller(key.key).bots.list({});
+    await app.caller(key.key).bots.list({ orgId: target.id });
     await visitorWithToken.messages.list({ conversationId: session.conversationId });
     expect(await auditRows(app, { action: "org.reinstated", actorId: operatorId })).toHaveLength(1);
     expect((await failureOf(admin().orgs.reinstate({ orgId: target.id }))).details).toEqual({
