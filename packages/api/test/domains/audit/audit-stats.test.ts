@@ -51,7 +51,7 @@ describe("audit.get", () => {
         at: "2026-03-01T10:00:00Z",
       },
     ]);
-    const viewer = app.caller(org.viewer.accessToken).audit;
+    const viewer = app.caller(org.admin.accessToken).audit;
     const { event } = await viewer.get({ orgId: org.id, eventId: mine as string });
     expect(event).toMatchObject({
       id: mine,
@@ -61,6 +61,10 @@ describe("audit.get", () => {
     });
     const foreign = await failureOf(viewer.get({ orgId: org.id, eventId: theirs as string }));
     expect(foreign).toMatchObject({ code: "NOT_FOUND", details: { resource: "Audit event" } });
+    const role = await failureOf(
+      app.caller(org.viewer.accessToken).audit.get({ orgId: org.id, eventId: mine as string }),
+    );
+    expect(role).toMatchObject({ code: "FORBIDDEN", details: { reason: "role" } });
     const crossOrg = await failureOf(viewer.get({ orgId: other.id, eventId: theirs as string }));
     expect(crossOrg).toMatchObject({ code: "NOT_FOUND", details: { resource: "Organization" } });
   });
@@ -91,7 +95,7 @@ describe("audit.stats", () => {
     ]);
     await insert(other.id, [{ action: "bot.updated", ...alice, at: "2026-04-02T01:00:00Z" }]);
     const stats = await app
-      .caller(fresh.viewer.accessToken)
+      .caller(fresh.owner.accessToken)
       .audit.stats({ orgId: fresh.id, from: "2026-04-01T00:00:00Z", to: AT("2026-04-03T00:00:00Z") });
     expect(stats.total).toBe(3);
     expect(stats.byAction).toEqual([
