@@ -10,6 +10,7 @@ import {
   setOrgLimitsInput,
 } from "./schemas";
 import { getOrg, listOrgs, setBotLimits, setOrgLimits } from "./service";
+import { orgUsageInput, orgUsageOutput, usageByOrg } from "./usage";
 import { adminUsersRouter } from "./users-router";
 
 /**
@@ -53,4 +54,11 @@ export const adminRouter = router({
       ),
   }),
   users: adminUsersRouter,
+  usage: router({
+    /** Platform-wide usage per org; tRPC only, like the limits procedures. */
+    orgs: platformAdminProcedure()
+      .input(orgUsageInput)
+      .output(orgUsageOutput)
+      .query(({ ctx, input }) => usageByOrg(ctx.deps, input)),
+  }),
 });

@@ -1,9 +1,10 @@
 import { and, domainEvents, eq, users } from "@kyro/db";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { auditRows, failureOf, mailedToken, uniqueEmail } from "../../auth-helpers";
 import { createTestApp, type SeededOrg, TEST_PASSWORD, type TestApp } from "../../harness";
 
 const OPERATOR = "operator@example.test";
+const withRedis = Boolean(inject("redisUrl"));
 
 let app: TestApp;
 let org: SeededOrg;
@@ -196,6 +197,32 @@ describe("admin.orgs: suspend and reinstate", () => {
     expect((await failureOf(admin().orgs.reinstate({ orgId: target.id }))).details).toEqual({
       reason: "not_suspended",
     });
+  });
+
+  it.runIf(withRedis)("reaches another process's cached API keys and widgets at once (Redis)", async () => {
+    const target = await app.seedOrg("Suspended elsewhere");
+    const key = await app.seedApiKey(target.id, { scopes: ["read:bots"] });
+    const peer = await app.peer();
+    try {
+      await peer.caller(key.key).bots.list({ orgId: target.id });
+      await admin().orgs.suspend({ orgId: target.id });
+      // The message travels over pub/sub; the first answer after it arrives must be the refusal.
+      await expect
+        .poll(
+          () =>
+            peer
+              .caller(key.key)
+              .bots.list({ orgId: target.id })
+              .then(
+                () => "answered",
+                (error: { cause?: unknown; message: string }) => error.message,
+              ),
+          { timeout: 2_000 },
+        )
+        .toMatch(/suspended/);
+    } finally {
+      await peer.close();
+    }
   });
 
   it("answers 404 for an unknown org", async () => {
