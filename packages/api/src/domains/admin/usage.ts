@@ -6,19 +6,31 @@ import { microsToUsd } from "../usage/index";
 
 const MAX_RANGE_DAYS = 366;
 
+/** A Date through tRPC (superjson), or ISO 8601 text with an offset. */
+const instant = z.union([z.date(), z.iso.datetime({ offset: true })]);
+
+/** The UTC day an instant falls on, as `usage_daily` stores it. */
+const utcDay = (at: Date | string) => new Date(at).toISOString().slice(0, 10);
+
 export const orgUsageInput = z
   .object({
-    /** First UTC day counted, YYYY-MM-DD. */
-    from: z.iso.date(),
-    /** First UTC day not counted, YYYY-MM-DD (at most 366 days after `from`). */
-    to: z.iso.date(),
+    /** Counts from the UTC day of this instant. */
+    from: instant,
+    /** Up to, not including, the UTC day of this instant (at most 366 days after `from`). */
+    to: instant,
     ...pageFields,
   })
-  .refine((input) => input.from <= input.to, { message: "`from` must not be after `to`", path: ["to"] })
-  .refine((input) => Date.parse(input.to) - Date.parse(input.from) <= MAX_RANGE_DAYS * 86_400_000, {
-    message: "The range is at most 366 days",
+  .refine((input) => new Date(input.from) <= new Date(input.to), {
+    message: "`from` must not be after `to`",
     path: ["to"],
-  });
+  })
+  .refine(
+    (input) => new Date(input.to).getTime() - new Date(input.from).getTime() <= MAX_RANGE_DAYS * 86_400_000,
+    {
+      message: "The range is at most 366 days",
+      path: ["to"],
+    },
+  );
 export type OrgUsageInput = z.infer<typeof orgUsageInput>;
 
 export const orgUsageOutput = z.object({
@@ -59,7 +71,7 @@ export async function usageByOrg(deps: AppDeps, input: OrgUsageInput) {
     })
     .from(usageDaily)
     .innerJoin(organizations, eq(organizations.id, usageDaily.orgId))
-    .where(and(gte(usageDaily.day, input.from), lt(usageDaily.day, input.to)))
+    .where(and(gte(usageDaily.day, utcDay(input.from)), lt(usageDaily.day, utcDay(input.to))))
     .groupBy(usageDaily.orgId, organizations.name)
     .orderBy(desc(requests), usageDaily.orgId)
     .limit(input.limit + 1)

@@ -42,7 +42,11 @@ afterAll(async () => {
 describe("admin.usage.orgs", () => {
   it("sums each org's counters over [from, to), most requests first, paged", async () => {
     const admin = app.caller(operatorToken).admin;
-    const june = await admin.usage.orgs({ from: "2026-06-01", to: "2026-07-01", limit: 1 });
+    const june = await admin.usage.orgs({
+      from: "2026-06-01T00:00:00Z",
+      to: "2026-07-01T00:00:00Z",
+      limit: 1,
+    });
     expect(june.items).toEqual([
       {
         orgId: busy.id,
@@ -55,8 +59,8 @@ describe("admin.usage.orgs", () => {
       },
     ]);
     const next = await admin.usage.orgs({
-      from: "2026-06-01",
-      to: "2026-07-01",
+      from: "2026-06-01T00:00:00Z",
+      to: "2026-07-01T00:00:00Z",
       cursor: june.nextCursor ?? "",
     });
     expect(next.items.map((item) => [item.orgId, item.requests])).toEqual([[quiet.id, 7]]);
@@ -65,11 +69,13 @@ describe("admin.usage.orgs", () => {
 
   it("refuses a reversed range and answers 404 to a member", async () => {
     const admin = app.caller(operatorToken).admin;
-    expect((await failureOf(admin.usage.orgs({ from: "2026-07-01", to: "2026-06-01" }))).code).toBe(
-      "BAD_REQUEST",
-    );
+    expect(
+      (await failureOf(admin.usage.orgs({ from: "2026-07-01T00:00:00Z", to: "2026-06-01T00:00:00Z" }))).code,
+    ).toBe("BAD_REQUEST");
     const member = await failureOf(
-      app.caller(busy.owner.accessToken).admin.usage.orgs({ from: "2026-06-01", to: "2026-07-01" }),
+      app
+        .caller(busy.owner.accessToken)
+        .admin.usage.orgs({ from: "2026-06-01T00:00:00Z", to: "2026-07-01T00:00:00Z" }),
     );
     expect(member.code).toBe("NOT_FOUND");
   });
