@@ -35,6 +35,8 @@ async function authenticateAccessToken(deps: AppDeps, token: string): Promise<Us
         eq(refreshTokenFamilies.id, claims.sessionId),
         eq(refreshTokenFamilies.userId, claims.userId),
         isNull(refreshTokenFamilies.revokedAt),
+        // Disabling revokes the sessions too; this also covers a session opened in a race with it.
+        isNull(users.disabledAt),
       ),
     )
     .limit(1);

@@ -37,6 +37,8 @@ export interface ApiKeyVerifier {
   verify(secret: string): Promise<ApiKeyPrincipal>;
   /** Drops a key's cached record here at once and, with Redis, on every other process (after rotate/revoke). */
   invalidate(keyId: string): Promise<void>;
+  /** Drops every cached key of the org, everywhere (its suspension changed). */
+  invalidateOrg(orgId: string): Promise<void>;
   /** Writes pending last-used times now instead of at the next minute tick. */
   flush(): Promise<void>;
   /** Stops the timer and the Redis subscriber after a final flush. */

@@ -35,7 +35,9 @@ export type ForbiddenReason =
   | "unverified"
   | "origin"
   | "not_invitee"
-  | "bot_not_allowed";
+  | "bot_not_allowed"
+  | "account_disabled"
+  | "org_suspended";
 
 export interface LimitDetails {
   limit: number;

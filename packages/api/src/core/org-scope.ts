@@ -4,6 +4,9 @@ import { AppError, forbidden, notFound } from "./errors";
 import { type Permission, roleHasPermission, scopesGranting, scopesHavePermission } from "./policy";
 import type { ApiKeyPrincipal, Principal } from "./principal";
 
+/** Members and API keys of a suspended org get this with 403 `org_suspended`. */
+export const ORG_SUSPENDED = "This organization is suspended; contact the platform operator";
+
 /**
  * How an org procedure treats an API key restricted to one bot (docs/authorization.md):
  * - `input`: its input names the bot (`botId`); any other bot answers NOT_FOUND.
@@ -32,7 +35,7 @@ export interface UserOrgScope extends OrgScope {
  */
 const membershipStatement = compileStatement(["orgId", "userId"], (db) =>
   db
-    .select({ role: memberships.role })
+    .select({ role: memberships.role, suspendedAt: organizations.suspendedAt })
     .from(memberships)
     .innerJoin(organizations, eq(organizations.id, memberships.orgId))
     .where(
@@ -68,6 +71,7 @@ export async function resolveOrgScope(
   }
   const [membership] = await membershipStatement(deps.db, { orgId, userId: principal.userId });
   if (!membership) throw notFound("Organization");
+  if (membership.suspendedAt) throw forbidden("org_suspended", ORG_SUSPENDED);
   if (!roleHasPermission(membership.role, permission)) throw forbidden("role");
   return { orgId, role: membership.role };
 }

@@ -17,6 +17,12 @@ export const organizations = pgTable(
     escalationEmail: text(),
     /** IANA time zone analytics days are counted in (validated with Intl on write). */
     timeZone: text().notNull().default("UTC"),
+    /**
+     * Set by a platform operator (admin.orgs.suspend): the org's keys, member sessions and widgets are
+     * refused until it is reinstated.
+     */
+    suspendedAt: timestamp({ withTimezone: true }),
+    suspendedReason: text(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -16,6 +16,11 @@ export const users = pgTable(
      */
     emailVerifiedAt: timestamp({ withTimezone: true }),
     passwordChangedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    /** Set by a platform operator (admin.users.disable): sign-in is refused and sessions are ended. */
+    disabledAt: timestamp({ withTimezone: true }),
+    disabledReason: text(),
+    /** The last successful sign-in (password or verification link); null before the first. */
+    lastLoginAt: timestamp({ withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -66,6 +66,17 @@ export const EVENT_CATALOGUE = {
     description: "The organization's settings changed.",
     schema: z.object({ orgId: z.uuid(), name: z.string(), changedFields: z.array(z.string()) }),
   }),
+  "org.suspended": define({
+    version: 1,
+    description:
+      "A platform operator suspended the organization: its API keys, member sessions and widgets are refused until it is reinstated.",
+    schema: z.object({ orgId: z.uuid(), reason: z.string().nullable(), suspendedAt: z.iso.datetime() }),
+  }),
+  "org.reinstated": define({
+    version: 1,
+    description: "A platform operator reinstated the suspended organization.",
+    schema: z.object({ orgId: z.uuid(), reinstatedAt: z.iso.datetime() }),
+  }),
   "member.invited": define({
     version: 1,
     description: "Someone was invited to join the organization.",

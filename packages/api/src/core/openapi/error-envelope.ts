@@ -61,7 +61,8 @@ export const ERROR_ANSWERS = {
     schema: envelope("UnauthorizedError", ["UNAUTHORIZED"], z.null()),
   },
   "403": {
-    description: "The caller's role or the API key's scopes (`details.requiredScopes`) do not allow this.",
+    description:
+      "The caller's role or the API key's scopes (`details.requiredScopes`) do not allow this, or an operator disabled the account (`account_disabled`) or suspended the organization (`org_suspended`).",
     schema: envelope(
       "ForbiddenError",
       ["FORBIDDEN"],
@@ -75,6 +76,8 @@ export const ERROR_ANSWERS = {
           "origin",
           "not_invitee",
           "bot_not_allowed",
+          "account_disabled",
+          "org_suspended",
         ]),
         requiredScopes: z.array(z.string()).optional(),
       }),

@@ -1,4 +1,5 @@
 import { platformAdminProcedure, router } from "../../core/trpc";
+import { orgsSuspensionRouter } from "./org-suspension-router";
 import {
   adminOrgOutput,
   getOrgInput,
@@ -9,8 +10,13 @@ import {
   setOrgLimitsInput,
 } from "./schemas";
 import { getOrg, listOrgs, setBotLimits, setOrgLimits } from "./service";
+import { orgUsageInput, orgUsageOutput, usageByOrg } from "./usage";
+import { adminUsersRouter } from "./users-router";
 
-/** Platform operators only (KYRO_PLATFORM_ADMINS); anyone else gets NOT_FOUND. Not on REST. */
+/**
+ * Platform operators only (KYRO_PLATFORM_ADMINS); anyone else gets NOT_FOUND. The limits procedures are
+ * tRPC only; user governance and org suspension are on REST under /admin too.
+ */
 export const adminRouter = router({
   orgs: router({
     list: platformAdminProcedure()
@@ -33,6 +39,7 @@ export const adminRouter = router({
           input.limits,
         ),
       ),
+    ...orgsSuspensionRouter,
   }),
   bots: router({
     setLimits: platformAdminProcedure()
@@ -45,5 +52,13 @@ export const adminRouter = router({
           input.limits,
         ),
       ),
+  }),
+  users: adminUsersRouter,
+  usage: router({
+    /** Platform-wide usage per org; tRPC only, like the limits procedures. */
+    orgs: platformAdminProcedure()
+      .input(orgUsageInput)
+      .output(orgUsageOutput)
+      .query(({ ctx, input }) => usageByOrg(ctx.deps, input)),
   }),
 });

@@ -39,6 +39,15 @@ export interface AdminScope {
   userId: string;
 }
 
+/** The scope a platform-admin procedure's context gives its service. */
+export function adminScopeOf(ctx: {
+  deps: AppDeps;
+  audit: AuditScope;
+  principal: { userId: string };
+}): AdminScope {
+  return { deps: ctx.deps, audit: ctx.audit, userId: ctx.principal.userId };
+}
+
 const escapeLike = (text: string) => text.replaceAll(/[\\%_]/g, (match) => `\\${match}`);
 
 export async function listOrgs(deps: AppDeps, input: { search?: string; cursor?: string; limit: number }) {

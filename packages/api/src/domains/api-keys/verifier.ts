@@ -1,9 +1,10 @@
-import { apiKeys, type Executor, eq, or } from "@kyro/db";
+import { apiKeys, type Executor, eq, or, organizations } from "@kyro/db";
 import type { Logger } from "@kyro/platform";
 import { createCache } from "../../core/cache";
 import type { CacheInvalidation } from "../../core/cache-invalidation";
 import type { ApiKeyVerifier } from "../../core/deps";
-import { unauthorized } from "../../core/errors";
+import { forbidden, unauthorized } from "../../core/errors";
+import { ORG_SUSPENDED } from "../../core/org-scope";
 import { API_KEY_SCOPES, type ApiKeyScope, effectiveScopes } from "../../core/policy";
 import type { ApiKeyPrincipal } from "../../core/principal";
 import { hashApiKey, isWellFormedApiKey } from "./key-format";
@@ -37,11 +38,13 @@ interface KeyRecord {
   validUntil: number | null;
   /** The secret was replaced by a rotation and lives on only for the grace period. */
   rotated: boolean;
+  /** The key's org is suspended by an operator; suspension drops the org's records (`invalidateOrg`). */
+  orgSuspended: boolean;
 }
 
 const INVALID = "Invalid API key";
 
-/** One indexed lookup: both hash columns carry a unique index. */
+/** One indexed lookup (both hash columns carry a unique index), with the org's suspension by its key. */
 export function keyLookupQuery(db: Executor, hash: string) {
   return db
     .select({
@@ -54,8 +57,10 @@ export function keyLookupQuery(db: Executor, hash: string) {
       expiresAt: apiKeys.expiresAt,
       revokedAt: apiKeys.revokedAt,
       previousKeyExpiresAt: apiKeys.previousKeyExpiresAt,
+      orgSuspendedAt: organizations.suspendedAt,
     })
     .from(apiKeys)
+    .innerJoin(organizations, eq(organizations.id, apiKeys.orgId))
     .where(or(eq(apiKeys.keyHash, hash), eq(apiKeys.previousKeyHash, hash)))
     .limit(1);
 }
@@ -92,6 +97,7 @@ function toRecord(row: KeyRow, hash: string): KeyRecord {
     revokedAt: row.revokedAt?.getTime() ?? null,
     validUntil,
     rotated,
+    orgSuspended: row.orgSuspendedAt !== null,
   };
 }
 
@@ -106,13 +112,17 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVeri
   const settings = { ...VERIFIER_DEFAULTS, ...options };
   const { db, hmacKey, logger } = options;
   const now = options.now ?? Date.now;
-  // Key records by hash, and null for an unknown hash (kept for less); invalidated by key id.
+  // Key records by hash, and null for an unknown hash (kept for less); invalidated by key id, or by
+  // `org:<orgId>` for all of an org's keys.
   const records = createCache<KeyRecord | null>({
     name: "api-keys",
     ttlMs: settings.cacheTtlMs,
     ttlOf: (record) => (record ? settings.cacheTtlMs : settings.negativeTtlMs),
     maxEntries: settings.maxEntries,
-    covers: (keyId, _hash, record) => record === undefined || record?.principal.keyId === keyId,
+    covers: (topic, _hash, record) =>
+      record === undefined ||
+      record?.principal.keyId === topic ||
+      (record !== null && topic === `org:${record.principal.orgId}`),
     invalidation: options.invalidation,
     now,
   });
@@ -132,6 +142,7 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVeri
       if (!record) throw unauthorized(INVALID);
       const at = now();
       if (record.revokedAt !== null) throw unauthorized("API key has been revoked");
+      if (record.orgSuspended) throw forbidden("org_suspended", ORG_SUSPENDED);
       if (record.validUntil !== null && record.validUntil <= at) {
         throw unauthorized(record.rotated ? "API key has been rotated" : "API key has expired");
       }
@@ -140,6 +151,8 @@ export function createApiKeyVerifier(options: ApiKeyVerifierOptions): ApiKeyVeri
     },
 
     invalidate: (keyId) => records.invalidate(keyId),
+
+    invalidateOrg: (orgId) => records.invalidate(`org:${orgId}`),
 
     flush: () => usage.flush(),
 

@@ -1,13 +1,17 @@
+import { z } from "zod";
 import { orgProcedure, router } from "../../core/trpc";
 import { contentTypeFor } from "../shared/export-stream";
 import {
   AUDIT_EVENT_SCHEMA_ID,
+  auditEventOutput,
   auditExportOutput,
   auditPageOutput,
   exportAuditInput,
   listAuditInput,
 } from "./schemas";
-import { exportAuditEvents, listAuditEvents } from "./service";
+import { exportAuditEvents, getAuditEvent, listAuditEvents } from "./service";
+import { auditStats } from "./stats";
+import { auditStatsInput, auditStatsOutput, getAuditEventInput } from "./stats-schemas";
 
 /** Read-only by design: audit events are append-only, so no procedure updates or deletes them. */
 export const auditRouter = router({
@@ -24,6 +28,33 @@ export const auditRouter = router({
     .input(listAuditInput)
     .output(auditPageOutput)
     .query(({ ctx, input }) => listAuditEvents(ctx, input)),
+
+  get: orgProcedure("audit:read", {
+    rest: {
+      method: "GET",
+      path: "/audit-events/{eventId}",
+      summary: "Get an audit event",
+      description: "One event of the org; another org's event answers 404.",
+      tags: ["audit"],
+    },
+  })
+    .input(getAuditEventInput)
+    .output(z.object({ event: auditEventOutput }))
+    .query(({ ctx, input }) => getAuditEvent(ctx, input.eventId)),
+
+  stats: orgProcedure("audit:read", {
+    rest: {
+      method: "GET",
+      path: "/audit-events/stats",
+      summary: "Audit event counts",
+      description:
+        "Counts of the org's events in [`from`, `to`) (at most 366 days): the total, by action, by actor (the 100 most frequent of each) and by UTC day.",
+      tags: ["audit"],
+    },
+  })
+    .input(auditStatsInput)
+    .output(auditStatsOutput)
+    .query(({ ctx, input }) => auditStats(ctx, input)),
 
   /** Resolves to an async iterable of text chunks (CSV or a JSON array); see `contentTypeFor`. */
   export: orgProcedure("audit:export", {

@@ -1,5 +1,6 @@
 import { and, auditEvents, desc, type Executor, eq, gte, lt, type SQL } from "@kyro/db";
 import type { AppDeps } from "../../core/deps";
+import { notFound } from "../../core/errors";
 import type { OrgScope } from "../../core/org-scope";
 import { decodeCursor, pageOf } from "../../core/pagination";
 import type { RequestInfo } from "../../core/request-info";
@@ -21,8 +22,12 @@ export interface AuditServiceContext {
 /** Rows per query while exporting: memory stays flat however many events the org has. */
 export const EXPORT_PAGE_SIZE = 500;
 
-function conditions(orgId: string, filters: AuditFilters, beforeId: string | null): SQL[] {
+/** The list filters, or one event by its id (`audit.get`). */
+type EventFilters = AuditFilters & { eventId?: string };
+
+function conditions(orgId: string, filters: EventFilters, beforeId: string | null): SQL[] {
   const where: SQL[] = [eq(auditEvents.orgId, orgId)];
+  if (filters.eventId) where.push(eq(auditEvents.id, filters.eventId));
   if (filters.from) where.push(gte(auditEvents.createdAt, new Date(filters.from)));
   if (filters.to) where.push(lt(auditEvents.createdAt, new Date(filters.to)));
   if (filters.actorId) where.push(eq(auditEvents.actorId, filters.actorId));
@@ -38,7 +43,7 @@ function conditions(orgId: string, filters: AuditFilters, beforeId: string | nul
 async function selectPage(
   db: Executor,
   orgId: string,
-  filters: AuditFilters,
+  filters: EventFilters,
   beforeId: string | null,
   size: number,
 ): Promise<AuditEventOutput[]> {
@@ -83,6 +88,16 @@ export async function listAuditEvents(
   const { cursor, limit, ...filters } = input;
   const beforeId = cursor ? decodeCursor(cursor) : null;
   return pageOf(await selectPage(ctx.deps.db, ctx.org.orgId, filters, beforeId, limit + 1), limit);
+}
+
+/** One event of the caller's org; another org's event answers 404 like an unknown id. */
+export async function getAuditEvent(
+  ctx: AuditServiceContext,
+  eventId: string,
+): Promise<{ event: AuditEventOutput }> {
+  const [event] = await selectPage(ctx.deps.db, ctx.org.orgId, { eventId }, null, 1);
+  if (!event) throw notFound("Audit event");
+  return { event };
 }
 
 const CSV_COLUMNS = [

@@ -116,6 +116,7 @@ export async function refresh(ctx: PublicAuthContext, input: RefreshInput): Prom
         and(
           eq(refreshTokenFamilies.id, claimed.familyId),
           isNull(refreshTokenFamilies.revokedAt),
+          isNull(users.disabledAt),
           gt(refreshTokenFamilies.expiresAt, sql`now()`),
         ),
       )

@@ -1,11 +1,32 @@
-import { and, eq, isNull, ne, refreshTokenFamilies, refreshTokens, sql, type Transaction } from "@kyro/db";
+import {
+  and,
+  eq,
+  isNull,
+  ne,
+  refreshTokenFamilies,
+  refreshTokens,
+  sql,
+  type Transaction,
+  users,
+} from "@kyro/db";
 import { hmacSha256, randomToken } from "@kyro/platform";
 import type { AppDeps } from "../../core/deps";
+import { forbidden } from "../../core/errors";
 import type { RequestInfo } from "../../core/request-info";
 
 const REFRESH_TOKEN_PREFIX = "kyro_rt_";
 
-export type RevokeReason = "logout" | "logout_all" | "password_changed" | "password_reset" | "reuse_detected";
+export type RevokeReason =
+  | "logout"
+  | "logout_all"
+  | "password_changed"
+  | "password_reset"
+  | "reuse_detected"
+  | "user_disabled"
+  | "operator_revoked"
+  | "operator_password_reset";
+
+export const ACCOUNT_DISABLED = "This account has been disabled by an operator";
 
 export interface IssuedTokens {
   accessToken: string;
@@ -21,13 +42,22 @@ function refreshExpiry(deps: AppDeps): Date {
   return new Date(Date.now() + deps.settings.refreshTokenTtlDays * 86_400_000);
 }
 
-/** Starts a session (one refresh-token family) and returns its id. */
+/**
+ * Starts a session (one refresh-token family) and returns its id. Every sign-in comes through here, so
+ * this is where a disabled account is refused and the last sign-in recorded, in one statement.
+ */
 export async function openSession(
   tx: Transaction,
   deps: AppDeps,
   userId: string,
   request: RequestInfo,
 ): Promise<string> {
+  const [enabled] = await tx
+    .update(users)
+    .set({ lastLoginAt: sql`now()` })
+    .where(and(eq(users.id, userId), isNull(users.disabledAt)))
+    .returning({ id: users.id });
+  if (!enabled) throw forbidden("account_disabled", ACCOUNT_DISABLED);
   const [family] = await tx
     .insert(refreshTokenFamilies)
     .values({ userId, ip: request.ip, userAgent: request.userAgent, expiresAt: refreshExpiry(deps) })

@@ -1,4 +1,4 @@
-import { and, bots, botVersions, type Executor, eq, isNull, ne } from "@kyro/db";
+import { and, bots, botVersions, type Executor, eq, isNull, ne, organizations } from "@kyro/db";
 import { type BotConfig, parseBotConfig } from "./bot-config";
 
 /** A bot visitors can talk to: not deleted, not paused. */
@@ -11,6 +11,8 @@ export interface LiveBot {
   currentVersionId: string | null;
   /** The published version's config, or the draft config while nothing is published. */
   config: BotConfig;
+  /** The bot's org is suspended by an operator: visitors are refused (403 `org_suspended`). */
+  orgSuspended: boolean;
 }
 
 /**
@@ -31,8 +33,10 @@ export async function findLiveBot(
       identitySecret: bots.identitySecret,
       draftConfig: bots.config,
       publishedConfig: botVersions.config,
+      orgSuspendedAt: organizations.suspendedAt,
     })
     .from(bots)
+    .innerJoin(organizations, eq(organizations.id, bots.orgId))
     .leftJoin(botVersions, and(eq(botVersions.id, bots.currentVersionId), eq(botVersions.botId, bots.id)))
     .where(and(eq(bots.id, botId), isNull(bots.deletedAt), ne(bots.status, "paused")))
     .limit(1);
@@ -46,5 +50,6 @@ export async function findLiveBot(
     currentVersionId: row.currentVersionId,
     identitySecret: row.identitySecret,
     config: parseBotConfig(row.publishedConfig ?? row.draftConfig),
+    orgSuspended: row.orgSuspendedAt !== null,
   };
 }

@@ -55,6 +55,7 @@ async function loadLiveWidget(db: Executor, orgId: string, botId: string): Promi
     status: bot.status,
     currentVersionId: bot.currentVersionId,
     config: bot.config,
+    orgSuspended: bot.orgSuspended,
   };
   return { bot: liveBot, settings: effective };
 }

@@ -4,6 +4,7 @@ import { bearerOf, type Context } from "../../core/context";
 import type { AppDeps } from "../../core/deps";
 import { AppError, forbidden, notFound, unauthorized } from "../../core/errors";
 import { emitEvent } from "../../core/events/emit";
+import { ORG_SUSPENDED } from "../../core/org-scope";
 import { findLiveBot, type LiveBot } from "../shared/live-bots";
 import { liveWidget } from "./live-widgets";
 import { originAllowed } from "./origins";
@@ -78,6 +79,7 @@ export async function createWidgetSession(
   const { deps } = ctx;
   const bot = await findLiveBot(deps.db, input.botId);
   if (!bot) throw notFound("Bot");
+  if (bot.orgSuspended) throw forbidden("org_suspended", ORG_SUSPENDED);
   const { effective } = await effectiveWidgetSettings(deps.db, bot.orgId, bot.id);
   const origin = ctx.request.origin;
   if (!originAllowed(effective, origin)) throw refusedOrigin();
@@ -139,6 +141,8 @@ export async function requireWidgetSession(
   if (claims.origin !== null && claims.origin !== origin) throw refusedOrigin();
   const widget = await liveWidget(ctx.deps, claims.orgId, claims.botId);
   if (!widget) throw notFound("Bot");
+  // From the cache, which the suspension drops: open sessions are refused from the next call on.
+  if (widget.bot.orgSuspended) throw forbidden("org_suspended", ORG_SUSPENDED);
   // Re-checked on every call, so removing a domain from the allowlist cuts off its open sessions at once.
   if (!originAllowed(widget.settings, origin)) throw refusedOrigin();
   return { ...claims, ...widget };

@@ -1,0 +1,44 @@
+import { ACTOR_TYPES } from "@kyro/db";
+import { z } from "zod";
+
+/** A Date through tRPC (superjson), or ISO 8601 text with an offset from REST query strings. */
+const instant = z.union([z.date(), z.iso.datetime({ offset: true })]);
+
+const MAX_RANGE_MS = 366 * 86_400_000;
+
+export const auditStatsInput = z
+  .object({
+    /** Inclusive lower bound on `createdAt`. */
+    from: instant,
+    /** Exclusive upper bound on `createdAt`; at most 366 days after `from`. */
+    to: instant,
+  })
+  .refine((input) => new Date(input.from) <= new Date(input.to), {
+    message: "`from` must not be after `to`",
+    path: ["to"],
+  })
+  .refine((input) => new Date(input.to).getTime() - new Date(input.from).getTime() <= MAX_RANGE_MS, {
+    message: "The range is at most 366 days",
+    path: ["to"],
+  });
+export type AuditStatsInput = z.infer<typeof auditStatsInput>;
+
+export const auditStatsOutput = z
+  .object({
+    total: z.int(),
+    /** The 100 most frequent actions, most frequent first. */
+    byAction: z.array(z.object({ action: z.string(), count: z.int() })),
+    /** The 100 most active actors, most active first. */
+    byActor: z.array(
+      z.object({
+        actor: z.object({ type: z.enum(ACTOR_TYPES), id: z.uuid().nullable(), label: z.string().nullable() }),
+        count: z.int(),
+      }),
+    ),
+    /** Days (UTC, `YYYY-MM-DD`) with at least one event, oldest first. */
+    byDay: z.array(z.object({ day: z.string(), count: z.int() })),
+  })
+  .meta({ id: "AuditStats" });
+export type AuditStatsOutput = z.infer<typeof auditStatsOutput>;
+
+export const getAuditEventInput = z.object({ eventId: z.uuid() });
