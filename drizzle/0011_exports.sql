@@ -28,4 +28,6 @@ CREATE TABLE "export_jobs" (
 --> statement-breakpoint
 ALTER TABLE "export_jobs" ADD CONSTRAINT "export_jobs_org_id_organizations_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "export_jobs_org_idx" ON "export_jobs" USING btree ("org_id","id");--> statement-breakpoint
-CREATE INDEX "export_jobs_expiry_idx" ON "export_jobs" USING btree ("expires_at") WHERE "export_jobs"."status" = 'completed';
+CREATE INDEX "export_jobs_expiry_idx" ON "export_jobs" USING btree ("expires_at") WHERE "export_jobs"."status" = 'completed';--> statement-breakpoint
+CREATE INDEX "usage_events_org_id_idx" ON "usage_events" USING btree ("org_id","id");--> statement-breakpoint
+CREATE INDEX "messages_org_id_idx" ON "messages" USING btree ("org_id","id");

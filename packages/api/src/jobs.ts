@@ -4,6 +4,7 @@ import type { JobDefinition } from "./core/jobs";
 import { actionRunJob } from "./domains/actions/index";
 import { purgeDeletedBotsJob } from "./domains/bots/purge";
 import { escalationDispatchJob } from "./domains/escalations/dispatch";
+import { exportCleanupJob, exportRunJob } from "./domains/exports/index";
 import { inboundProcessJob } from "./domains/integrations/inbound/job";
 import { sourceSyncJob, sourceTickJob } from "./domains/sources/index";
 import { webhookDeliveryJob } from "./domains/webhooks/delivery-job";
@@ -18,6 +19,8 @@ export const JOBS: JobDefinition<any>[] = [
   sourceTickJob,
   escalationDispatchJob,
   actionRunJob,
+  exportRunJob,
+  exportCleanupJob,
 ];
 
 export interface JobsHandle {

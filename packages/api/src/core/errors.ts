@@ -35,7 +35,9 @@ export type ForbiddenReason =
   | "unverified"
   | "origin"
   | "not_invitee"
-  | "bot_not_allowed";
+  | "bot_not_allowed"
+  /** A signed link (export download) that was altered or has expired. */
+  | "invalid_link";
 
 export interface LimitDetails {
   limit: number;

@@ -27,6 +27,7 @@ export const PERMISSIONS = [
   "actions:read",
   "actions:manage",
   "actions:run",
+  "exports:manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -74,6 +75,7 @@ const ADMIN: readonly Permission[] = [
   "ai:manage",
   "actions:manage",
   "actions:run",
+  "exports:manage",
 ];
 const OWNER: readonly Permission[] = [...ADMIN];
 
@@ -134,6 +136,7 @@ const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
     "ai:manage",
     "actions:read",
     "actions:manage",
+    "exports:manage",
   ]),
 };
 

@@ -167,6 +167,7 @@ describe("role → permission table", () => {
     "actions:read": AGENTS,
     "actions:manage": MANAGERS,
     "actions:run": MANAGERS,
+    "exports:manage": MANAGERS,
   };
 
   it("grants exactly the expected permissions to each role", () => {

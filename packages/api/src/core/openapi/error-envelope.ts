@@ -75,6 +75,7 @@ export const ERROR_ANSWERS = {
           "origin",
           "not_invitee",
           "bot_not_allowed",
+          "invalid_link",
         ]),
         requiredScopes: z.array(z.string()).optional(),
       }),
