@@ -52,7 +52,7 @@ export async function exportsBench(_repoRoot: string, env: NodeJS.ProcessEnv): P
   const fixture = postgres(url.toString(), { max: 1, onnotice: () => {} });
   const dir = await mkdtemp(join(tmpdir(), "kyro-bench-exports-"));
   const logger = createLogger({ level: "warn" });
-  const mailer = createMailer({ logger, from: "bench@kyro.test" });
+  const mailer = createMailer({ logger, from: "bench@kyro.test", mailDir: join(dir, "mail") });
   try {
     await migrate(database);
     const [org] = await database.db
@@ -74,12 +74,13 @@ export async function exportsBench(_repoRoot: string, env: NodeJS.ProcessEnv): P
              'visitor-' || i, 'https://shop.example.test'
       from generate_series(1, ${CONVERSATIONS}) as i`);
     await fixture.unsafe(`insert into messages (id, org_id, bot_id, conversation_id, role, content, created_at)
-      select ${v7("(extract(epoch from now()) * 1000)::bigint - 50000000 + i")}, '${orgId}', '${botId}', c.id,
+      select ${v7("(extract(epoch from now()) * 1000)::bigint - 50000000 + i")}, '${orgId}', '${botId}',
+             c.ids[1 + i % ${CONVERSATIONS}],
              case when i % 2 = 0 then 'visitor' else 'bot' end,
              'Message ' || i || ': where is my order? It shipped on Tuesday, "tracking" 1Z999, thanks',
              now() - interval '1 day' + i * interval '1 millisecond'
-      from generate_series(1, ${MESSAGES}) as i
-      join lateral (select id from conversations where org_id = '${orgId}' offset (i % ${CONVERSATIONS}) limit 1) c on true`);
+      from generate_series(1, ${MESSAGES}) as i,
+           (select array_agg(id) as ids from conversations where org_id = '${orgId}') as c`);
     await fixture.unsafe("analyze messages; analyze conversations");
     const seedSeconds = round((Date.now() - seeded) / 1000);
 
