@@ -170,7 +170,7 @@ export async function downloadExport(
     .from(exportJobs)
     .where(eq(exportJobs.id, input.exportId))
     .limit(1);
-  if (!row || row.status !== "completed" || !row.storageKey || row.format !== input.format) {
+  if (row?.status !== "completed" || !row.storageKey || row.format !== input.format) {
     throw notFound("Export");
   }
   let file: Readable;
