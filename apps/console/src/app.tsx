@@ -15,6 +15,7 @@ const BotDetail = lazy(() => import("./pages/bot-detail").then((m) => ({ default
 const ApiKeys = lazy(() => import("./pages/api-keys").then((m) => ({ default: m.ApiKeys })));
 const Members = lazy(() => import("./pages/members").then((m) => ({ default: m.Members })));
 const Audit = lazy(() => import("./pages/audit").then((m) => ({ default: m.Audit })));
+const Exports = lazy(() => import("./pages/exports").then((m) => ({ default: m.Exports })));
 
 export function App() {
   const auth = useAuthState();
@@ -43,6 +44,7 @@ export function App() {
               <Route path="/orgs/:orgId/keys" component={ApiKeys} />
               <Route path="/orgs/:orgId/members" component={Members} />
               <Route path="/orgs/:orgId/audit" component={Audit} />
+              <Route path="/orgs/:orgId/exports" component={Exports} />
               <Route component={Home} />
             </Switch>
           </Shell>

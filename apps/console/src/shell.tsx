@@ -90,6 +90,7 @@ export function Shell({ children }: { children: ReactNode }) {
             <Link href={`/orgs/${orgId}/members`}>Members</Link>
             {can(role, "keys:manage") ? <Link href={`/orgs/${orgId}/keys`}>API keys</Link> : null}
             {can(role, "audit:read") ? <Link href={`/orgs/${orgId}/audit`}>Audit log</Link> : null}
+            {can(role, "exports:manage") ? <Link href={`/orgs/${orgId}/exports`}>Exports</Link> : null}
           </nav>
         ) : null}
         <span className="spacer" />
