@@ -8,8 +8,10 @@ const fuzzSeed = process.env.FUZZ_SEED ?? "";
 const fuzzRuns = process.env.FUZZ_RUNS ?? "";
 
 export default defineConfig({
-  // Workspace packages resolve to their TypeScript sources in tests, not to their compiled dist/.
-  ssr: { resolve: { conditions: ["kyro-source", "module", "node", "development|production"] } },
+  // Workspace packages resolve to their TypeScript sources in tests, not to their compiled dist/. No
+  // `module` condition: vitest hands these to Node as --conditions, and packages whose `module` build
+  // is not valid Node ESM (the AWS SDK's dist-es) must load as Node loads them in production.
+  ssr: { resolve: { conditions: ["kyro-source", "node", "development|production"] } },
   test: {
     include: ["apps/*/test/**/*.test.ts", "packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
     globalSetup: ["./test/global-setup.ts"],

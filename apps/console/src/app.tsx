@@ -31,6 +31,7 @@ const WebhookDeliveries = lazy(() =>
 );
 const Usage = lazy(() => import("./pages/usage").then((m) => ({ default: m.Usage })));
 const Tickets = lazy(() => import("./pages/tickets").then((m) => ({ default: m.Tickets })));
+const Exports = lazy(() => import("./pages/exports").then((m) => ({ default: m.Exports })));
 
 export function App() {
   const auth = useAuthState();
@@ -71,6 +72,7 @@ export function App() {
               <Route path="/orgs/:orgId/webhooks/:endpointId" component={WebhookDeliveries} />
               <Route path="/orgs/:orgId/webhooks" component={Webhooks} />
               <Route path="/orgs/:orgId/limits" component={Usage} />
+              <Route path="/orgs/:orgId/exports" component={Exports} />
               <Route component={Home} />
             </Switch>
           </Shell>

@@ -3,7 +3,13 @@
  * shape the screens: a viewer sees no edit buttons. The server still decides every call.
  */
 export type Role = "owner" | "admin" | "agent" | "viewer";
-export type Ability = "bots:write" | "keys:manage" | "members:manage" | "audit:read" | "conversations:reply";
+export type Ability =
+  | "bots:write"
+  | "keys:manage"
+  | "members:manage"
+  | "audit:read"
+  | "conversations:reply"
+  | "exports:manage";
 
 const ADMIN: readonly Ability[] = [
   "bots:write",
@@ -11,6 +17,7 @@ const ADMIN: readonly Ability[] = [
   "members:manage",
   "audit:read",
   "conversations:reply",
+  "exports:manage",
 ];
 const ABILITIES: Record<Role, ReadonlySet<Ability>> = {
   owner: new Set(ADMIN),

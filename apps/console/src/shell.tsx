@@ -95,6 +95,7 @@ export function Shell({ children }: { children: ReactNode }) {
             <Link href={`/orgs/${orgId}/leads`}>Leads</Link>
             {can(role, "keys:manage") ? <Link href={`/orgs/${orgId}/webhooks`}>Webhooks</Link> : null}
             <Link href={`/orgs/${orgId}/limits`}>Limits</Link>
+            {can(role, "exports:manage") ? <Link href={`/orgs/${orgId}/exports`}>Exports</Link> : null}
           </nav>
         ) : null}
         <span className="spacer" />

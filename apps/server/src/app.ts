@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { buildDeps, createRuntime, startJobs } from "@kyro/api";
+import { buildDeps, createRuntime, DEFAULT_EXPORT_SETTINGS, startJobs } from "@kyro/api";
 import { migrate } from "@kyro/db";
 import { createHttpMetrics, createLogger, createMailer, type Logger } from "@kyro/platform";
 import { type Config, ConfigError } from "./config";
@@ -99,6 +99,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         outboundAllowCidrs: config.outboundAllowCidrs,
         webhookRetryScheduleSeconds: config.webhookRetryScheduleSeconds,
         limits: config.limits,
+        exports: { ...DEFAULT_EXPORT_SETTINGS, storage: config.exportStorage },
       },
     });
     opened.push(() => deps.dispose());

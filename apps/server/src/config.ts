@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { DEFAULT_LIMIT_SETTINGS, DEFAULT_WEBHOOK_RETRY_SCHEDULE, type LimitSettings } from "@kyro/api";
+import type { ObjectStorageConfig } from "@kyro/platform";
 import { z } from "zod";
 
 /** A bad environment; its message is one line naming each offending variable, never its value. */
@@ -44,6 +45,8 @@ export interface Config {
   metricsToken?: string;
   /** Set: /metrics is also served by a listener of its own on HOST and this port (0 picks a free one). */
   metricsPort?: number;
+  /** Export files: `<dataDir>/exports`, or the S3-compatible bucket of KYRO_S3_BUCKET. */
+  exportStorage: ObjectStorageConfig;
 }
 
 const urlWithScheme = (schemes: readonly string[]) =>
@@ -189,8 +192,30 @@ const schema = z
       .min(MIN_METRICS_TOKEN_LENGTH, { error: `must be at least ${MIN_METRICS_TOKEN_LENGTH} characters` })
       .optional(),
     KYRO_METRICS_PORT: PORT_NUMBER.optional(),
+    KYRO_S3_BUCKET: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be an S3 bucket name" })
+      .optional(),
+    KYRO_S3_ENDPOINT: urlWithScheme(["http", "https"]).optional(),
+    KYRO_S3_REGION: z
+      .string()
+      .regex(/^[a-z0-9-]+$/, { error: "must be a region name" })
+      .default("us-east-1"),
+    KYRO_S3_ACCESS_KEY_ID: z.string().optional(),
+    KYRO_S3_SECRET_ACCESS_KEY: z.string().optional(),
+    KYRO_S3_FORCE_PATH_STYLE: z
+      .enum(["true", "false", "1", "0"], { error: "must be true or false" })
+      .transform((value) => value === "true" || value === "1")
+      .default(true),
   })
   .superRefine((env, ctx) => {
+    if ((env.KYRO_S3_ACCESS_KEY_ID === undefined) !== (env.KYRO_S3_SECRET_ACCESS_KEY === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["KYRO_S3_SECRET_ACCESS_KEY"],
+        message: "must be set together with KYRO_S3_ACCESS_KEY_ID",
+      });
+    }
     if (
       env.KYRO_METRICS_PORT !== undefined &&
       env.KYRO_METRICS_PORT !== 0 &&
@@ -264,5 +289,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     metricsToken: parsed.KYRO_METRICS_TOKEN,
     metricsPort: parsed.KYRO_METRICS_PORT,
+    exportStorage: exportStorageOf(parsed, resolve(parsed.KYRO_DATA_DIR)),
+  };
+}
+
+function exportStorageOf(parsed: z.output<typeof schema>, dataDir: string): ObjectStorageConfig {
+  if (!parsed.KYRO_S3_BUCKET) return { kind: "local", dir: join(dataDir, "exports") };
+  const { KYRO_S3_ACCESS_KEY_ID: accessKeyId, KYRO_S3_SECRET_ACCESS_KEY: secretAccessKey } = parsed;
+  return {
+    kind: "s3",
+    bucket: parsed.KYRO_S3_BUCKET,
+    region: parsed.KYRO_S3_REGION,
+    endpoint: parsed.KYRO_S3_ENDPOINT,
+    forcePathStyle: parsed.KYRO_S3_FORCE_PATH_STYLE,
+    // Unset: the SDK's own credential chain (instance or task role).
+    credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
   };
 }

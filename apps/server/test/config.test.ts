@@ -47,6 +47,7 @@ describe("loadConfig", () => {
       limits: DEFAULT_LIMIT_SETTINGS,
       metricsToken: undefined,
       metricsPort: undefined,
+      exportStorage: { kind: "local", dir: resolve(".kyro", "exports") },
     });
   });
 
@@ -80,6 +81,12 @@ describe("loadConfig", () => {
       KYRO_LIMIT_CONVERSATION_MPM: "19",
       KYRO_METRICS_TOKEN: METRICS_TOKEN,
       KYRO_METRICS_PORT: "9464",
+      KYRO_S3_BUCKET: "kyro-exports",
+      KYRO_S3_ENDPOINT: "http://minio:9000",
+      KYRO_S3_REGION: "eu-west-1",
+      KYRO_S3_ACCESS_KEY_ID: "AKID",
+      KYRO_S3_SECRET_ACCESS_KEY: "s3-secret",
+      KYRO_S3_FORCE_PATH_STYLE: "false",
     });
     expect(config).toEqual({
       nodeEnv: "development",
@@ -115,6 +122,14 @@ describe("loadConfig", () => {
       },
       metricsToken: METRICS_TOKEN,
       metricsPort: 9464,
+      exportStorage: {
+        kind: "s3",
+        bucket: "kyro-exports",
+        region: "eu-west-1",
+        endpoint: "http://minio:9000",
+        forcePathStyle: false,
+        credentials: { accessKeyId: "AKID", secretAccessKey: "s3-secret" },
+      },
     });
   });
 

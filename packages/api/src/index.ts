@@ -32,6 +32,7 @@ export type { LimitOutcome } from "./core/request-limits";
 export type { RestAlias, RestMeta, RestStreamMeta } from "./core/rest-meta";
 export { createCallerFactory } from "./core/trpc";
 export { rebuild as rebuildAnalytics } from "./domains/analytics/index";
+export { DEFAULT_EXPORT_SETTINGS, type ExportSettings } from "./domains/exports/index";
 export { consumeWidgetMessage, type OrgLimitValues } from "./domains/limits/index";
 export { limitOutcomeOf, rateLimitHeaders } from "./domains/limits/limit-responses";
 export { DEFAULT_LIMIT_SETTINGS, type LimitSettings } from "./domains/limits/settings";

@@ -5,6 +5,7 @@ import { actionRunJob } from "./domains/actions/index";
 import { analyticsDrainJob } from "./domains/analytics/index";
 import { purgeDeletedBotsJob } from "./domains/bots/purge";
 import { escalationDispatchJob } from "./domains/escalations/dispatch";
+import { exportCleanupJob, exportRunJob } from "./domains/exports/index";
 import { inboundProcessJob } from "./domains/integrations/inbound/job";
 import { sourceSyncJob, sourceTickJob } from "./domains/sources/index";
 import { webhookDeliveryJob } from "./domains/webhooks/delivery-job";
@@ -20,6 +21,8 @@ export const JOBS: JobDefinition<any>[] = [
   escalationDispatchJob,
   actionRunJob,
   analyticsDrainJob,
+  exportRunJob,
+  exportCleanupJob,
 ];
 
 export interface JobsHandle {

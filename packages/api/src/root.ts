@@ -8,6 +8,7 @@ import { authRouter } from "./domains/auth/router";
 import { botsRouter } from "./domains/bots/router";
 import { conversationsRouter } from "./domains/conversations/router";
 import { escalationsRouter } from "./domains/escalations/router";
+import { exportsRouter } from "./domains/exports/router";
 import { integrationsRouter } from "./domains/integrations/router";
 import { knowledgeRouter } from "./domains/knowledge/router";
 import { leadsRouter } from "./domains/leads/router";
@@ -41,6 +42,7 @@ export const appRouter = router({
   usage: usageRouter,
   analytics: analyticsRouter,
   actions: actionsRouter,
+  exports: exportsRouter,
 });
 
 export type AppRouter = typeof appRouter;

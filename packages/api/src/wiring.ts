@@ -2,6 +2,7 @@ import { type Database, executorSql } from "@kyro/db";
 import {
   createAccessTokenIssuer,
   createKeyring,
+  createObjectStorage,
   createOutboundClient,
   deriveKey,
   enqueueJob,
@@ -14,6 +15,7 @@ import type { AppDeps, Settings } from "./core/deps";
 import { registerEventFanOut } from "./core/events/emit";
 import { createApiKeyVerifier } from "./domains/api-keys/verifier";
 import { createAuthLimiters } from "./domains/auth/throttles";
+import { DEFAULT_EXPORT_SETTINGS } from "./domains/exports/index";
 import { createRequestLimits } from "./domains/limits/request-limits";
 import { DEFAULT_LIMIT_SETTINGS } from "./domains/limits/settings";
 import { createModelTargetCache, DEFAULT_AI_SETTINGS } from "./domains/providers/index";
@@ -51,6 +53,7 @@ export const DEFAULT_SETTINGS: Settings = {
   limits: DEFAULT_LIMIT_SETTINGS,
   ai: DEFAULT_AI_SETTINGS,
   sources: DEFAULT_SOURCE_SETTINGS,
+  exports: DEFAULT_EXPORT_SETTINGS,
 };
 
 export function buildDeps(options: BuildDepsOptions): AppDeps {
@@ -64,6 +67,8 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
     widgetSession: deriveKey(options.secret, "widget-session"),
     throttleKey: deriveKey(options.secret, "throttle-key"),
     userToken: deriveKey(options.secret, "user-token"),
+    exportLink: deriveKey(options.secret, "export-link"),
+    exportPii: deriveKey(options.secret, "export-pii"),
   };
   const invalidation = createCacheInvalidation({
     redis: options.redis,
@@ -78,6 +83,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
   });
   const liveWidgets = createLiveWidgetCache({ invalidation });
   const modelTargets = createModelTargetCache({ invalidation });
+  const exportStorage = createObjectStorage(settings.exports.storage);
   const outbound = createOutboundClient({ allowCidrs: settings.outboundAllowCidrs });
   const requestLimits = createRequestLimits({
     db: options.db,
@@ -112,9 +118,11 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
       currentKeyId: "k1",
     }),
     outbound,
+    exportStorage,
     settings,
     dispose: async () => {
       invalidation.dispose();
+      exportStorage.close();
       await Promise.all([apiKeys.dispose(), requestLimits.dispose(), outbound.close()]);
     },
   };

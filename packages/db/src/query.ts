@@ -26,3 +26,4 @@ export {
   type SQL,
   sql,
 } from "drizzle-orm";
+export type { AnyPgColumn } from "drizzle-orm/pg-core";

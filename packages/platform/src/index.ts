@@ -7,6 +7,7 @@ export * from "./jobs";
 export * from "./logger";
 export * from "./mailer";
 export * from "./metrics";
+export * from "./object-storage";
 export * from "./outbound/index";
 export * from "./passwords";
 export * from "./rate-limit";

@@ -78,6 +78,10 @@ export interface AppDeps {
     widgetSession: Buffer;
     throttleKey: Buffer;
     userToken: Buffer;
+    /** Signs export download links. */
+    exportLink: Buffer;
+    /** Hashes visitor identifiers and emails in PII-safe exports. */
+    exportPii: Buffer;
   };
   /** Per-request limits, daily quotas and usage counting; implemented by the limits domain. */
   requestLimits: RequestLimits;

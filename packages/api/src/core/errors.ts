@@ -37,7 +37,9 @@ export type ForbiddenReason =
   | "not_invitee"
   | "bot_not_allowed"
   | "account_disabled"
-  | "org_suspended";
+  | "org_suspended"
+  /** A signed link (export download) that was altered or has expired. */
+  | "invalid_link";
 
 export interface LimitDetails {
   limit: number;

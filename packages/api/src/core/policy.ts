@@ -28,6 +28,7 @@ export const PERMISSIONS = [
   "actions:manage",
   "actions:run",
   "analytics:read",
+  "exports:manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -76,6 +77,7 @@ const ADMIN: readonly Permission[] = [
   "ai:manage",
   "actions:manage",
   "actions:run",
+  "exports:manage",
 ];
 const OWNER: readonly Permission[] = [...ADMIN];
 
@@ -136,6 +138,7 @@ const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
     "ai:manage",
     "actions:read",
     "actions:manage",
+    "exports:manage",
   ]),
 };
 

@@ -168,6 +168,7 @@ describe("role → permission table", () => {
     "actions:manage": MANAGERS,
     "actions:run": MANAGERS,
     "analytics:read": ALL,
+    "exports:manage": MANAGERS,
   };
 
   it("grants exactly the expected permissions to each role", () => {

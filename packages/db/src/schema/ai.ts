@@ -231,6 +231,8 @@ export const usageEvents = pgTable(
   },
   (t) => [
     index("usage_events_org_created_idx").on(t.orgId, t.createdAt),
+    // Keyset pages in id (time) order: exports.
+    index("usage_events_org_id_idx").on(t.orgId, t.id),
     check("usage_events_kind_check", sql`${t.kind} in ('chat', 'embedding')`),
   ],
 );

@@ -93,6 +93,8 @@ export const messages = pgTable(
   (t) => [
     index("messages_conversation_idx").on(t.conversationId, t.id),
     index("messages_org_idx").on(t.orgId, t.createdAt),
+    // Keyset pages over an org's messages in id (time) order: exports.
+    index("messages_org_id_idx").on(t.orgId, t.id),
     check("messages_role_check", sql`${t.role} in ('visitor', 'bot', 'agent')`),
   ],
 );

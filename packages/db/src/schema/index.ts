@@ -8,6 +8,7 @@ export * from "./columns";
 export * from "./conversations";
 export * from "./escalations";
 export * from "./events";
+export * from "./exports";
 export * from "./integrations";
 export * from "./limits";
 export * from "./organizations";

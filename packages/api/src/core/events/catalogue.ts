@@ -265,6 +265,20 @@ export const EVENT_CATALOGUE = {
     description: "An action ran and failed (refused, timed out, an HTTP error status, or the mail not sent).",
     schema: ACTION_RUN.extend({ error: z.string() }),
   }),
+  "export.completed": define({
+    version: 1,
+    description:
+      "An export job finished; fetch the export (`GET /exports/{exportId}`) for a signed download link.",
+    schema: z.object({
+      exportId: z.uuid(),
+      kind: z.enum(["conversations", "leads", "feedback", "tickets", "knowledge", "audit", "usage"]),
+      format: z.enum(["csv", "json", "ndjson"]),
+      rows: z.int(),
+      bytes: z.int(),
+      /** When the file is deleted. */
+      expiresAt: z.iso.datetime(),
+    }),
+  }),
 } as const;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;

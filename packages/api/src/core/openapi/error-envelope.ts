@@ -78,6 +78,7 @@ export const ERROR_ANSWERS = {
           "bot_not_allowed",
           "account_disabled",
           "org_suspended",
+          "invalid_link",
         ]),
         requiredScopes: z.array(z.string()).optional(),
       }),
