@@ -99,6 +99,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         outboundAllowCidrs: config.outboundAllowCidrs,
         webhookRetryScheduleSeconds: config.webhookRetryScheduleSeconds,
         limits: config.limits,
+        retention: config.retention,
       },
     });
     opened.push(() => deps.dispose());

@@ -1,6 +1,12 @@
 import { isIP } from "node:net";
 import { resolve } from "node:path";
-import { DEFAULT_LIMIT_SETTINGS, DEFAULT_WEBHOOK_RETRY_SCHEDULE, type LimitSettings } from "@kyro/api";
+import {
+  DEFAULT_LIMIT_SETTINGS,
+  DEFAULT_RETENTION_SETTINGS,
+  DEFAULT_WEBHOOK_RETRY_SCHEDULE,
+  type LimitSettings,
+  type RetentionSettings,
+} from "@kyro/api";
 import { z } from "zod";
 
 /** A bad environment; its message is one line naming each offending variable, never its value. */
@@ -40,6 +46,8 @@ export interface Config {
   publicUrl: string;
   /** KYRO_LIMITS_ENABLED and the KYRO_LIMIT_* defaults. */
   limits: LimitSettings;
+  /** KYRO_AUDIT_RETENTION_MIN_DAYS: the floor of every org's audit retention. */
+  retention: RetentionSettings;
   /** Unset: /metrics on the API port answers 404; set: it requires `Authorization: Bearer <token>`. */
   metricsToken?: string;
   /** Set: /metrics is also served by a listener of its own on HOST and this port (0 picks a free one). */
@@ -181,6 +189,7 @@ const schema = z
     KYRO_LIMIT_BOT_RPM: limit(LIMIT_DEFAULTS.botRequestsPerMinute),
     KYRO_LIMIT_BOT_MESSAGES_PER_DAY: limit(LIMIT_DEFAULTS.botMessagesPerDay),
     KYRO_LIMIT_IP_RPM: limit(DEFAULT_LIMIT_SETTINGS.ipRequestsPerMinute),
+    KYRO_AUDIT_RETENTION_MIN_DAYS: limit(DEFAULT_RETENTION_SETTINGS.auditMinimumDays),
     KYRO_LIMIT_CONVERSATION_MPM: limit(DEFAULT_LIMIT_SETTINGS.conversationMessagesPerMinute),
     // A bearer token goes in a header as it is: visible ASCII without spaces (RFC 6750 b64token-ish).
     KYRO_METRICS_TOKEN: z
@@ -262,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ipRequestsPerMinute: parsed.KYRO_LIMIT_IP_RPM,
       conversationMessagesPerMinute: parsed.KYRO_LIMIT_CONVERSATION_MPM,
     },
+    retention: { auditMinimumDays: parsed.KYRO_AUDIT_RETENTION_MIN_DAYS },
     metricsToken: parsed.KYRO_METRICS_TOKEN,
     metricsPort: parsed.KYRO_METRICS_PORT,
   };

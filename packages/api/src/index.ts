@@ -34,6 +34,7 @@ export { createCallerFactory } from "./core/trpc";
 export { consumeWidgetMessage, type OrgLimitValues } from "./domains/limits/index";
 export { limitOutcomeOf, rateLimitHeaders } from "./domains/limits/limit-responses";
 export { DEFAULT_LIMIT_SETTINGS, type LimitSettings } from "./domains/limits/settings";
+export { DEFAULT_RETENTION_SETTINGS, type RetentionSettings } from "./domains/retention/index";
 export { DEFAULT_WEBHOOK_RETRY_SCHEDULE } from "./domains/webhooks/retry-policy";
 export { JOBS, type JobsHandle, type StartJobsOptions, startJobs } from "./jobs";
 export { type AppRouter, appRouter } from "./root";

@@ -5,6 +5,7 @@ import { actionRunJob } from "./domains/actions/index";
 import { purgeDeletedBotsJob } from "./domains/bots/purge";
 import { escalationDispatchJob } from "./domains/escalations/dispatch";
 import { inboundProcessJob } from "./domains/integrations/inbound/job";
+import { retentionPurgeJob } from "./domains/retention/index";
 import { sourceSyncJob, sourceTickJob } from "./domains/sources/index";
 import { webhookDeliveryJob } from "./domains/webhooks/delivery-job";
 
@@ -18,6 +19,7 @@ export const JOBS: JobDefinition<any>[] = [
   sourceTickJob,
   escalationDispatchJob,
   actionRunJob,
+  retentionPurgeJob,
 ];
 
 export interface JobsHandle {

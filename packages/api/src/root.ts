@@ -5,6 +5,7 @@ import { apiKeysRouter } from "./domains/api-keys/router";
 import { auditRouter } from "./domains/audit/router";
 import { authRouter } from "./domains/auth/router";
 import { botsRouter } from "./domains/bots/router";
+import { complianceRouter } from "./domains/compliance/router";
 import { conversationsRouter } from "./domains/conversations/router";
 import { escalationsRouter } from "./domains/escalations/router";
 import { integrationsRouter } from "./domains/integrations/router";
@@ -13,6 +14,7 @@ import { leadsRouter } from "./domains/leads/router";
 import { limitsRouter } from "./domains/limits/router";
 import { orgsRouter } from "./domains/orgs/router";
 import { providersRouter } from "./domains/providers/router";
+import { retentionRouter } from "./domains/retention/router";
 import { sourcesRouter } from "./domains/sources/router";
 import { usageRouter } from "./domains/usage/router";
 import { webhooksRouter } from "./domains/webhooks/router";
@@ -39,6 +41,8 @@ export const appRouter = router({
   sources: sourcesRouter,
   usage: usageRouter,
   actions: actionsRouter,
+  retention: retentionRouter,
+  compliance: complianceRouter,
 });
 
 export type AppRouter = typeof appRouter;

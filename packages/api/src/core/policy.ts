@@ -27,6 +27,8 @@ export const PERMISSIONS = [
   "actions:read",
   "actions:manage",
   "actions:run",
+  "retention:manage",
+  "compliance:manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -74,6 +76,8 @@ const ADMIN: readonly Permission[] = [
   "ai:manage",
   "actions:manage",
   "actions:run",
+  "retention:manage",
+  "compliance:manage",
 ];
 const OWNER: readonly Permission[] = [...ADMIN];
 
@@ -134,6 +138,8 @@ const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
     "ai:manage",
     "actions:read",
     "actions:manage",
+    "retention:manage",
+    "compliance:manage",
   ]),
 };
 

@@ -167,6 +167,8 @@ describe("role → permission table", () => {
     "actions:read": AGENTS,
     "actions:manage": MANAGERS,
     "actions:run": MANAGERS,
+    "retention:manage": MANAGERS,
+    "compliance:manage": MANAGERS,
   };
 
   it("grants exactly the expected permissions to each role", () => {

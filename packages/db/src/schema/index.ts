@@ -10,6 +10,7 @@ export * from "./events";
 export * from "./integrations";
 export * from "./limits";
 export * from "./organizations";
+export * from "./retention";
 export * from "./sessions";
 export * from "./users";
 export * from "./webhooks";
