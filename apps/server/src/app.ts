@@ -100,6 +100,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
         webhookRetryScheduleSeconds: config.webhookRetryScheduleSeconds,
         limits: config.limits,
         exports: { ...DEFAULT_EXPORT_SETTINGS, storage: config.exportStorage },
+        retention: config.retention,
       },
     });
     opened.push(() => deps.dispose());

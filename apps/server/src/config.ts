@@ -1,6 +1,12 @@
 import { isIP } from "node:net";
 import { join, resolve } from "node:path";
-import { DEFAULT_LIMIT_SETTINGS, DEFAULT_WEBHOOK_RETRY_SCHEDULE, type LimitSettings } from "@kyro/api";
+import {
+  DEFAULT_LIMIT_SETTINGS,
+  DEFAULT_RETENTION_SETTINGS,
+  DEFAULT_WEBHOOK_RETRY_SCHEDULE,
+  type LimitSettings,
+  type RetentionSettings,
+} from "@kyro/api";
 import type { ObjectStorageConfig } from "@kyro/platform";
 import { z } from "zod";
 
@@ -41,6 +47,8 @@ export interface Config {
   publicUrl: string;
   /** KYRO_LIMITS_ENABLED and the KYRO_LIMIT_* defaults. */
   limits: LimitSettings;
+  /** KYRO_AUDIT_RETENTION_MIN_DAYS: the floor of every org's audit retention. */
+  retention: RetentionSettings;
   /** Unset: /metrics on the API port answers 404; set: it requires `Authorization: Bearer <token>`. */
   metricsToken?: string;
   /** Set: /metrics is also served by a listener of its own on HOST and this port (0 picks a free one). */
@@ -184,6 +192,7 @@ const schema = z
     KYRO_LIMIT_BOT_RPM: limit(LIMIT_DEFAULTS.botRequestsPerMinute),
     KYRO_LIMIT_BOT_MESSAGES_PER_DAY: limit(LIMIT_DEFAULTS.botMessagesPerDay),
     KYRO_LIMIT_IP_RPM: limit(DEFAULT_LIMIT_SETTINGS.ipRequestsPerMinute),
+    KYRO_AUDIT_RETENTION_MIN_DAYS: limit(DEFAULT_RETENTION_SETTINGS.auditMinimumDays),
     KYRO_LIMIT_CONVERSATION_MPM: limit(DEFAULT_LIMIT_SETTINGS.conversationMessagesPerMinute),
     // A bearer token goes in a header as it is: visible ASCII without spaces (RFC 6750 b64token-ish).
     KYRO_METRICS_TOKEN: z
@@ -287,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ipRequestsPerMinute: parsed.KYRO_LIMIT_IP_RPM,
       conversationMessagesPerMinute: parsed.KYRO_LIMIT_CONVERSATION_MPM,
     },
+    retention: { auditMinimumDays: parsed.KYRO_AUDIT_RETENTION_MIN_DAYS },
     metricsToken: parsed.KYRO_METRICS_TOKEN,
     metricsPort: parsed.KYRO_METRICS_PORT,
     exportStorage: exportStorageOf(parsed, resolve(parsed.KYRO_DATA_DIR)),

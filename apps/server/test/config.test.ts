@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { DEFAULT_LIMIT_SETTINGS } from "@kyro/api";
+import { DEFAULT_LIMIT_SETTINGS, DEFAULT_RETENTION_SETTINGS } from "@kyro/api";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config";
 import { loadOrCreateDevSecret } from "../src/dev-secret";
@@ -45,6 +45,7 @@ describe("loadConfig", () => {
       autoMigrate: true,
       publicUrl: "http://127.0.0.1:3000",
       limits: DEFAULT_LIMIT_SETTINGS,
+      retention: DEFAULT_RETENTION_SETTINGS,
       metricsToken: undefined,
       metricsPort: undefined,
       exportStorage: { kind: "local", dir: resolve(".kyro", "exports") },
@@ -79,6 +80,7 @@ describe("loadConfig", () => {
       KYRO_LIMIT_BOT_MESSAGES_PER_DAY: "17",
       KYRO_LIMIT_IP_RPM: "18",
       KYRO_LIMIT_CONVERSATION_MPM: "19",
+      KYRO_AUDIT_RETENTION_MIN_DAYS: "400",
       KYRO_METRICS_TOKEN: METRICS_TOKEN,
       KYRO_METRICS_PORT: "9464",
       KYRO_S3_BUCKET: "kyro-exports",
@@ -120,6 +122,7 @@ describe("loadConfig", () => {
         ipRequestsPerMinute: 18,
         conversationMessagesPerMinute: 19,
       },
+      retention: { auditMinimumDays: 400 },
       metricsToken: METRICS_TOKEN,
       metricsPort: 9464,
       exportStorage: {

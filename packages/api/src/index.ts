@@ -36,6 +36,7 @@ export { DEFAULT_EXPORT_SETTINGS, type ExportSettings } from "./domains/exports/
 export { consumeWidgetMessage, type OrgLimitValues } from "./domains/limits/index";
 export { limitOutcomeOf, rateLimitHeaders } from "./domains/limits/limit-responses";
 export { DEFAULT_LIMIT_SETTINGS, type LimitSettings } from "./domains/limits/settings";
+export { DEFAULT_RETENTION_SETTINGS, type RetentionSettings } from "./domains/retention/index";
 export { DEFAULT_WEBHOOK_RETRY_SCHEDULE } from "./domains/webhooks/retry-policy";
 export { JOBS, type JobsHandle, type StartJobsOptions, startJobs } from "./jobs";
 export { type AppRouter, appRouter } from "./root";

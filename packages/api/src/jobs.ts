@@ -7,6 +7,7 @@ import { purgeDeletedBotsJob } from "./domains/bots/purge";
 import { escalationDispatchJob } from "./domains/escalations/dispatch";
 import { exportCleanupJob, exportRunJob } from "./domains/exports/index";
 import { inboundProcessJob } from "./domains/integrations/inbound/job";
+import { retentionPurgeJob } from "./domains/retention/index";
 import { sourceSyncJob, sourceTickJob } from "./domains/sources/index";
 import { webhookDeliveryJob } from "./domains/webhooks/delivery-job";
 
@@ -23,6 +24,7 @@ export const JOBS: JobDefinition<any>[] = [
   analyticsDrainJob,
   exportRunJob,
   exportCleanupJob,
+  retentionPurgeJob,
 ];
 
 export interface JobsHandle {

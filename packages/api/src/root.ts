@@ -6,6 +6,7 @@ import { apiKeysRouter } from "./domains/api-keys/router";
 import { auditRouter } from "./domains/audit/router";
 import { authRouter } from "./domains/auth/router";
 import { botsRouter } from "./domains/bots/router";
+import { complianceRouter } from "./domains/compliance/router";
 import { conversationsRouter } from "./domains/conversations/router";
 import { escalationsRouter } from "./domains/escalations/router";
 import { exportsRouter } from "./domains/exports/router";
@@ -15,6 +16,7 @@ import { leadsRouter } from "./domains/leads/router";
 import { limitsRouter } from "./domains/limits/router";
 import { orgsRouter } from "./domains/orgs/router";
 import { providersRouter } from "./domains/providers/router";
+import { retentionRouter } from "./domains/retention/router";
 import { sourcesRouter } from "./domains/sources/router";
 import { usageRouter } from "./domains/usage/router";
 import { webhooksRouter } from "./domains/webhooks/router";
@@ -43,6 +45,8 @@ export const appRouter = router({
   analytics: analyticsRouter,
   actions: actionsRouter,
   exports: exportsRouter,
+  retention: retentionRouter,
+  compliance: complianceRouter,
 });
 
 export type AppRouter = typeof appRouter;

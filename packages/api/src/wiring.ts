@@ -19,6 +19,7 @@ import { DEFAULT_EXPORT_SETTINGS } from "./domains/exports/index";
 import { createRequestLimits } from "./domains/limits/request-limits";
 import { DEFAULT_LIMIT_SETTINGS } from "./domains/limits/settings";
 import { createModelTargetCache, DEFAULT_AI_SETTINGS } from "./domains/providers/index";
+import { DEFAULT_RETENTION_SETTINGS } from "./domains/retention/settings";
 import { DEFAULT_SOURCE_SETTINGS } from "./domains/sources/index";
 import { webhookFanOut } from "./domains/webhooks/fanout";
 import { DEFAULT_WEBHOOK_RETRY_SCHEDULE } from "./domains/webhooks/retry-policy";
@@ -54,6 +55,7 @@ export const DEFAULT_SETTINGS: Settings = {
   ai: DEFAULT_AI_SETTINGS,
   sources: DEFAULT_SOURCE_SETTINGS,
   exports: DEFAULT_EXPORT_SETTINGS,
+  retention: DEFAULT_RETENTION_SETTINGS,
 };
 
 export function buildDeps(options: BuildDepsOptions): AppDeps {

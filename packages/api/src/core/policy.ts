@@ -29,6 +29,8 @@ export const PERMISSIONS = [
   "actions:run",
   "analytics:read",
   "exports:manage",
+  "retention:manage",
+  "compliance:manage",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -78,6 +80,8 @@ const ADMIN: readonly Permission[] = [
   "actions:manage",
   "actions:run",
   "exports:manage",
+  "retention:manage",
+  "compliance:manage",
 ];
 const OWNER: readonly Permission[] = [...ADMIN];
 
@@ -139,6 +143,8 @@ const SCOPE_PERMISSIONS: Record<ApiKeyScope, ReadonlySet<Permission>> = {
     "actions:read",
     "actions:manage",
     "exports:manage",
+    "retention:manage",
+    "compliance:manage",
   ]),
 };
 

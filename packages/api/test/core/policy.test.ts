@@ -169,6 +169,8 @@ describe("role → permission table", () => {
     "actions:run": MANAGERS,
     "analytics:read": ALL,
     "exports:manage": MANAGERS,
+    "retention:manage": MANAGERS,
+    "compliance:manage": MANAGERS,
   };
 
   it("grants exactly the expected permissions to each role", () => {

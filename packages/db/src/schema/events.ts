@@ -20,5 +20,9 @@ export const domainEvents = pgTable(
     data: jsonb().$type<Record<string, unknown>>().notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index("domain_events_org_idx").on(t.orgId, t.id), index("domain_events_type_idx").on(t.type, t.id)],
+  (t) => [
+    index("domain_events_org_idx").on(t.orgId, t.id),
+    index("domain_events_type_idx").on(t.type, t.id),
+    index("domain_events_org_created_idx").on(t.orgId, t.createdAt),
+  ],
 );

@@ -12,6 +12,7 @@ export * from "./exports";
 export * from "./integrations";
 export * from "./limits";
 export * from "./organizations";
+export * from "./retention";
 export * from "./sessions";
 export * from "./users";
 export * from "./webhooks";

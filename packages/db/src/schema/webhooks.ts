@@ -80,6 +80,7 @@ export const webhookMessages = pgTable(
   (t) => [
     uniqueIndex("webhook_messages_endpoint_event_idx").on(t.endpointId, t.eventId),
     index("webhook_messages_endpoint_idx").on(t.orgId, t.endpointId, t.id),
+    index("webhook_messages_org_created_idx").on(t.orgId, t.createdAt),
     index("webhook_messages_failed_idx").on(t.endpointId, t.createdAt).where(sql`${t.status} = 'failed'`),
   ],
 );
@@ -109,5 +110,9 @@ export const webhookAttempts = pgTable(
     error: text(),
     createdAt: createdAt(),
   },
-  (t) => [index("webhook_attempts_message_idx").on(t.messageId, t.id)],
+  (t) => [
+    index("webhook_attempts_message_idx").on(t.messageId, t.id),
+    // The retention purge finds an org's expired attempts and messages by age.
+    index("webhook_attempts_org_created_idx").on(t.orgId, t.createdAt),
+  ],
 );

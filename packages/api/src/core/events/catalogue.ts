@@ -279,6 +279,18 @@ export const EVENT_CATALOGUE = {
       expiresAt: z.iso.datetime(),
     }),
   }),
+  "contact.erased": define({
+    version: 1,
+    description:
+      "A person's data was erased on request (compliance.eraseContact). Carries no personal data: erase your own copies by the ids you hold for `conversationIds` and `leadIds`.",
+    schema: z.object({
+      erasureId: z.uuid(),
+      /** How the person was identified; the identifier itself is never sent. */
+      identifiedBy: z.enum(["email", "userId"]),
+      conversationIds: z.array(z.uuid()),
+      leadIds: z.array(z.uuid()),
+    }),
+  }),
 } as const;
 
 export type EventType = keyof typeof EVENT_CATALOGUE;

@@ -1,0 +1,3 @@
+// The retention domain's public surface.
+export { purgeExpired, retentionPurgeJob } from "./purge";
+export { DEFAULT_RETENTION_DAYS, DEFAULT_RETENTION_SETTINGS, type RetentionSettings } from "./settings";
