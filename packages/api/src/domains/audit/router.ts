@@ -2,12 +2,15 @@ import { orgProcedure, router } from "../../core/trpc";
 import { contentTypeFor } from "../shared/export-stream";
 import {
   AUDIT_EVENT_SCHEMA_ID,
+  auditChainVerification,
   auditExportOutput,
   auditPageOutput,
   exportAuditInput,
   listAuditInput,
+  verifyAuditInput,
 } from "./schemas";
 import { exportAuditEvents, listAuditEvents } from "./service";
+import { verifyAuditChain } from "./verify";
 
 /** Read-only by design: audit events are append-only, so no procedure updates or deletes them. */
 export const auditRouter = router({
@@ -45,4 +48,18 @@ export const auditRouter = router({
     .input(exportAuditInput)
     .output(auditExportOutput)
     .query(({ ctx, input }) => exportAuditEvents(ctx, input)),
+
+  verify: orgProcedure("audit:read", {
+    rest: {
+      method: "GET",
+      path: "/audit-events/verify",
+      summary: "Verify the audit hash chain",
+      description:
+        "Recomputes the org's audit hash chain from its oldest remaining event to its head and reports the first broken link (event, kind, expected and found values), or `ok` with the number of events checked. See docs/audit.md.",
+      tags: ["audit"],
+    },
+  })
+    .input(verifyAuditInput)
+    .output(auditChainVerification)
+    .query(({ ctx }) => verifyAuditChain(ctx.deps.db, ctx.org.orgId)),
 });
