@@ -13,7 +13,7 @@ CREATE UNIQUE INDEX "audit_events_org_chain_seq_idx" ON "audit_events" USING btr
 -- Backfill: chain the existing events of each org in id (time) order, exactly as the writer does
 -- (docs/audit.md, "Canonical form"). Timestamps are cut to milliseconds first, the precision the
 -- canonical form and every reader carry.
-UPDATE "audit_events" SET "created_at" = date_trunc('milliseconds', "created_at") WHERE "org_id" IS NOT NULL;--> statement-breakpoint
+UPDATE "audit_events" SET "created_at" = date_trunc('milliseconds', "created_at") WHERE "org_id" IS NOT NULL AND "chain_seq" IS NULL;--> statement-breakpoint
 CREATE FUNCTION pg_temp.audit_canonical_json(value jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE jsonb_typeof(value)
     WHEN 'object' THEN '{' || COALESCE((SELECT string_agg(to_jsonb(key)::text || ':' || pg_temp.audit_canonical_json(inner_value), ',' ORDER BY key COLLATE "C") FROM jsonb_each(value) AS entry(key, inner_value)), '') || '}'
@@ -29,7 +29,11 @@ DECLARE
   previous text;
   digest text;
 BEGIN
-  FOR event IN SELECT * FROM "audit_events" WHERE "org_id" IS NOT NULL ORDER BY "org_id", "id" LOOP
+  -- Only orgs without a chain yet: at migration time that is all of them.
+  FOR event IN SELECT * FROM "audit_events"
+    WHERE "org_id" IS NOT NULL AND "chain_seq" IS NULL
+      AND "org_id" NOT IN (SELECT "org_id" FROM "audit_chain_heads")
+    ORDER BY "org_id", "id" LOOP
     IF current_org IS DISTINCT FROM event.org_id THEN
       IF current_org IS NOT NULL THEN
         INSERT INTO "audit_chain_heads" ("org_id", "seq", "hash") VALUES (current_org, seq, previous);
