@@ -7,7 +7,6 @@ import {
   auditPageOutput,
   exportAuditInput,
   listAuditInput,
-  verifyAuditInput,
 } from "./schemas";
 import { exportAuditEvents, listAuditEvents } from "./service";
 import { verifyAuditChain } from "./verify";
@@ -59,7 +58,6 @@ export const auditRouter = router({
       tags: ["audit"],
     },
   })
-    .input(verifyAuditInput)
     .output(auditChainVerification)
     .query(({ ctx }) => verifyAuditChain(ctx.deps.db, ctx.org.orgId)),
 });

@@ -97,8 +97,6 @@ export const auditExportOutput = z.custom<AsyncIterable<string>>(
 
 export const AUDIT_CHAIN_BREAKS = ["unchained", "sequence", "link", "hash", "head"] as const;
 
-export const verifyAuditInput = z.object({});
-
 export const auditChainVerification = z
   .object({
     ok: z.boolean(),

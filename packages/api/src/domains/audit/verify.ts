@@ -7,8 +7,9 @@ export const VERIFY_PAGE_SIZE = 5_000;
 
 type Broken = NonNullable<AuditChainVerification["broken"]>;
 
-function selectChainPage(db: Executor, orgId: string, afterSeq: number) {
-  return db
+/** A real promise (one execution), unlike the query builder, so it can be started ahead. */
+async function selectChainPage(db: Executor, orgId: string, afterSeq: number) {
+  return await db
     .select({
       id: auditEvents.id,
       actorType: auditEvents.actorType,
@@ -67,8 +68,16 @@ export async function verifyAuditChain(db: Executor, orgId: string): Promise<Aud
     });
 
   let last: { seq: number; hash: string } | null = null;
+  let next = selectChainPage(db, orgId, 0);
   for (;;) {
-    const rows = await selectChainPage(db, orgId, last?.seq ?? 0);
+    const rows = await next;
+    // The next page loads while this one is hashed; a break found first leaves it unread.
+    const lastSeq = rows.at(-1)?.chainSeq;
+    const more = rows.length === VERIFY_PAGE_SIZE && typeof lastSeq === "number";
+    if (more) {
+      next = selectChainPage(db, orgId, lastSeq);
+      next.catch(() => {});
+    }
     for (const row of rows) {
       const seq = row.chainSeq ?? 0;
       result.count += 1;
@@ -90,7 +99,7 @@ export async function verifyAuditChain(db: Executor, orgId: string): Promise<Aud
         return fail({ kind: "hash", ...at, expected: recomputed, found: row.hash ?? "" });
       last = { seq, hash: recomputed };
     }
-    if (rows.length < VERIFY_PAGE_SIZE) break;
+    if (!more) break;
   }
   if (last && (!head || head.seq !== last.seq || head.hash !== last.hash)) {
     const expected = head ? `${head.seq}:${head.hash}` : "a chain head";
