@@ -18,12 +18,30 @@ export function Audit() {
   );
   const trpc = useTRPC();
   const events = useQuery(trpc.audit.list.queryOptions({ orgId, limit: 50, ...filters }));
+  // Walks the whole chain, so only on request.
+  const verify = useQuery({ ...trpc.audit.verify.queryOptions({ orgId }), enabled: false, retry: false });
   const go = (next: Record<string, string>) => {
     const query = new URLSearchParams(Object.entries(next).filter(([, value]) => value !== "")).toString();
     navigate(query ? `${location}?${query}` : location);
   };
   return (
     <Page title="Audit log">
+      <section className="card inline-form" aria-label="Chain verification">
+        <button type="button" disabled={verify.isFetching} onClick={() => void verify.refetch()}>
+          {verify.isFetching ? "Verifying…" : "Verify chain"}
+        </button>
+        {verify.isError ? (
+          <Failure error={verify.error} />
+        ) : verify.data?.ok ? (
+          <p role="status">Chain intact: {verify.data.count} events verified.</p>
+        ) : verify.data?.broken ? (
+          <p role="alert">
+            Chain broken ({verify.data.broken.kind}) at event <code>{verify.data.broken.id ?? "—"}</code>
+            {verify.data.broken.chainSeq === null ? null : ` (#${verify.data.broken.chainSeq})`}: expected{" "}
+            <code>{verify.data.broken.expected}</code>, found <code>{verify.data.broken.found}</code>.
+          </p>
+        ) : null}
+      </section>
       <form
         className="card inline-form"
         aria-label="Filters"

@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id } from "./columns";
 import { organizations } from "./organizations";
 
@@ -32,6 +32,13 @@ export const auditEvents = pgTable(
     userAgent: text(),
     diff: jsonb().$type<AuditDiff>(),
     createdAt: createdAt(),
+    /**
+     * Hash chain (docs/audit.md): position in the org's chain, the previous event's hash and this
+     * event's hash, all null for org-less events, which form no chain.
+     */
+    chainSeq: bigint({ mode: "number" }),
+    prevHash: text(),
+    hash: text(),
   },
   (t) => [
     index("audit_events_org_id_idx").on(t.orgId, t.id),
@@ -39,5 +46,20 @@ export const auditEvents = pgTable(
     index("audit_events_org_actor_idx").on(t.orgId, t.actorId),
     index("audit_events_org_action_idx").on(t.orgId, t.action),
     index("audit_events_org_resource_idx").on(t.orgId, t.resourceType, t.resourceId),
+    uniqueIndex("audit_events_org_chain_seq_idx").on(t.orgId, t.chainSeq),
   ],
 );
+
+/**
+ * The last link of each org's audit chain. The writer locks this row (upsert) to append, so events of
+ * one org are chained one after another while other orgs write in parallel; verification compares the
+ * last event with it, which reveals events deleted from the end.
+ */
+export const auditChainHeads = pgTable("audit_chain_heads", {
+  orgId: uuid()
+    .primaryKey()
+    .references(() => organizations.id, { onDelete: "cascade" }),
+  seq: bigint({ mode: "number" }).notNull(),
+  hash: text().notNull(),
+  updatedAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+});

@@ -3,6 +3,7 @@ import { orgProcedure, router } from "../../core/trpc";
 import { contentTypeFor } from "../shared/export-stream";
 import {
   AUDIT_EVENT_SCHEMA_ID,
+  auditChainVerification,
   auditEventOutput,
   auditExportOutput,
   auditPageOutput,
@@ -12,6 +13,7 @@ import {
 import { exportAuditEvents, getAuditEvent, listAuditEvents } from "./service";
 import { auditStats } from "./stats";
 import { auditStatsInput, auditStatsOutput, getAuditEventInput } from "./stats-schemas";
+import { verifyAuditChain } from "./verify";
 
 /** Read-only by design: audit events are append-only, so no procedure updates or deletes them. */
 export const auditRouter = router({
@@ -76,4 +78,17 @@ export const auditRouter = router({
     .input(exportAuditInput)
     .output(auditExportOutput)
     .query(({ ctx, input }) => exportAuditEvents(ctx, input)),
+
+  verify: orgProcedure("audit:read", {
+    rest: {
+      method: "GET",
+      path: "/audit-events/verify",
+      summary: "Verify the audit hash chain",
+      description:
+        "Recomputes the org's audit hash chain from its oldest remaining event to its head and reports the first broken link (event, kind, expected and found values), or `ok` with the number of events checked. See docs/audit.md.",
+      tags: ["audit"],
+    },
+  })
+    .output(auditChainVerification)
+    .query(({ ctx }) => verifyAuditChain(ctx.deps.db, ctx.org.orgId)),
 });

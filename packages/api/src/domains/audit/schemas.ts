@@ -64,6 +64,12 @@ export const auditEventOutput = z
     diff: z.object({ before: fields.nullable().optional(), after: fields.nullable().optional() }).nullable(),
     /** ISO 8601 (UTC) text in JSON and CSV exports. */
     createdAt: z.date(),
+    /** Position in the org's hash chain (docs/audit.md); the three chain fields are null only for events written before the chain existed and never backfilled. */
+    chainSeq: z.number().int().nullable(),
+    /** Hash of the previous event in the chain, 64 zeros for the first. */
+    prevHash: z.string().nullable(),
+    /** Lowercase hex SHA-256 of this event's canonical form. */
+    hash: z.string().nullable(),
   })
   .meta({ id: AUDIT_EVENT_SCHEMA_ID });
 export type AuditEventOutput = z.infer<typeof auditEventOutput>;
@@ -88,3 +94,29 @@ export const auditExportOutput = z.custom<AsyncIterable<string>>(
     typeof (value as Partial<AsyncIterable<string>>)[Symbol.asyncIterator] === "function",
   "Expected a stream of text chunks",
 );
+
+export const AUDIT_CHAIN_BREAKS = ["unchained", "sequence", "link", "hash", "head"] as const;
+
+export const auditChainVerification = z
+  .object({
+    ok: z.boolean(),
+    /** Events checked, oldest remaining first, up to and including the first broken one. */
+    count: z.number().int(),
+    firstSeq: z.number().int().nullable(),
+    lastSeq: z.number().int().nullable(),
+    /** Previous hash of the oldest remaining event: zeros, or the last purged event's hash. */
+    anchor: z.string().nullable(),
+    head: z.object({ seq: z.number().int(), hash: z.string() }).nullable(),
+    /** The first broken link; null when `ok`. */
+    broken: z
+      .object({
+        kind: z.enum(AUDIT_CHAIN_BREAKS),
+        id: z.uuid().nullable(),
+        chainSeq: z.number().int().nullable(),
+        expected: z.string(),
+        found: z.string(),
+      })
+      .nullable(),
+  })
+  .meta({ id: "AuditChainVerification" });
+export type AuditChainVerification = z.infer<typeof auditChainVerification>;

@@ -61,6 +61,9 @@ async function selectPage(
       userAgent: auditEvents.userAgent,
       diff: auditEvents.diff,
       createdAt: auditEvents.createdAt,
+      chainSeq: auditEvents.chainSeq,
+      prevHash: auditEvents.prevHash,
+      hash: auditEvents.hash,
     })
     .from(auditEvents)
     .where(and(...conditions(orgId, filters, beforeId)))
@@ -78,6 +81,9 @@ async function selectPage(
     userAgent: row.userAgent,
     diff: row.diff,
     createdAt: row.createdAt,
+    chainSeq: row.chainSeq,
+    prevHash: row.prevHash,
+    hash: row.hash,
   }));
 }
 
@@ -114,6 +120,9 @@ const CSV_COLUMNS = [
   "ip",
   "userAgent",
   "diff",
+  "chainSeq",
+  "prevHash",
+  "hash",
 ] as const;
 
 function csvLine(event: AuditEventOutput): string {
@@ -131,6 +140,9 @@ function csvLine(event: AuditEventOutput): string {
     event.ip,
     event.userAgent,
     event.diff ? JSON.stringify(event.diff) : null,
+    event.chainSeq === null ? null : String(event.chainSeq),
+    event.prevHash,
+    event.hash,
   ]);
 }
 

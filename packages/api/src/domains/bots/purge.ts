@@ -1,4 +1,5 @@
-import { and, auditEvents, bots, inArray, isNotNull, lte } from "@kyro/db";
+import { and, bots, inArray, isNotNull, lte } from "@kyro/db";
+import { appendAuditEvents } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { defineJob } from "../../core/jobs";
 import { BOT_RESOURCE, restoreWindowStart } from "./service";
@@ -29,9 +30,10 @@ export async function purgeDeletedBots(deps: Pick<AppDeps, "db">, now = new Date
           expired.map((bot) => bot.id),
         ),
       );
-      // Written directly rather than through recordAudit: a scheduled job has no request, so the
-      // request id and address are null instead of invented.
-      await tx.insert(auditEvents).values(
+      // Appended without recordAudit's scope: a scheduled job has no request, so the request id and
+      // address are null instead of invented.
+      await appendAuditEvents(
+        tx,
         expired.map((bot) => ({
           orgId: bot.orgId,
           actorType: "system" as const,

@@ -166,6 +166,9 @@ describe("audit.list", () => {
       userAgent: "seed-agent/1.0",
       diff: { before: null, after: { email: "new@example.test", role: "agent" } },
       createdAt: expect.any(Date),
+      chainSeq: expect.any(Number),
+      prevHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     expect(page.items[0]?.diff).toEqual({ before: { name: "Old" }, after: { name: "New" } });
 
@@ -470,9 +473,12 @@ describe("audit.export", () => {
       "ip",
       "userAgent",
       "diff",
+      "chainSeq",
+      "prevHash",
+      "hash",
     ]);
     expect(records).toHaveLength(hostile.length + 2);
-    for (const row of records) expect(row).toHaveLength(13);
+    for (const row of records) expect(row).toHaveLength(16);
     expect(records.map((row) => row[2])).toEqual(Array(records.length).fill(org.id));
 
     const [integration, widget, ...members] = records;
@@ -587,6 +593,10 @@ describe("audit router surface", () => {
     const audit = Object.entries(appRouter._def.procedures as unknown as Record<string, AnyProcedure>)
       .filter(([path]) => path.startsWith("audit."))
       .map(([path, procedure]) => [path, procedure._def.type]);
-    expect(Object.fromEntries(audit)).toEqual({ "audit.list": "query", "audit.export": "query" });
+    expect(Object.fromEntries(audit)).toEqual({
+      "audit.list": "query",
+      "audit.export": "query",
+      "audit.verify": "query",
+    });
   });
 });
