@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { TimingsReporter } from "./test/timings-reporter";
 
 // Test tooling reads the environment here, and hands it to tests through `inject()`.
 const databaseUrl = process.env.DATABASE_URL ?? "";
@@ -6,6 +7,8 @@ const redisUrl = process.env.REDIS_URL ?? "";
 // The REST fuzz (apps/server/test/rest-fuzz.test.ts): its seed and the runs per operation, when given.
 const fuzzSeed = process.env.FUZZ_SEED ?? "";
 const fuzzRuns = process.env.FUZZ_RUNS ?? "";
+// Where each file's import/hooks/tests split goes, when given (scripts/test-timings.mjs sums it up).
+const timingsFile = process.env.TEST_TIMINGS ?? "";
 
 export default defineConfig({
   // Workspace packages resolve to their TypeScript sources in tests, not to their compiled dist/. No
@@ -21,5 +24,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // PGlite needs ~2.5 s to boot per test file; two workers match the two-core CI machines.
     maxWorkers: 2,
+    ...(timingsFile ? { reporters: ["default", new TimingsReporter(timingsFile)] } : {}),
   },
 });
