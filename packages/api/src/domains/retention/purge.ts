@@ -1,14 +1,5 @@
-import {
-  asc,
-  auditEvents,
-  type Executor,
-  eq,
-  gt,
-  organizations,
-  retentionPolicies,
-  type SQL,
-  sql,
-} from "@kyro/db";
+import { asc, type Executor, eq, gt, organizations, retentionPolicies, type SQL, sql } from "@kyro/db";
+import { appendAuditEvents } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { defineJob } from "../../core/jobs";
 import { effectiveDays, storedDaysOf } from "./service";
@@ -111,29 +102,31 @@ export function firstCount(result: unknown): number {
   return Number(rows[0]?.n ?? 0);
 }
 
-// Written directly rather than through recordAudit: a scheduled job has no request to record.
+// Appended directly rather than through recordAudit: a scheduled job has no request to record.
 async function writeReceipt(tx: Executor, receipt: PurgeReceipt): Promise<void> {
-  await tx.insert(auditEvents).values({
-    orgId: receipt.orgId,
-    actorType: "system",
-    actorId: null,
-    actorLabel: "retention",
-    action: "retention.purged",
-    resourceType: "retention_policy",
-    resourceId: receipt.orgId,
-    requestId: null,
-    ip: null,
-    userAgent: null,
-    diff: {
-      before: null,
-      after: {
-        category: receipt.category,
-        table: receipt.table,
-        deleted: receipt.deleted,
-        before: receipt.before.toISOString(),
+  await appendAuditEvents(tx, [
+    {
+      orgId: receipt.orgId,
+      actorType: "system",
+      actorId: null,
+      actorLabel: "retention",
+      action: "retention.purged",
+      resourceType: "retention_policy",
+      resourceId: receipt.orgId,
+      requestId: null,
+      ip: null,
+      userAgent: null,
+      diff: {
+        before: null,
+        after: {
+          category: receipt.category,
+          table: receipt.table,
+          deleted: receipt.deleted,
+          before: receipt.before.toISOString(),
+        },
       },
     },
-  });
+  ]);
 }
 
 async function purgeOrg(
