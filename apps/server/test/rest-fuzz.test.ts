@@ -86,11 +86,12 @@ function reasonOf(answer: ObservedResponse): string {
       error?: {
         code?: string;
         message?: string;
-        details?: { issues?: { path?: string; message?: string }[] };
+        details?: { issues?: { path?: string; code?: string; message?: string }[] };
       };
     };
     const issue = error?.details?.issues?.[0];
-    return `${error?.code ?? ""}: ${issue ? `${issue.path}: ${issue.message}` : (error?.message ?? "")}`;
+    // The issue's code too, so a gap can name a rule by it (`url_not_allowed`) rather than by its wording.
+    return `${error?.code ?? ""}: ${issue ? `${issue.path}: ${issue.message} (${issue.code})` : (error?.message ?? "")}`;
   } catch {
     return answer.body.toString("utf8").slice(0, 200);
   }
