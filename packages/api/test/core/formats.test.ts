@@ -1,7 +1,6 @@
-import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { EMAIL, emailAddress, httpsUrl, trimmedWebUrl, webUrl } from "../../src/core/formats";
+import { EMAIL, emailAddress, HTTP_URL, httpsUrl, trimmedWebUrl, webUrl } from "../../src/core/formats";
 
 /**
  * The URL and email rules are the patterns the document declares: what zod checked before (WHATWG URL,
@@ -31,12 +30,10 @@ describe("webUrl and trimmedWebUrl (outbound URLs)", () => {
     expect(webUrl(2000).parse(" https://x.co ")).toBe("https://x.co");
   });
 
-  it("agree with the WHATWG parser on what fast-check calls a web URL", () => {
-    fc.assert(
-      fc.property(fc.webUrl({ withQueryParameters: true, withFragments: true }), (url) => {
-        expect(webUrl(2000).safeParse(url).success).toBe(true);
-      }),
-    );
+  it("take only what the WHATWG parser takes", () => {
+    for (const url of ["https://a.5", "https://x.com:65536", "https://[::1]/", "http://1.2.3.999/"]) {
+      expect(HTTP_URL.test(url) && !URL.canParse(url)).toBe(false);
+    }
   });
 
   it("declare format uri and the pattern in the JSON Schema", () => {
@@ -57,11 +54,9 @@ describe("httpsUrl (a logo)", () => {
 
 describe("emailAddress", () => {
   it("is zod's email rule, after trimming and lower-casing", () => {
-    fc.assert(
-      fc.property(fc.emailAddress(), (address) => {
-        expect(EMAIL.test(address)).toBe(z.email().safeParse(address).success);
-      }),
-    );
+    for (const address of ["a@b.co", "a.b+c@d-e.fg", ".a@b.co", "a.@b.co", "a!b@c.de", "a@b.c", "a@b"]) {
+      expect(EMAIL.test(address)).toBe(z.email().safeParse(address).success);
+    }
     expect(emailAddress(320).parse("  Ana@Example.COM ")).toBe("ana@example.com");
     expect(emailAddress(320).safeParse("a..b@example.com").success).toBe(false);
   });
