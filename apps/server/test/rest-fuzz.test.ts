@@ -46,13 +46,16 @@ const { document } = contract.schemas;
 
 /**
  * Reads first, then writes, and what deletes, disables or rotates last, so seeded data lasts. The
- * visitor's widget calls go with the reads: a valid settings write may replace `allowedDomains`, after
- * which the seeded page's origin is rightly refused (403).
+ * visitor's widget calls and action runs go with the reads: a valid write may replace `allowedDomains`
+ * or an allow-list between bot and action, after which the seeded origin or bot is rightly refused (403).
  */
 const destructive = (entry: DocumentOperation) =>
   entry.method === "delete" || /\/(delete|disable|rotate-secret|rotate)$/.test(entry.path)
     ? 2
-    : entry.method === "get" || /^\/widget\/(sessions|messages|\{botId\}\/sessions)\b/.test(entry.path)
+    : entry.method === "get" ||
+        /^\/widget\/(sessions|messages|\{botId\}\/sessions)\b|^\/actions\/\{actionId\}\/runs$/.test(
+          entry.path,
+        )
       ? 0
       : 1;
 const operations = [...contract.index.operations].sort((a, b) => destructive(a) - destructive(b));
