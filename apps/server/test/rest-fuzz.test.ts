@@ -44,11 +44,18 @@ const LIMITS = {
 const contract = await loadResponseContract();
 const { document } = contract.schemas;
 
-/** Reads first, then writes, and what deletes, disables or rotates last, so seeded data lasts. */
+/**
+ * Reads first, then writes, and what deletes, disables or rotates last, so seeded data lasts. The
+ * visitor's widget calls and action runs go with the reads: a valid write may replace `allowedDomains`
+ * or an allow-list between bot and action, after which the seeded origin or bot is rightly refused (403).
+ */
 const destructive = (entry: DocumentOperation) =>
   entry.method === "delete" || /\/(delete|disable|rotate-secret|rotate)$/.test(entry.path)
     ? 2
-    : entry.method === "get"
+    : entry.method === "get" ||
+        /^\/widget\/(sessions|messages|\{botId\}\/sessions)\b|^\/actions\/\{actionId\}\/runs$/.test(
+          entry.path,
+        )
       ? 0
       : 1;
 const operations = [...contract.index.operations].sort((a, b) => destructive(a) - destructive(b));
@@ -86,11 +93,12 @@ function reasonOf(answer: ObservedResponse): string {
       error?: {
         code?: string;
         message?: string;
-        details?: { issues?: { path?: string; message?: string }[] };
+        details?: { issues?: { path?: string; code?: string; message?: string }[] };
       };
     };
     const issue = error?.details?.issues?.[0];
-    return `${error?.code ?? ""}: ${issue ? `${issue.path}: ${issue.message}` : (error?.message ?? "")}`;
+    // The issue's code too, so a gap can name a rule by it (`url_not_allowed`) rather than by its wording.
+    return `${error?.code ?? ""}: ${issue ? `${issue.path}: ${issue.message} (${issue.code})` : (error?.message ?? "")}`;
   } catch {
     return answer.body.toString("utf8").slice(0, 200);
   }

@@ -70,4 +70,21 @@ describe("POST /api/v1/widget/{botId}/sessions", () => {
     expect(ok.status).toBe(201);
     expect(((await ok.json()) as { endUserId: string }).endUserId).toBe("user-7");
   });
+
+  // The document's dependentRequired: input invalid by it is 400 before any bot is looked up.
+  it.each([{ userId: "user-7" }, { userHash: "ab".repeat(32) }])(
+    "refuses %o alone with 400, for an unknown bot too",
+    async (half) => {
+      const bot = await newBot();
+      for (const botId of [bot.id, "00000000-0000-4000-8000-000000000000"]) {
+        const res = await openSession(botId, "https://shop.example.com", half);
+        expect(res.status).toBe(400);
+        expect(await res.json()).toMatchObject({
+          error: {
+            details: { issues: [{ path: "userHash", message: "Send `userId` and `userHash` together" }] },
+          },
+        });
+      }
+    },
+  );
 });

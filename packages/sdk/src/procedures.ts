@@ -29,6 +29,7 @@ export type IncompleteTokenOutputPath = Exclude<TokenIssuingPath, PathsOf<Proced
  */
 const streaming: Record<PathsOf<ProcedureRecord, AsyncIterable<unknown>>, true> = {
   "audit.export": true,
+  "exports.download": true,
   "leads.export": true,
   "widget.messages.stream": true,
 };

@@ -34,6 +34,12 @@ export const MULTI_LINE_TEXT =
 /** Printable ASCII without spaces: tokens, keys and cursors Kyro or a client's server generated. */
 export const TOKEN_TEXT = /^[\u0021-\u007E]*$/;
 
+/**
+ * Not only white space. Chained after `.trim().min(1)` it refuses nothing more, but it puts the rule in
+ * the document: `minLength: 1` alone would call "   " valid, which trims to nothing.
+ */
+export const NOT_BLANK = /\S/;
+
 export const TEXT_MESSAGES = {
   storable: "Must not contain NUL (U+0000) or unpaired surrogate characters",
   singleLine: "Must not contain control characters or line breaks",

@@ -179,8 +179,12 @@ function operationOf(entry: RestProcedure, served: Pick<RestMeta, "method" | "pa
     else if (sendsBody) body[name] = field;
     else query[name] = field;
   }
+  // A body with alternatives (`anyOf`/`oneOf`: a name or a template) needs one of them, so it is required.
   const bodyRequired =
-    rest.method === "PATCH" || Object.values(body).some((field) => !field.safeParse(undefined).success);
+    rest.method === "PATCH" ||
+    rest.bodyRules?.anyOf !== undefined ||
+    rest.bodyRules?.oneOf !== undefined ||
+    Object.values(body).some((field) => !field.safeParse(undefined).success);
   const sunset = alias
     ? `Deprecated on ${alias.deprecatedOn}; removed on ${alias.sunset}: use \`${rest.method} ${rest.path}\`.`
     : "";

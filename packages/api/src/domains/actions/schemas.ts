@@ -1,9 +1,13 @@
 import { ACTION_HTTP_METHODS, ACTION_RUN_STATUSES, ACTION_RUN_TRIGGERS, ACTION_TYPES } from "@kyro/db";
 import { z } from "zod";
 import { pageFields } from "../../core/pagination";
-import { multiLine, singleLine, text, token } from "../../core/text-input";
+import { multiLine, NOT_BLANK, singleLine, text, token } from "../../core/text-input";
 
-const nameSchema = singleLine().trim().min(1, "Name is required").max(100);
+const nameSchema = singleLine()
+  .trim()
+  .min(1, "Name is required")
+  .regex(NOT_BLANK, "Must not be blank")
+  .max(100);
 const descriptionSchema = multiLine().max(1_000);
 
 /**
@@ -30,10 +34,10 @@ const jsonObject = (depth: number) =>
   z.record(jsonKey, jsonLevels[depth] as JsonSchema) as z.ZodType<Record<string, unknown>>;
 
 /** The JSON Schema (draft 2020-12 subset ajv compiles) of a run's parameters; its root is an object. */
-const paramSchemaSchema = jsonObject(8).refine(
-  (value) => JSON.stringify(value).length <= 16_384,
-  "The parameter schema is limited to 16 KB",
-);
+const paramSchemaSchema = jsonObject(8)
+  .refine((value) => JSON.stringify(value).length <= 16_384, "The parameter schema is limited to 16 KB")
+  // The object root the service checks (assertParamSchema), declared; that the rest compiles is not.
+  .meta({ properties: { type: { const: "object" } }, required: ["type"] });
 
 const headerNameSchema = token()
   .min(1)

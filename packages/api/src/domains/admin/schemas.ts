@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { pageFields } from "../../core/pagination";
-import { singleLine } from "../../core/text-input";
+import { NOT_BLANK, singleLine } from "../../core/text-input";
 import { botLimitsSchema, limitsReportOutput, orgLimitsSchema } from "../limits/index";
 
 const amount = z.int().min(1).max(1_000_000_000);
@@ -35,7 +35,7 @@ export const botOverridesOutput = nullableOverrides(botLimitsSchema.shape);
 
 export const listOrgsInput = z.object({
   /** Case-insensitive match on the name or slug. */
-  search: singleLine().trim().min(1).max(200).optional(),
+  search: singleLine().trim().min(1).regex(NOT_BLANK, "Must not be blank").max(200).optional(),
   ...pageFields,
 });
 

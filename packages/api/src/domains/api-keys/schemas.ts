@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { orgWideScopesIn } from "../../core/policy";
 import { API_KEY_PREFIX } from "../../core/principal";
-import { singleLine } from "../../core/text-input";
+import { NOT_BLANK, singleLine } from "../../core/text-input";
 import { apiKeyScopeSchema } from "../shared/schemas";
 
 export const API_KEY_STATUSES = ["active", "expired", "revoked"] as const;
@@ -13,7 +13,11 @@ export const MAX_GRACE_PERIOD_SECONDS = 7 * 24 * 60 * 60;
 /** A Date through tRPC (superjson), or ISO 8601 text with an offset from REST. */
 const instant = z.union([z.date(), z.iso.datetime({ offset: true })]);
 
-const keyNameSchema = singleLine().trim().min(1, "Name is required").max(100);
+const keyNameSchema = singleLine()
+  .trim()
+  .min(1, "Name is required")
+  .regex(NOT_BLANK, "Must not be blank")
+  .max(100);
 
 const createApiKeyFields = z.object({
   name: keyNameSchema,

@@ -1,6 +1,6 @@
 import { ROLES } from "@kyro/db";
 import { z } from "zod";
-import { singleLine, text, token } from "../../core/text-input";
+import { NOT_BLANK, singleLine, text, token } from "../../core/text-input";
 import { apiKeyScopeSchema, emailSchema } from "../shared/schemas";
 
 /** Transport bound only; the password policy (password-policy.ts) enforces the real limits with named rules. */
@@ -14,7 +14,12 @@ export const signupInput = z.object({
 });
 
 /** Not validated as an address: a malformed one must get exactly the answer an unknown one gets. */
-const presentedEmailSchema = singleLine().trim().toLowerCase().min(1).max(254);
+const presentedEmailSchema = singleLine()
+  .trim()
+  .toLowerCase()
+  .min(1)
+  .regex(NOT_BLANK, "Must not be blank")
+  .max(254);
 
 export const loginInput = z.object({
   email: presentedEmailSchema,

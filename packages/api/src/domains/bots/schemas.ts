@@ -1,15 +1,16 @@
 import { BOT_STATUSES } from "@kyro/db";
 import { z } from "zod";
 import { pageFields } from "../../core/pagination";
-import { singleLine, token } from "../../core/text-input";
+import { NOT_BLANK, singleLine, token } from "../../core/text-input";
 import { botConfigPatchSchema, botConfigSchema } from "../shared/bot-config";
+import { BOT_TEMPLATES } from "./templates";
 
 /** Soft-deleted bots can be restored for this long; the purge job deletes them afterwards. */
 export const BOT_RETENTION_DAYS = 30;
 
 const botStatusSchema = z.enum(BOT_STATUSES).meta({ id: "BotStatus" });
 
-const botName = singleLine().trim().min(1, "Name is required").max(100);
+const botName = singleLine().trim().min(1, "Name is required").regex(NOT_BLANK, "Must not be blank").max(100);
 const botDescription = singleLine().trim().max(1_000);
 
 const orgInput = z.object({ orgId: z.uuid() });
@@ -21,7 +22,10 @@ export const createBotInput = orgInput.extend({
   name: botName.optional(),
   description: botDescription.optional(),
   /** A built-in template (`bots.templates`) to start from; `config` fields given here override it. */
-  templateId: token().max(64).optional(),
+  templateId: token()
+    .max(64)
+    .meta({ enum: BOT_TEMPLATES.map((template) => template.id) })
+    .optional(),
   config: botConfigPatchSchema.optional(),
   status: botStatusSchema.optional(),
 });

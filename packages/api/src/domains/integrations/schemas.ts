@@ -1,8 +1,13 @@
 import { INTEGRATION_AUTH_TYPES, INTEGRATION_HEALTH } from "@kyro/db";
 import { z } from "zod";
-import { singleLine, token } from "../../core/text-input";
+import { trimmedWebUrl } from "../../core/formats";
+import { NOT_BLANK, singleLine, token } from "../../core/text-input";
 
-const nameSchema = singleLine().trim().min(1, "Name is required").max(100);
+const nameSchema = singleLine()
+  .trim()
+  .min(1, "Name is required")
+  .regex(NOT_BLANK, "Must not be blank")
+  .max(100);
 
 /** An HTTP header name (RFC 9110 token); the hop-by-hop and framing headers are not ours to set. */
 const headerNameSchema = token()
@@ -34,7 +39,7 @@ export const integrationAuthInput = z
   .meta({ id: "IntegrationAuthInput" });
 export type IntegrationAuthInput = z.infer<typeof integrationAuthInput>;
 
-const baseUrlSchema = singleLine().trim().min(1).max(2000);
+const baseUrlSchema = trimmedWebUrl(2000);
 
 export const createIntegrationInput = z.object({
   name: nameSchema,

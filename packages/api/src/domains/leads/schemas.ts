@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { emailAddress } from "../../core/formats";
 import { pageFields } from "../../core/pagination";
-import { singleLine, token } from "../../core/text-input";
+import { NOT_BLANK, singleLine, token } from "../../core/text-input";
 import { instant, plainText, rangeIsOrdered, rangeMessage } from "../shared/schemas";
 
 export const LEAD_CUSTOM_FIELDS_MAX = 20;
@@ -8,11 +9,7 @@ export const LEAD_SOURCES = ["widget", "api"] as const;
 export const LEAD_EXPORT_FORMATS = ["csv", "json"] as const;
 
 /** Trimmed and lower-cased before validation: the stored form is the deduplication key within a bot. */
-const email = singleLine()
-  .trim()
-  .toLowerCase()
-  .max(320, "An email address must be at most 320 characters")
-  .pipe(z.email({ message: "A valid email address is required" }));
+const email = emailAddress(320, "A valid email address is required");
 
 const phone = singleLine()
   .trim()
@@ -56,7 +53,7 @@ const filterShape = {
   /** Exclusive upper bound on `createdAt`. */
   to: instant.optional(),
   /** Exact address (compared lower-cased). */
-  email: singleLine().trim().toLowerCase().min(1).max(320).optional(),
+  email: singleLine().trim().toLowerCase().min(1).regex(NOT_BLANK, "Must not be blank").max(320).optional(),
 };
 
 export const listLeadsInput = z

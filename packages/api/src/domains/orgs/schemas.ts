@@ -1,13 +1,17 @@
 import { ROLES } from "@kyro/db";
 import { z } from "zod";
-import { singleLine } from "../../core/text-input";
+import { NOT_BLANK, singleLine } from "../../core/text-input";
 import { isTimeZone } from "../analytics/index";
 import { emailSchema } from "../shared/schemas";
 
 export const roleSchema = z.enum(ROLES).meta({ id: "Role" });
 
 // Names go into mail subjects and headers: one line, no control characters.
-export const orgNameSchema = singleLine().trim().min(1, "Name is required").max(100);
+export const orgNameSchema = singleLine()
+  .trim()
+  .min(1, "Name is required")
+  .regex(NOT_BLANK, "Must not be blank")
+  .max(100);
 
 export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 

@@ -1,10 +1,15 @@
 import { z } from "zod";
+import { trimmedWebUrl } from "../../core/formats";
 import { pageFields } from "../../core/pagination";
-import { singleLine, token } from "../../core/text-input";
+import { NOT_BLANK, singleLine, token } from "../../core/text-input";
 
-const nameSchema = singleLine().trim().min(1, "Name is required").max(100);
+const nameSchema = singleLine()
+  .trim()
+  .min(1, "Name is required")
+  .regex(NOT_BLANK, "Must not be blank")
+  .max(100);
 /** Checked against the SSRF rules when saved (https, no private or local hosts unless allowed). */
-const baseUrlSchema = singleLine().trim().min(1).max(2000);
+const baseUrlSchema = trimmedWebUrl(2000);
 const apiKeySchema = token().min(1).max(4096);
 export const modelName = token().min(1).max(200);
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { multiLine, singleLine, token } from "../../core/text-input";
+import { multiLine, NOT_BLANK, singleLine, token } from "../../core/text-input";
 
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -24,7 +24,9 @@ function isTimeZone(value: string): boolean {
 
 export const businessHoursSchema = z
   .object({
-    timezone: token().refine(isTimeZone, { message: "Unknown IANA time zone" }),
+    timezone: token().refine(isTimeZone, { message: "Unknown IANA time zone" }).meta({
+      description: "An IANA time zone the server's runtime knows, such as `Europe/Paris` (400 otherwise).",
+    }),
     /** Open ranges per weekday in the bot's time zone; `end` after `start` (no overnight ranges). */
     ranges: z
       .array(
@@ -46,7 +48,10 @@ export const businessHoursSchema = z
 export const escalationRulesSchema = z
   .object({
     /** A visitor message containing one of these (case-insensitive) hands the conversation to a human. */
-    keywords: z.array(singleLine().trim().min(1).max(100)).max(50).default([]),
+    keywords: z
+      .array(singleLine().trim().min(1).regex(NOT_BLANK, "Must not be blank").max(100))
+      .max(50)
+      .default([]),
     /** Consecutive fallback replies before handoff; 0 disables this rule. */
     fallbacksBeforeHandoff: z.int().min(0).max(20).default(3),
   })

@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { emailAddress } from "../../core/formats";
 import { API_KEY_SCOPES } from "../../core/policy";
-import { multiLine, singleLine } from "../../core/text-input";
+import { multiLine, NOT_BLANK, singleLine } from "../../core/text-input";
 
 // Input and output pieces that several domains' schemas share.
 
@@ -9,6 +10,7 @@ export const plainText = (max: number, label = "Text", lines: "single" | "multi"
   (lines === "single" ? singleLine() : multiLine())
     .trim()
     .min(1, `${label} must not be empty`)
+    .regex(NOT_BLANK, "Must not be blank")
     .max(max, `${label} must be at most ${max.toLocaleString("en-US")} characters`);
 
 /** A Date through tRPC (superjson), or ISO 8601 text with an offset from REST query strings. */
@@ -19,6 +21,6 @@ export const rangeIsOrdered = (filters: { from?: Date | string; to?: Date | stri
 export const rangeMessage = { message: "`from` must not be after `to`", path: ["to"] };
 
 /** Trimmed and lower-cased before validation, so lookups and the unique index see one spelling. */
-export const emailSchema = singleLine().trim().toLowerCase().pipe(z.email().max(254));
+export const emailSchema = emailAddress(254);
 
 export const apiKeyScopeSchema = z.enum(API_KEY_SCOPES).meta({ id: "ApiKeyScope" });

@@ -1,12 +1,21 @@
 import { SOURCE_KINDS, SOURCE_STATUSES, SYNC_JOB_STATUSES, SYNC_TRIGGERS } from "@kyro/db";
 import { z } from "zod";
+import { webUrl } from "../../core/formats";
 import { pageFields } from "../../core/pagination";
-import { multiLine, singleLine, token } from "../../core/text-input";
+import { multiLine, NOT_BLANK, singleLine, token } from "../../core/text-input";
 import { FILE_TYPES } from "./extract";
 
-const nameSchema = singleLine().trim().min(1, "Name is required").max(200);
-const urlSchema = singleLine(z.url({ protocol: /^https?$/ })).max(2000);
-const documentText = multiLine().trim().min(1, "Text must not be empty").max(500_000);
+const nameSchema = singleLine()
+  .trim()
+  .min(1, "Name is required")
+  .regex(NOT_BLANK, "Must not be blank")
+  .max(200);
+const urlSchema = webUrl(2000);
+const documentText = multiLine()
+  .trim()
+  .min(1, "Text must not be empty")
+  .regex(NOT_BLANK, "Must not be blank")
+  .max(500_000);
 const resyncInterval = z
   .int()
   .min(1)
@@ -22,6 +31,7 @@ export const sourceConfigInput = z
       fileName: singleLine()
         .trim()
         .min(1)
+        .regex(NOT_BLANK, "Must not be blank")
         .max(255)
         .regex(/^[^/\\]+$/, "A file name, without folders"),
       /** The file's bytes, base64; its type is read from the content (PDF, DOCX, HTML, Markdown, text). */
@@ -167,7 +177,7 @@ export const pushDocumentsInput = sourceTargetInput.extend({
   documents: z
     .array(
       z.object({
-        key: singleLine().trim().min(1).max(500),
+        key: singleLine().trim().min(1).regex(NOT_BLANK, "Must not be blank").max(500),
         title: nameSchema,
         url: urlSchema.optional(),
         text: documentText,

@@ -14,8 +14,10 @@ import {
 } from "@kyro/db";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
+import { invalidField } from "../../core/errors";
 import type { OrgScope } from "../../core/org-scope";
 import { decodeCursor, pageOf } from "../../core/pagination";
+import { modelName } from "../providers/index";
 import { microsToUsd } from "./record";
 import type { SetPricingInput, UsageDailyInput, UsageSummaryInput } from "./schemas";
 
@@ -119,9 +121,21 @@ function priceView(row: {
   };
 }
 
+/**
+ * The model name a pricing cursor carries. Only one the server minted is taken: a made-up cursor can
+ * decode to bytes that are no model name (a NUL that Postgres refuses, invalid UTF-8), so it is 400.
+ */
+function modelAfter(cursor: string): string {
+  const name = Buffer.from(cursor, "base64url").toString("utf8");
+  if (Buffer.from(name).toString("base64url") !== cursor || !modelName.safeParse(name).success) {
+    throw invalidField("cursor", "Invalid cursor");
+  }
+  return name;
+}
+
 /** Prices by model name; the cursor is the last model name of the page (base64url). */
 export async function listPricing(deps: AppDeps, input: { cursor?: string; limit: number }) {
-  const after = input.cursor ? Buffer.from(input.cursor, "base64url").toString("utf8") : null;
+  const after = input.cursor ? modelAfter(input.cursor) : null;
   const rows = await deps.db
     .select(PRICE_COLUMNS)
     .from(modelPricing)

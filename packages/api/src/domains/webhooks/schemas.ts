@@ -1,6 +1,7 @@
 import { WEBHOOK_ATTEMPT_TRIGGERS, WEBHOOK_MESSAGE_STATUSES } from "@kyro/db";
 import { z } from "zod";
 import { EVENT_TYPES } from "../../core/events/catalogue";
+import { webUrl } from "../../core/formats";
 import { pageFields } from "../../core/pagination";
 import { singleLine, token } from "../../core/text-input";
 
@@ -36,7 +37,7 @@ const headers = z
   });
 
 const endpointFields = {
-  url: singleLine(z.url({ protocol: /^https?$/ })).max(2000),
+  url: webUrl(2000),
   description: singleLine().max(500),
   /** Event types to deliver; null (or omitted at creation) delivers every type. */
   eventTypes: z.array(eventType).min(1).max(EVENT_TYPES.length).nullable(),
@@ -127,7 +128,10 @@ export type MessageTargetInput = z.infer<typeof messageTargetInput>;
 export const recoverInput = z.object({
   endpointId: z.uuid(),
   /** Failed messages created at or after this instant are re-queued; at most 14 days back. */
-  since: instant,
+  since: instant.meta({
+    description:
+      "At most 14 days ago and not in the future (400 otherwise); a JSON Schema cannot compare with now.",
+  }),
 });
 export type RecoverInput = z.infer<typeof recoverInput>;
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { singleLine, text } from "../../core/text-input";
+import { httpsUrl } from "../../core/formats";
+import { NOT_BLANK, singleLine, text } from "../../core/text-input";
 import { DomainPatternError, normalizeDomainPattern } from "./origins";
 
 const hexColor = singleLine()
@@ -7,7 +8,7 @@ const hexColor = singleLine()
   .regex(/^#([0-9a-f]{3}|[0-9a-f]{6})$/i, "Use a hex colour such as #1a2b3c or #abc")
   .overwrite((value) => value.toLowerCase());
 
-const httpsUrl = singleLine(z.url({ protocol: /^https$/, error: "Use an https:// URL" })).max(2_048);
+const logoUrl = httpsUrl(2_048);
 
 const normalizedOrAsGiven = (pattern: string): string => {
   try {
@@ -41,9 +42,9 @@ const botFields = {
   primaryColor: hexColor,
   backgroundColor: hexColor,
   textColor: hexColor,
-  logoUrl: httpsUrl,
+  logoUrl,
   position: z.enum(["bottom-right", "bottom-left"]),
-  launcherText: singleLine().trim().min(1).max(60),
+  launcherText: singleLine().trim().min(1).regex(NOT_BLANK, "Must not be blank").max(60),
   /** Whitelabel: hide the "Powered by Kyro" line. */
   hidePoweredBy: z.boolean(),
   /** Pages allowed to embed the widget: hosts, `*.example.com` wildcards, optional scheme and port. */
@@ -76,7 +77,7 @@ export const orgWidgetLevelSchema = z.object(orgFields).partial().meta({ id: "Wi
 export const botWidgetLevelSchema = z.object(botFields).partial().meta({ id: "WidgetBotSettings" });
 
 export const effectiveWidgetSettingsSchema = z
-  .object({ ...orgFields, logoUrl: httpsUrl.nullable() })
+  .object({ ...orgFields, logoUrl: logoUrl.nullable() })
   .meta({ id: "WidgetSettings" });
 export type EffectiveWidgetSettings = z.output<typeof effectiveWidgetSettingsSchema>;
 export type WidgetField = keyof EffectiveWidgetSettings;
@@ -148,14 +149,20 @@ export const widgetPreviewOutput = z
   })
   .meta({ id: "WidgetPreview" });
 
-export const createSessionInput = z.object({
-  botId: z.uuid(),
-  /** Your end user's id; send it with `userHash` to identify the visitor. */
-  /** Hashed exactly as sent (no trimming), so it must match what your server signed. */
-  userId: text().min(1).max(256).optional(),
-  /** Hex HMAC-SHA256 of `userId`, keyed with the bot's identity secret, computed on your server. */
-  userHash: singleLine().trim().max(128).optional(),
-});
+export const createSessionInput = z
+  .object({
+    botId: z.uuid(),
+    /** Your end user's id; send it with `userHash` to identify the visitor. */
+    /** Hashed exactly as sent (no trimming), so it must match what your server signed. */
+    userId: text().min(1).max(256).optional(),
+    /** Hex HMAC-SHA256 of `userId`, keyed with the bot's identity secret, computed on your server. */
+    userHash: singleLine().trim().max(128).optional(),
+  })
+  .refine((input) => (input.userId === undefined) === (input.userHash === undefined), {
+    // Checked with the rest of the input, before the bot is looked up: the document's dependentRequired.
+    message: "Send `userId` and `userHash` together",
+    path: ["userHash"],
+  });
 export type CreateSessionInput = z.output<typeof createSessionInput>;
 
 export const sessionOutput = z

@@ -2,7 +2,7 @@ import { conversations } from "@kyro/db";
 import { hmacSha256, safeEqual } from "@kyro/platform";
 import { bearerOf, type Context } from "../../core/context";
 import type { AppDeps } from "../../core/deps";
-import { AppError, forbidden, notFound, unauthorized } from "../../core/errors";
+import { forbidden, notFound, unauthorized } from "../../core/errors";
 import { emitEvent } from "../../core/events/emit";
 import { ORG_SUSPENDED } from "../../core/org-scope";
 import { findLiveBot, type LiveBot } from "../shared/live-bots";
@@ -43,9 +43,6 @@ function verifiedEndUser(
   bot: LiveBot & { identitySecret: string },
   input: CreateSessionInput,
 ): string | null {
-  if ((input.userId === undefined) !== (input.userHash === undefined)) {
-    throw new AppError("BAD_REQUEST", "Send `userId` and `userHash` together");
-  }
   if (input.userId === undefined || input.userHash === undefined) {
     if (bot.config.requireIdentity)
       throw unauthorized("This bot requires an identified visitor (userId and userHash)");

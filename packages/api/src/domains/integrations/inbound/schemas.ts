@@ -1,7 +1,7 @@
 import { INBOUND_EVENT_STATUSES, INBOUND_PROFILES } from "@kyro/db";
 import { z } from "zod";
 import { pageFields } from "../../../core/pagination";
-import { singleLine, token } from "../../../core/text-input";
+import { NOT_BLANK, singleLine, token } from "../../../core/text-input";
 
 /** A sender-supplied Standard Webhooks secret: `whsec_` and base64 of at least 16 bytes. */
 export const STANDARD_WEBHOOKS_SECRET = /^whsec_[A-Za-z0-9+/]{22,}={0,2}$/;
@@ -21,7 +21,7 @@ const secretSchema = token().min(16, "Secrets must be at least 16 characters").m
 
 export const createInboundInput = z
   .object({
-    name: singleLine().trim().min(1).max(100),
+    name: singleLine().trim().min(1).regex(NOT_BLANK, "Must not be blank").max(100),
     profile: inboundProfileSchema,
     /** Part of the public URL /api/v1/hooks/{slug}; unique across all organizations. Generated when left out. */
     slug: token()
@@ -67,7 +67,12 @@ export type CreateInboundInput = z.infer<typeof createInboundInput>;
 
 export const inboundTargetInput = z.object({ endpointId: z.uuid() });
 
-export const rotateInboundSecretInput = inboundTargetInput.extend({ secret: secretSchema.optional() });
+export const rotateInboundSecretInput = inboundTargetInput.extend({
+  secret: secretSchema.optional().meta({
+    description:
+      "The new secret when the sender generates it; generated when left out. A `standard-webhooks` endpoint takes only `whsec_` followed by base64 of at least 16 bytes (400 otherwise).",
+  }),
+});
 export type RotateInboundSecretInput = z.infer<typeof rotateInboundSecretInput>;
 
 export const listInboundEventsInput = inboundTargetInput.extend({
