@@ -4,6 +4,7 @@ import { webUrl } from "../../core/formats";
 import { pageFields } from "../../core/pagination";
 import { multiLine, NOT_BLANK, singleLine, token } from "../../core/text-input";
 import { FILE_TYPES } from "./extract";
+import { DEFAULT_SOURCE_SETTINGS } from "./settings";
 
 const nameSchema = singleLine()
   .trim()
@@ -42,9 +43,12 @@ export const sourceConfigInput = z
     z.object({
       kind: z.literal("url"),
       url: urlSchema,
-      /** 0 (default): the page alone; more: a same-site crawl this many links deep. */
-      maxDepth: z.int().min(0).max(10).default(0),
-      maxPages: z.int().min(1).max(1_000).default(1),
+      /**
+       * 0 (default): the page alone; more: a same-site crawl this many links deep. The ceilings are the
+       * shipped ingestion limits, so the document states what a deployment accepts.
+       */
+      maxDepth: z.int().min(0).max(DEFAULT_SOURCE_SETTINGS.maxCrawlDepth).default(0),
+      maxPages: z.int().min(1).max(DEFAULT_SOURCE_SETTINGS.maxCrawlPages).default(1),
     }),
     z.object({ kind: z.literal("webhook") }),
   ])
