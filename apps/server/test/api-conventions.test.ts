@@ -9,7 +9,8 @@ type Schema = oas31.SchemaObject & oas31.ReferenceObject;
 
 const METHODS = ["get", "post", "put", "patch", "delete"] as const;
 /** Operations that take no credential at all (docs/api-conventions.md, "Authentication"). */
-const PUBLIC_OPERATIONS = new Set(["integrationsInboundReceive", "widgetSessionsCreate"]);
+// An export download is authorised by its signed link (docs/exports.md), not a credential.
+const PUBLIC_OPERATIONS = new Set(["exportsDownload", "integrationsInboundReceive", "widgetSessionsCreate"]);
 /** A ranked search answers its best matches with its own `limit`: not a list. */
 const NOT_LISTS = new Set(["knowledgeEntriesSearch"]);
 const ERROR_STATUSES = ["400", "401", "403", "404", "405", "429", "500"];

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname, resolve, sep } from "node:path";
-import { PassThrough, type Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
   DeleteObjectCommand,
@@ -13,12 +13,16 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 
-/** Where export files (and any later stored artefact) live: local disk or an S3-compatible bucket. */
+/**
+ * Where export files (and any later stored artefact) live: local disk or an S3-compatible bucket. Bytes
+ * travel as async iterables (a Node stream is one) so that this type, which reaches the SDK's
+ * declarations through the deps type, names no Node type.
+ */
 export interface ObjectStorage {
   /** Stores the whole stream under `key`; the object is visible only once complete (a failed write leaves none). */
-  put(key: string, body: Readable): Promise<{ bytes: number }>;
+  put(key: string, body: AsyncIterable<Uint8Array | string>): Promise<{ bytes: number }>;
   /** Opens the object; rejects with ObjectNotFoundError when there is none. */
-  get(key: string): Promise<Readable>;
+  get(key: string): Promise<AsyncIterable<Uint8Array>>;
   /** Removes the object; an absent one is no error. */
   delete(key: string): Promise<void>;
 }
@@ -46,14 +50,15 @@ export interface S3StorageConfig {
 export type ObjectStorageConfig = { kind: "local"; dir: string } | S3StorageConfig;
 
 /** Counts what passes, so a store can report an object's size without buffering it. */
-function counted(body: Readable): { stream: PassThrough; bytes: () => number } {
+function counted(body: AsyncIterable<Uint8Array | string>): { stream: PassThrough; bytes: () => number } {
+  const source = body instanceof Readable ? body : Readable.from(body);
   let total = 0;
   const stream = new PassThrough();
   stream.on("data", (chunk: Buffer) => {
     total += chunk.length;
   });
-  body.on("error", (error) => stream.destroy(error));
-  body.pipe(stream);
+  source.on("error", (error) => stream.destroy(error));
+  source.pipe(stream);
   return { stream, bytes: () => total };
 }
 

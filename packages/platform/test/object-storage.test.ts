@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createObjectStorage, ObjectNotFoundError, type ObjectStorage } from "../src/object-storage";
 import { startS3Server, type TestS3Server } from "./s3-server";
 
-async function text(stream: Readable): Promise<string> {
+async function text(stream: AsyncIterable<Uint8Array>): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks).toString("utf8");

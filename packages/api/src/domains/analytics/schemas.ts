@@ -5,12 +5,10 @@ export const ANALYTICS_RANGES = ["today", "7d", "30d", "90d"] as const;
 /** The longest custom range: a year and a day (a leap year's 366 local days). */
 export const MAX_RANGE_DAYS = 366;
 
+// zod's own calendar-day pattern (leap years included), so the document declares exactly the check.
 const localDate = singleLine()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "A day as YYYY-MM-DD")
-  .refine((day) => {
-    const date = new Date(`${day}T00:00:00Z`);
-    return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(day);
-  }, "Not a calendar day")
+  .regex(z.regexes.date, "A calendar day as YYYY-MM-DD")
+  .meta({ format: "date" })
   .describe("A calendar day in the org's time zone (YYYY-MM-DD)");
 
 const rangeInput = {

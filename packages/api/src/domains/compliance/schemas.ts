@@ -1,12 +1,9 @@
 import { z } from "zod";
+import { emailAddress } from "../../core/formats";
 import { singleLine } from "../../core/text-input";
 
-/** Leads store emails trimmed and lower-cased, so the lookup does the same. */
-const email = singleLine()
-  .trim()
-  .toLowerCase()
-  .max(320, "An email address must be at most 320 characters")
-  .pipe(z.email({ message: "A valid email address is required" }));
+/** Leads store emails trimmed and lower-cased, so the lookup does the same (the declared email pattern). */
+const email = emailAddress(320, "A valid email address is required");
 
 /** One identifier: the email a person left as a lead, or the `userId` the widget verified. */
 export const contactInput = z

@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { and, desc, eq, exportJobs, lt, newId } from "@kyro/db";
 import { ObjectNotFoundError } from "@kyro/platform";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
@@ -175,7 +175,7 @@ export async function downloadExport(
   }
   let file: Readable;
   try {
-    file = await deps.exportStorage.get(row.storageKey);
+    file = Readable.from(await deps.exportStorage.get(row.storageKey));
   } catch (error) {
     if (error instanceof ObjectNotFoundError) throw notFound("Export");
     throw error;

@@ -595,6 +595,8 @@ describe("audit router surface", () => {
       .map(([path, procedure]) => [path, procedure._def.type]);
     expect(Object.fromEntries(audit)).toEqual({
       "audit.list": "query",
+      "audit.get": "query",
+      "audit.stats": "query",
       "audit.export": "query",
       "audit.verify": "query",
     });
