@@ -8,7 +8,7 @@ import {
   refreshTokenFamilies,
   users,
 } from "@kyro/db";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { auditRows, failureOf } from "../../auth-helpers";
 import { createTestApp, TEST_PASSWORD, type TestApp } from "../../harness";
 
@@ -20,6 +20,7 @@ afterAll(async () => {
   await app?.close();
 });
 
+const withRedis = Boolean(inject("redisUrl"));
 const UNKNOWN_ORG = "0190f0f0-0000-7000-8000-000000000000";
 
 async function orgExists(orgId: string): Promise<boolean> {
@@ -77,6 +78,34 @@ describe("orgs.delete", () => {
       requestId: "req-org-delete",
       diff: { before: { name: "Doomed Co", revokedKeys: 1 }, after: null },
     });
+  });
+
+  it.runIf(withRedis)("reaches another process's cached API keys at once (Redis)", async () => {
+    const target = await app.seedOrg("Deleted elsewhere");
+    const key = await app.seedApiKey(target.id, { scopes: ["read:bots"] });
+    const peer = await app.peer();
+    try {
+      await peer.caller(key.key).bots.list({ orgId: target.id });
+      await app
+        .caller(target.owner.accessToken)
+        .orgs.delete({ orgId: target.id, confirmName: "Deleted elsewhere" });
+      // The message travels over pub/sub; the first answer after it arrives must be the refusal.
+      await expect
+        .poll(
+          () =>
+            peer
+              .caller(key.key)
+              .bots.list({ orgId: target.id })
+              .then(
+                () => "answered",
+                (error: { code?: string }) => error.code,
+              ),
+          { timeout: 2_000 },
+        )
+        .toBe("UNAUTHORIZED");
+    } finally {
+      await peer.close();
+    }
   });
 
   it("refuses a wrong name with 400 and changes nothing", async () => {
