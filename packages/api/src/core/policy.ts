@@ -31,6 +31,7 @@ export const PERMISSIONS = [
   "exports:manage",
   "retention:manage",
   "compliance:manage",
+  "org:delete",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -83,7 +84,8 @@ const ADMIN: readonly Permission[] = [
   "retention:manage",
   "compliance:manage",
 ];
-const OWNER: readonly Permission[] = [...ADMIN];
+// Deleting the organization is the owner's alone, and no API-key scope grants it.
+const OWNER: readonly Permission[] = [...ADMIN, "org:delete"];
 
 const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   owner: new Set(OWNER),

@@ -171,6 +171,7 @@ describe("role → permission table", () => {
     "exports:manage": MANAGERS,
     "retention:manage": MANAGERS,
     "compliance:manage": MANAGERS,
+    "org:delete": ["owner"],
   };
 
   it("grants exactly the expected permissions to each role", () => {
@@ -192,7 +193,10 @@ describe("role → permission table", () => {
       "analytics:read",
     ]);
     expect(PERMISSIONS.every((permission) => roleHasPermission("owner", permission))).toBe(true);
-    expect(PERMISSIONS.every((permission) => roleHasPermission("admin", permission))).toBe(true);
+    // The admin holds everything but deleting the organization, which is the owner's alone.
+    expect(PERMISSIONS.filter((permission) => !roleHasPermission("admin", permission))).toEqual([
+      "org:delete",
+    ]);
   });
 
   it("denies a permission it does not know", () => {

@@ -6,6 +6,7 @@ import {
   router,
 } from "../../core/trpc";
 import { changePassword, logout, me, switchOrg } from "./account-service";
+import { deleteAccount } from "./delete-account-service";
 import { requestPasswordReset, resetPassword } from "./password-reset-service";
 import { clearRefreshCookie, intoRefreshCookie, refreshTokenFromCookie } from "./refresh-cookie";
 import {
@@ -14,6 +15,7 @@ import {
   cookieRefreshInput,
   cookieSessionOutput,
   cookieTokensOutput,
+  deleteAccountInput,
   loginInput,
   logoutInput,
   meInput,
@@ -95,6 +97,10 @@ export const authRouter = router({
     .input(changePasswordInput)
     .output(okOutput)
     .mutation(({ ctx, input }) => changePassword(ctx, input)),
+  deleteAccount: signedIn
+    .input(deleteAccountInput)
+    .output(okOutput)
+    .mutation(({ ctx, input }) => deleteAccount(ctx, input.password)),
   // Any member may switch to an org; orgUserProcedure answers NOT_FOUND to non-members.
   switchOrg: orgUserProcedure("org:read")
     .output(switchOrgOutput)

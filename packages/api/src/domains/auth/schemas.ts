@@ -49,6 +49,9 @@ export const logoutInput = z.object({ allSessions: z.boolean().optional() }).opt
 
 export const meInput = z.object({}).optional();
 
+/** The password again: deleting an account needs more than a stolen access token. */
+export const deleteAccountInput = z.object({ password: presentedPasswordSchema });
+
 export const changePasswordInput = z.object({
   currentPassword: presentedPasswordSchema,
   newPassword: newPasswordSchema,

@@ -1,9 +1,17 @@
 import { pageInput } from "../../core/pagination";
-import { authedProcedure, orgProcedure, router } from "../../core/trpc";
+import { authedProcedure, orgProcedure, orgUserProcedure, router } from "../../core/trpc";
+import { deleteOrg } from "./delete-service";
 import { membersRouter } from "./members/router";
 import { invitationListOutput } from "./members/schemas";
 import { listInvitations } from "./members/service";
-import { createOrgInput, orgListOutput, orgResultOutput, updateOrgInput } from "./schemas";
+import {
+  createOrgInput,
+  deleteOrgInput,
+  deleteOrgOutput,
+  orgListOutput,
+  orgResultOutput,
+  updateOrgInput,
+} from "./schemas";
 import { createOrg, getOrg, listOrgs, updateOrg } from "./service";
 
 export const orgsRouter = router({
@@ -60,6 +68,12 @@ export const orgsRouter = router({
     .input(updateOrgInput)
     .output(orgResultOutput)
     .mutation(async ({ ctx, input }) => ({ org: await updateOrg(ctx, input) })),
+
+  // Owners only, by a person (never a key), confirmed by the org's name; see docs/data-lifecycle.md.
+  delete: orgUserProcedure("org:delete")
+    .input(deleteOrgInput)
+    .output(deleteOrgOutput)
+    .mutation(({ ctx, input }) => deleteOrg(ctx, input.confirmName)),
 
   members: membersRouter,
 });

@@ -34,6 +34,10 @@ export const timeZoneSchema = singleLine()
   .max(64)
   .refine(isTimeZone, "Not an IANA time zone (e.g. Europe/Paris)");
 
+/** The organization's name, typed again, confirms its deletion. */
+export const deleteOrgInput = z.object({ confirmName: singleLine().min(1).max(200) });
+export const deleteOrgOutput = z.object({ ok: z.literal(true) });
+
 export const updateOrgInput = z.object({
   name: orgNameSchema.optional(),
   slug: slugSchema.optional(),
