@@ -46,6 +46,9 @@ logger.info({ signal }, "shutting down: draining in-flight requests and running 
 try {
   await app.close();
   logger.info("stopped");
+  // Written out before exiting: the exit hook's synchronous flush gives up on a full pipe (EAGAIN) when
+  // whatever reads stdout is slow, and the last lines (this one) were lost on busy machines.
+  await new Promise<void>((done) => logger.flush(() => done()));
   process.exit(0);
 } catch (error) {
   logger.error({ err: error }, "shutdown failed");
