@@ -4,6 +4,7 @@ import { notFound } from "../../core/errors";
 import type { OrgScope } from "../../core/org-scope";
 import { decodeCursor, pageOf } from "../../core/pagination";
 import type { RequestInfo } from "../../core/request-info";
+import { AUDIT_CHAIN_COLUMNS, AUDIT_EVENT_COLUMNS } from "../shared/audit-columns";
 import { csvRecord } from "../shared/csv";
 import { pagedExport } from "../shared/export-stream";
 import type {
@@ -48,23 +49,7 @@ async function selectPage(
   size: number,
 ): Promise<AuditEventOutput[]> {
   const rows = await db
-    .select({
-      id: auditEvents.id,
-      actorType: auditEvents.actorType,
-      actorId: auditEvents.actorId,
-      actorLabel: auditEvents.actorLabel,
-      action: auditEvents.action,
-      resourceType: auditEvents.resourceType,
-      resourceId: auditEvents.resourceId,
-      requestId: auditEvents.requestId,
-      ip: auditEvents.ip,
-      userAgent: auditEvents.userAgent,
-      diff: auditEvents.diff,
-      createdAt: auditEvents.createdAt,
-      chainSeq: auditEvents.chainSeq,
-      prevHash: auditEvents.prevHash,
-      hash: auditEvents.hash,
-    })
+    .select({ ...AUDIT_EVENT_COLUMNS, ...AUDIT_CHAIN_COLUMNS })
     .from(auditEvents)
     .where(and(...conditions(orgId, filters, beforeId)))
     .orderBy(desc(auditEvents.id))

@@ -1,5 +1,6 @@
 import { and, asc, auditChainHeads, auditEvents, type Executor, eq, gt, isNull } from "@kyro/db";
 import { eventHash, GENESIS_HASH } from "../../core/audit-chain";
+import { AUDIT_CHAIN_COLUMNS, AUDIT_EVENT_COLUMNS } from "../shared/audit-columns";
 import type { AuditChainVerification } from "./schemas";
 
 /** Events read per query while verifying: memory stays flat however long the chain is. */
@@ -10,23 +11,7 @@ type Broken = NonNullable<AuditChainVerification["broken"]>;
 /** A real promise (one execution), unlike the query builder, so it can be started ahead. */
 async function selectChainPage(db: Executor, orgId: string, afterSeq: number) {
   return await db
-    .select({
-      id: auditEvents.id,
-      actorType: auditEvents.actorType,
-      actorId: auditEvents.actorId,
-      actorLabel: auditEvents.actorLabel,
-      action: auditEvents.action,
-      resourceType: auditEvents.resourceType,
-      resourceId: auditEvents.resourceId,
-      requestId: auditEvents.requestId,
-      ip: auditEvents.ip,
-      userAgent: auditEvents.userAgent,
-      diff: auditEvents.diff,
-      createdAt: auditEvents.createdAt,
-      chainSeq: auditEvents.chainSeq,
-      prevHash: auditEvents.prevHash,
-      hash: auditEvents.hash,
-    })
+    .select({ ...AUDIT_EVENT_COLUMNS, ...AUDIT_CHAIN_COLUMNS })
     .from(auditEvents)
     .where(and(eq(auditEvents.orgId, orgId), gt(auditEvents.chainSeq, afterSeq)))
     .orderBy(asc(auditEvents.chainSeq))

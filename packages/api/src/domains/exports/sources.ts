@@ -21,6 +21,7 @@ import {
   usageEvents,
 } from "@kyro/db";
 import type { Permission } from "../../core/policy";
+import { AUDIT_EVENT_COLUMNS } from "../shared/audit-columns";
 
 /** Replaces a personal value as the export's PII option asks: as it is, a keyed hash, or null. */
 export interface Mask {
@@ -262,23 +263,7 @@ const documentsSegment = segment(
 // Audit events concern the org, not one bot: the bot filter does not apply (no botId column given).
 const auditSegment = segment(
   { id: auditEvents.id, orgId: auditEvents.orgId, createdAt: auditEvents.createdAt },
-  (db) =>
-    db
-      .select({
-        id: auditEvents.id,
-        actorType: auditEvents.actorType,
-        actorId: auditEvents.actorId,
-        actorLabel: auditEvents.actorLabel,
-        action: auditEvents.action,
-        resourceType: auditEvents.resourceType,
-        resourceId: auditEvents.resourceId,
-        requestId: auditEvents.requestId,
-        ip: auditEvents.ip,
-        userAgent: auditEvents.userAgent,
-        diff: auditEvents.diff,
-        createdAt: auditEvents.createdAt,
-      })
-      .from(auditEvents),
+  (db) => db.select(AUDIT_EVENT_COLUMNS).from(auditEvents),
   // Actor labels are members' emails; addresses identify people too.
   (r, mask) => [
     r.id,
