@@ -38,7 +38,7 @@ export async function exportsBench(_repoRoot: string, env: NodeJS.ProcessEnv): P
   if (!env.DATABASE_URL) return { skipped: "set DATABASE_URL: this benchmark exports from real Postgres" };
   const { buildDeps } = await import("../packages/api/src/wiring");
   const { runExport } = await import("../packages/api/src/domains/exports/index");
-  const { EXPORT_SOURCES } = await import("../packages/api/src/domains/exports/sources");
+  const { EXPORT_SOURCES } = await import("../packages/api/src/domains/exports/source-kinds");
   const { bots, exportJobs, migrate, openDatabase, organizations, eq } = await import("@kyro/db");
   const { createLogger, createMailer } = await import("@kyro/platform");
   const postgres = (await import("postgres")).default;

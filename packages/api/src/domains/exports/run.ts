@@ -5,7 +5,8 @@ import { emitEvent } from "../../core/events/emit";
 import { defineJob } from "../../core/jobs";
 import { hashPersonal } from "./links";
 import "./settings";
-import { EXPORT_SOURCES, type Mask, type SourceContext } from "./sources";
+import { EXPORT_SOURCES } from "./source-kinds";
+import type { Mask, SourceContext } from "./sources";
 import { exportChunks } from "./writer";
 
 export const EXPORT_QUEUE = "exports.run";

@@ -13,7 +13,7 @@ import { signedQuery, verifyLink } from "./links";
 import { EXPORT_QUEUE } from "./run";
 import type { CreateExportInput, DownloadExportInput, ExportOutput, ListExportsInput } from "./schemas";
 import "./settings";
-import { EXPORT_SOURCES } from "./sources";
+import { EXPORT_SOURCES } from "./source-kinds";
 
 export interface ExportsContext {
   deps: AppDeps;
