@@ -9,6 +9,19 @@ import {
 } from "@kyro/api";
 import type { ObjectStorageConfig } from "@kyro/platform";
 import { z } from "zod";
+import {
+  commaList,
+  flag,
+  HOSTNAME,
+  limit,
+  PORT_NUMBER,
+  parseCidr,
+  parseDelay,
+  parseEmail,
+  parseOrigin,
+  parseProxy,
+  urlWithScheme,
+} from "./config-values";
 
 /** A bad environment; its message is one line naming each offending variable, never its value. */
 export class ConfigError extends Error {
@@ -57,89 +70,8 @@ export interface Config {
   exportStorage: ObjectStorageConfig;
 }
 
-const urlWithScheme = (schemes: readonly string[]) =>
-  z.string().refine(
-    (value) => {
-      try {
-        return schemes.includes(new URL(value).protocol.slice(0, -1));
-      } catch {
-        return false;
-      }
-    },
-    { error: `must be a ${schemes.map((scheme) => `${scheme}://`).join(" or ")} URL` },
-  );
-
-/** Splits a comma list and runs `parse` on each entry; `parse` returns null for a bad entry. */
-const commaList = <T>(what: string, parse: (entry: string) => T | null) =>
-  z.string().transform((value, ctx) => {
-    const parsed: T[] = [];
-    for (const entry of value.split(",").map((part) => part.trim())) {
-      if (!entry) continue;
-      const item = parse(entry);
-      if (item === null) {
-        ctx.addIssue({ code: "custom", message: `must be a comma-separated list of ${what}` });
-        return z.NEVER;
-      }
-      parsed.push(item);
-    }
-    return parsed;
-  });
-
-export function parseCidr(entry: string): string | null {
-  const [address, prefix, extra] = entry.split("/");
-  if (!address || !prefix || extra !== undefined || !/^\d{1,3}$/.test(prefix)) return null;
-  const family = isIP(address);
-  const bits = Number(prefix);
-  if (family === 0 || bits > (family === 4 ? 32 : 128)) return null;
-  return `${address.toLowerCase()}/${bits}`;
-}
-
-const PROXY_RANGE_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
-
-/** A trusted proxy: an address, a CIDR range, or one of proxy-addr's names for the private ranges. */
-function parseProxy(entry: string): string | null {
-  if (PROXY_RANGE_NAMES.has(entry)) return entry;
-  if (isIP(entry) !== 0) return entry.toLowerCase();
-  return parseCidr(entry);
-}
-
-function parseOrigin(entry: string): string | null {
-  try {
-    const url = new URL(entry);
-    const bare = url.pathname === "/" && !url.search && !url.hash && !url.username && !url.password;
-    const http = url.protocol === "http:" || url.protocol === "https:";
-    return bare && http && !entry.endsWith("/") ? url.origin : null;
-  } catch {
-    return null;
-  }
-}
-
-const email = z.email();
-const parseEmail = (entry: string) => {
-  const normalized = entry.toLowerCase();
-  return email.safeParse(normalized).success ? normalized : null;
-};
-
-const parseDelay = (entry: string) => (/^\d+$/.test(entry) && Number(entry) > 0 ? Number(entry) : null);
-
-const PORT_NUMBER = z
-  .string()
-  .regex(/^\d{1,5}$/, { error: "must be an integer between 0 and 65535" })
-  .transform(Number)
-  .pipe(z.number().max(65535, { error: "must be an integer between 0 and 65535" }));
-
 export const MIN_METRICS_TOKEN_LENGTH = 32;
 
-const HOSTNAME =
-  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
-
-/** A positive whole number of requests or messages, defaulting to the built-in limit. */
-const limit = (fallback: number) =>
-  z
-    .string()
-    .regex(/^[1-9]\d{0,9}$/, { error: "must be a positive whole number" })
-    .transform(Number)
-    .default(fallback);
 const LIMIT_DEFAULTS = DEFAULT_LIMIT_SETTINGS.defaults;
 
 const schema = z
@@ -175,15 +107,9 @@ const schema = z
     KYRO_WEBHOOK_RETRY_SCHEDULE: commaList("positive whole seconds", parseDelay)
       .refine((delays) => delays.length > 0, { error: "must list at least one delay" })
       .default([...DEFAULT_WEBHOOK_RETRY_SCHEDULE]),
-    KYRO_AUTO_MIGRATE: z
-      .enum(["true", "false", "1", "0"], { error: "must be true or false" })
-      .transform((value) => value === "true" || value === "1")
-      .default(true),
+    KYRO_AUTO_MIGRATE: flag(true),
     KYRO_PUBLIC_URL: urlWithScheme(["http", "https"]).optional(),
-    KYRO_LIMITS_ENABLED: z
-      .enum(["true", "false", "1", "0"], { error: "must be true or false" })
-      .transform((value) => value === "true" || value === "1")
-      .default(true),
+    KYRO_LIMITS_ENABLED: flag(true),
     KYRO_LIMIT_KEY_RPM: limit(LIMIT_DEFAULTS.keyRequestsPerMinute),
     KYRO_LIMIT_USER_RPM: limit(LIMIT_DEFAULTS.userRequestsPerMinute),
     KYRO_LIMIT_ORG_RPM: limit(LIMIT_DEFAULTS.orgRequestsPerMinute),
@@ -212,10 +138,7 @@ const schema = z
       .default("us-east-1"),
     KYRO_S3_ACCESS_KEY_ID: z.string().optional(),
     KYRO_S3_SECRET_ACCESS_KEY: z.string().optional(),
-    KYRO_S3_FORCE_PATH_STYLE: z
-      .enum(["true", "false", "1", "0"], { error: "must be true or false" })
-      .transform((value) => value === "true" || value === "1")
-      .default(true),
+    KYRO_S3_FORCE_PATH_STYLE: flag(true),
   })
   .superRefine((env, ctx) => {
     if ((env.KYRO_S3_ACCESS_KEY_ID === undefined) !== (env.KYRO_S3_SECRET_ACCESS_KEY === undefined)) {
@@ -264,11 +187,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const parsed = result.data;
   const urlHost = isIP(parsed.HOST) === 6 ? `[${parsed.HOST}]` : parsed.HOST;
+  const dataDir = resolve(parsed.KYRO_DATA_DIR);
   return {
     nodeEnv: parsed.NODE_ENV,
     databaseUrl: parsed.DATABASE_URL,
     redisUrl: parsed.REDIS_URL,
-    dataDir: resolve(parsed.KYRO_DATA_DIR),
+    dataDir,
     secret: parsed.KYRO_SECRET,
     port: parsed.PORT,
     host: parsed.HOST,
@@ -299,7 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retention: { auditMinimumDays: parsed.KYRO_AUDIT_RETENTION_MIN_DAYS },
     metricsToken: parsed.KYRO_METRICS_TOKEN,
     metricsPort: parsed.KYRO_METRICS_PORT,
-    exportStorage: exportStorageOf(parsed, resolve(parsed.KYRO_DATA_DIR)),
+    exportStorage: exportStorageOf(parsed, dataDir),
   };
 }
 
