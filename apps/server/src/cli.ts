@@ -1,5 +1,6 @@
 import { rebuildAnalytics } from "@kyro/api";
 import { migrate } from "@kyro/db";
+import { z } from "zod";
 import { ConfigError, loadConfig } from "./config";
 import { describeDatabase, openConfiguredDatabase } from "./database";
 
@@ -7,7 +8,6 @@ const USAGE = [
   "usage: npm run db:migrate  (or: node apps/server/dist/cli.js migrate)",
   "       node scripts/cli.mjs analytics:rebuild [--org <orgId>]",
 ].join("\n");
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `npm run db:migrate`: applies pending migrations to DATABASE_URL (or the embedded database) and exits. */
 async function runMigrate(): Promise<void> {
@@ -35,7 +35,7 @@ async function runRebuildAnalytics(orgId: string | null): Promise<void> {
 
 const [command, ...extra] = process.argv.slice(2);
 const orgFlag =
-  extra[0] === "--org" && extra.length === 2 && UUID.test(extra[1] ?? "") ? extra[1] : undefined;
+  extra[0] === "--org" && extra.length === 2 && z.uuid().safeParse(extra[1]).success ? extra[1] : undefined;
 const valid =
   (command === "migrate" && extra.length === 0) ||
   (command === "analytics:rebuild" && (extra.length === 0 || orgFlag !== undefined));
