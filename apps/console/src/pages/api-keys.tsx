@@ -2,7 +2,8 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useParams } from "wouter";
 import { queryClient, useTRPC } from "../api";
-import { Empty, Failure, formatDate, Loading, Page } from "../ui";
+import { ListTable } from "../lists";
+import { Failure, formatDate, Page } from "../ui";
 
 const SCOPES = ["read:bots", "write:bots", "run:actions", "read:analytics", "admin:org"] as const;
 type Scope = (typeof SCOPES)[number];
@@ -66,57 +67,41 @@ export function ApiKeys() {
         </button>
       </form>
       <Failure error={create.error ?? rotate.error ?? revoke.error} />
-      {keys.isPending ? (
-        <Loading what="API keys" />
-      ) : keys.isError ? (
-        <Failure error={keys.error} />
-      ) : keys.data.items.length === 0 ? (
-        <Empty>No API keys yet.</Empty>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Key</th>
-              <th>Scopes</th>
-              <th>Status</th>
-              <th>Last used</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {keys.data.items.map((key) => (
-              <tr key={key.id}>
-                <td>{key.name}</td>
-                <td>
-                  <code>
-                    {key.prefix}…{key.last4}
-                  </code>
-                </td>
-                <td>{key.scopes.join(", ")}</td>
-                <td>{key.status}</td>
-                <td>{formatDate(key.lastUsedAt)}</td>
-                <td className="row-actions">
-                  {key.revokedAt ? null : (
-                    <>
-                      <button type="button" onClick={() => rotate.mutate({ orgId, keyId: key.id })}>
-                        Rotate
-                      </button>
-                      <button
-                        type="button"
-                        className="danger"
-                        onClick={() => revoke.mutate({ orgId, keyId: key.id })}
-                      >
-                        Revoke
-                      </button>
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        query={keys}
+        what="API keys"
+        empty="No API keys yet."
+        columns={["Name", "Key", "Scopes", "Status", "Last used", ""]}
+        row={(key) => (
+          <tr key={key.id}>
+            <td>{key.name}</td>
+            <td>
+              <code>
+                {key.prefix}…{key.last4}
+              </code>
+            </td>
+            <td>{key.scopes.join(", ")}</td>
+            <td>{key.status}</td>
+            <td>{formatDate(key.lastUsedAt)}</td>
+            <td className="row-actions">
+              {key.revokedAt ? null : (
+                <>
+                  <button type="button" onClick={() => rotate.mutate({ orgId, keyId: key.id })}>
+                    Rotate
+                  </button>
+                  <button
+                    type="button"
+                    className="danger"
+                    onClick={() => revoke.mutate({ orgId, keyId: key.id })}
+                  >
+                    Revoke
+                  </button>
+                </>
+              )}
+            </td>
+          </tr>
+        )}
+      />
     </Page>
   );
 }
