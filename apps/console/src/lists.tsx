@@ -1,5 +1,7 @@
-import type { UseQueryResult } from "@tanstack/react-query";
+import { type UseQueryResult, useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
+import { useLocation, useSearch } from "wouter";
+import { useTRPC } from "./api";
 import { Empty, Failure, Loading } from "./ui";
 
 // The scaffolding the list screens share. Kept out of ui.tsx, which the first screen loads: only the
@@ -84,5 +86,66 @@ export function ListTable<T>({
         )
       }
     </Loaded>
+  );
+}
+
+/** The next-page button of a cursor-paged list; nothing on its last page. */
+export function NextPage({
+  cursor,
+  onNext,
+}: {
+  cursor: string | null | undefined;
+  onNext: (cursor: string) => void;
+}) {
+  return cursor ? (
+    <p className="pager">
+      <button type="button" onClick={() => onNext(cursor)}>
+        Next page
+      </button>
+    </p>
+  ) : null;
+}
+
+/**
+ * Filters kept in the query string, so a filtered view is a link to share. `go` replaces them all,
+ * dropping blank ones.
+ */
+export function useSearchFilters<Name extends string>(names: readonly Name[]) {
+  const [location, navigate] = useLocation();
+  const params = new URLSearchParams(useSearch());
+  const filters: Partial<Record<Name, string>> = {};
+  for (const name of names) {
+    const value = params.get(name);
+    if (value) filters[name] = value;
+  }
+  const go = (next: Partial<Record<Name, string>>) => {
+    const query = new URLSearchParams(
+      Object.entries<string | undefined>(next).flatMap(([name, value]) => (value ? [[name, value]] : [])),
+    ).toString();
+    navigate(query ? `${location}?${query}` : location);
+  };
+  return { filters, go };
+}
+
+/** The org's bots for a filter, and a bot's name for a row (its id's start until the list is in). */
+export function useBotNames(orgId: string) {
+  const trpc = useTRPC();
+  const bots = useQuery(trpc.bots.list.queryOptions({ orgId, limit: 100 }));
+  const botName = (botId: string) =>
+    bots.data?.items.find((bot) => bot.id === botId)?.name ?? botId.slice(0, 8);
+  return { bots: bots.data?.items ?? [], botName };
+}
+
+/** The options of a bot filter: any bot, then each by name. */
+export function BotOptions({ bots }: { bots: readonly { id: string; name: string }[] }) {
+  return (
+    <>
+      <option value="">Any</option>
+      {bots.map((bot) => (
+        <option key={bot.id} value={bot.id}>
+          {bot.name}
+        </option>
+      ))}
+    </>
   );
 }
