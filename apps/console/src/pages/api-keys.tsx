@@ -3,25 +3,11 @@ import { useState } from "react";
 import { useParams } from "wouter";
 import { queryClient, useTRPC } from "../api";
 import { ListTable } from "../lists";
+import { ShownOnce } from "../secret";
 import { Failure, formatDate, Page } from "../ui";
 
 const SCOPES = ["read:bots", "write:bots", "run:actions", "read:analytics", "admin:org"] as const;
 type Scope = (typeof SCOPES)[number];
-
-/** A secret is shown once, right after create or rotate: the server keeps only its hash. */
-function Secret({ name, secret, onDone }: { name: string; secret: string; onDone: () => void }) {
-  return (
-    <div className="card secret" role="status">
-      <p>
-        The secret of <strong>{name}</strong>. Copy it now: it will not be shown again.
-      </p>
-      <code data-testid="api-key-secret">{secret}</code>
-      <button type="button" onClick={onDone}>
-        I have stored it
-      </button>
-    </div>
-  );
-}
 
 export function ApiKeys() {
   const { orgId = "" } = useParams<{ orgId: string }>();
@@ -38,7 +24,15 @@ export function ApiKeys() {
   const revoke = useMutation(trpc.apiKeys.revoke.mutationOptions({ onSuccess: refresh }));
   return (
     <Page title="API keys">
-      {revealed ? <Secret {...revealed} onDone={() => setRevealed(null)} /> : null}
+      {revealed ? (
+        <ShownOnce
+          what="secret"
+          of={revealed.name}
+          secret={revealed.secret}
+          testId="api-key-secret"
+          onDone={() => setRevealed(null)}
+        />
+      ) : null}
       <form
         className="card inline-form"
         aria-label="New API key"

@@ -3,22 +3,8 @@ import { useState } from "react";
 import { Link, useParams } from "wouter";
 import { queryClient, useTRPC } from "../api";
 import { ListTable } from "../lists";
+import { ShownOnce } from "../secret";
 import { Failure, formatDate, Page } from "../ui";
-
-/** The signing secret is shown once, after create or rotate: the API never returns it again. */
-function Secret({ url, secret, onDone }: { url: string; secret: string; onDone: () => void }) {
-  return (
-    <div className="card secret" role="status">
-      <p>
-        The signing secret of <strong>{url}</strong>. Copy it now: it will not be shown again.
-      </p>
-      <code data-testid="webhook-secret">{secret}</code>
-      <button type="button" onClick={onDone}>
-        I have stored it
-      </button>
-    </div>
-  );
-}
 
 function Integrations({ orgId }: { orgId: string }) {
   const trpc = useTRPC();
@@ -57,7 +43,15 @@ export function Webhooks() {
   const disable = useMutation(trpc.webhooks.endpoints.disable.mutationOptions({ onSuccess: refresh }));
   return (
     <Page title="Webhooks">
-      {revealed ? <Secret {...revealed} onDone={() => setRevealed(null)} /> : null}
+      {revealed ? (
+        <ShownOnce
+          what="signing secret"
+          of={revealed.url}
+          secret={revealed.secret}
+          testId="webhook-secret"
+          onDone={() => setRevealed(null)}
+        />
+      ) : null}
       <form
         className="card inline-form"
         aria-label="New endpoint"
