@@ -46,7 +46,7 @@ export function Leads() {
     <Page
       title="Leads"
       actions={
-        can(role, "members:manage") ? (
+        can(role, "leads:export") ? (
           <button type="button" onClick={() => exporter.mutate()} disabled={exporter.isPending}>
             Export CSV
           </button>
