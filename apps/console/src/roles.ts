@@ -9,6 +9,8 @@ export type Ability =
   | "members:manage"
   | "audit:read"
   | "conversations:reply"
+  | "leads:export"
+  | "webhooks:manage"
   | "exports:manage";
 
 const ADMIN: readonly Ability[] = [
@@ -17,6 +19,8 @@ const ADMIN: readonly Ability[] = [
   "members:manage",
   "audit:read",
   "conversations:reply",
+  "leads:export",
+  "webhooks:manage",
   "exports:manage",
 ];
 const ABILITIES: Record<Role, ReadonlySet<Ability>> = {

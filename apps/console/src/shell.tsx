@@ -93,7 +93,7 @@ export function Shell({ children }: { children: ReactNode }) {
             <Link href={`/orgs/${orgId}/inbox`}>Inbox</Link>
             <Link href={`/orgs/${orgId}/feedback`}>Feedback</Link>
             <Link href={`/orgs/${orgId}/leads`}>Leads</Link>
-            {can(role, "keys:manage") ? <Link href={`/orgs/${orgId}/webhooks`}>Webhooks</Link> : null}
+            {can(role, "webhooks:manage") ? <Link href={`/orgs/${orgId}/webhooks`}>Webhooks</Link> : null}
             <Link href={`/orgs/${orgId}/limits`}>Limits</Link>
             {can(role, "exports:manage") ? <Link href={`/orgs/${orgId}/exports`}>Exports</Link> : null}
           </nav>

@@ -2,25 +2,12 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useParams } from "wouter";
 import { queryClient, useTRPC } from "../api";
-import { Empty, Failure, formatDate, Loading, Page } from "../ui";
+import { ListTable } from "../lists";
+import { ShownOnce } from "../secret";
+import { Failure, formatDate, Page } from "../ui";
 
 const SCOPES = ["read:bots", "write:bots", "run:actions", "read:analytics", "admin:org"] as const;
 type Scope = (typeof SCOPES)[number];
-
-/** A secret is shown once, right after create or rotate: the server keeps only its hash. */
-function Secret({ name, secret, onDone }: { name: string; secret: string; onDone: () => void }) {
-  return (
-    <div className="card secret" role="status">
-      <p>
-        The secret of <strong>{name}</strong>. Copy it now: it will not be shown again.
-      </p>
-      <code data-testid="api-key-secret">{secret}</code>
-      <button type="button" onClick={onDone}>
-        I have stored it
-      </button>
-    </div>
-  );
-}
 
 export function ApiKeys() {
   const { orgId = "" } = useParams<{ orgId: string }>();
@@ -37,7 +24,15 @@ export function ApiKeys() {
   const revoke = useMutation(trpc.apiKeys.revoke.mutationOptions({ onSuccess: refresh }));
   return (
     <Page title="API keys">
-      {revealed ? <Secret {...revealed} onDone={() => setRevealed(null)} /> : null}
+      {revealed ? (
+        <ShownOnce
+          what="secret"
+          of={revealed.name}
+          secret={revealed.secret}
+          testId="api-key-secret"
+          onDone={() => setRevealed(null)}
+        />
+      ) : null}
       <form
         className="card inline-form"
         aria-label="New API key"
@@ -66,57 +61,41 @@ export function ApiKeys() {
         </button>
       </form>
       <Failure error={create.error ?? rotate.error ?? revoke.error} />
-      {keys.isPending ? (
-        <Loading what="API keys" />
-      ) : keys.isError ? (
-        <Failure error={keys.error} />
-      ) : keys.data.items.length === 0 ? (
-        <Empty>No API keys yet.</Empty>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Key</th>
-              <th>Scopes</th>
-              <th>Status</th>
-              <th>Last used</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {keys.data.items.map((key) => (
-              <tr key={key.id}>
-                <td>{key.name}</td>
-                <td>
-                  <code>
-                    {key.prefix}…{key.last4}
-                  </code>
-                </td>
-                <td>{key.scopes.join(", ")}</td>
-                <td>{key.status}</td>
-                <td>{formatDate(key.lastUsedAt)}</td>
-                <td className="row-actions">
-                  {key.revokedAt ? null : (
-                    <>
-                      <button type="button" onClick={() => rotate.mutate({ orgId, keyId: key.id })}>
-                        Rotate
-                      </button>
-                      <button
-                        type="button"
-                        className="danger"
-                        onClick={() => revoke.mutate({ orgId, keyId: key.id })}
-                      >
-                        Revoke
-                      </button>
-                    </>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        query={keys}
+        what="API keys"
+        empty="No API keys yet."
+        columns={["Name", "Key", "Scopes", "Status", "Last used", ""]}
+        row={(key) => (
+          <tr key={key.id}>
+            <td>{key.name}</td>
+            <td>
+              <code>
+                {key.prefix}…{key.last4}
+              </code>
+            </td>
+            <td>{key.scopes.join(", ")}</td>
+            <td>{key.status}</td>
+            <td>{formatDate(key.lastUsedAt)}</td>
+            <td className="row-actions">
+              {key.revokedAt ? null : (
+                <>
+                  <button type="button" onClick={() => rotate.mutate({ orgId, keyId: key.id })}>
+                    Rotate
+                  </button>
+                  <button
+                    type="button"
+                    className="danger"
+                    onClick={() => revoke.mutate({ orgId, keyId: key.id })}
+                  >
+                    Revoke
+                  </button>
+                </>
+              )}
+            </td>
+          </tr>
+        )}
+      />
     </Page>
   );
 }

@@ -1,29 +1,19 @@
 import { useQuery } from "@tanstack/react-query";
-import { useLocation, useParams, useSearch } from "wouter";
+import { useParams } from "wouter";
 import { useTRPC } from "../api";
-import { Empty, Failure, formatDate, Loading, Page } from "../ui";
+import { ListTable, useSearchFilters } from "../lists";
+import { Failure, formatDate, Page } from "../ui";
 
 const FILTERS = ["action", "resourceType", "resourceId", "cursor"] as const;
 
 /** Filters live in the query string, so a filtered view is a link you can share. */
 export function Audit() {
   const { orgId = "" } = useParams<{ orgId: string }>();
-  const [location, navigate] = useLocation();
-  const params = new URLSearchParams(useSearch());
-  const filters = Object.fromEntries(
-    FILTERS.flatMap((name) => {
-      const value = params.get(name);
-      return value ? [[name, value]] : [];
-    }),
-  );
+  const { filters, go } = useSearchFilters(FILTERS);
   const trpc = useTRPC();
   const events = useQuery(trpc.audit.list.queryOptions({ orgId, limit: 50, ...filters }));
   // Walks the whole chain, so only on request.
   const verify = useQuery({ ...trpc.audit.verify.queryOptions({ orgId }), enabled: false, retry: false });
-  const go = (next: Record<string, string>) => {
-    const query = new URLSearchParams(Object.entries(next).filter(([, value]) => value !== "")).toString();
-    navigate(query ? `${location}?${query}` : location);
-  };
   return (
     <Page title="Audit log">
       <section className="card inline-form" aria-label="Chain verification">
@@ -69,40 +59,25 @@ export function Audit() {
         </label>
         <button type="submit">Filter</button>
       </form>
-      {events.isPending ? (
-        <Loading what="audit events" />
-      ) : events.isError ? (
-        <Failure error={events.error} />
-      ) : events.data.items.length === 0 ? (
-        <Empty>No events match.</Empty>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>When</th>
-              <th>Actor</th>
-              <th>Action</th>
-              <th>Resource</th>
-              <th>Request id</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.data.items.map((event) => (
-              <tr key={event.id}>
-                <td>{formatDate(event.createdAt)}</td>
-                <td>{event.actor.label ?? event.actor.type}</td>
-                <td>{event.action}</td>
-                <td>
-                  {event.resourceType} <code>{event.resourceId}</code>
-                </td>
-                <td>
-                  <code>{event.requestId}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        query={events}
+        what="audit events"
+        empty="No events match."
+        columns={["When", "Actor", "Action", "Resource", "Request id"]}
+        row={(event) => (
+          <tr key={event.id}>
+            <td>{formatDate(event.createdAt)}</td>
+            <td>{event.actor.label ?? event.actor.type}</td>
+            <td>{event.action}</td>
+            <td>
+              {event.resourceType} <code>{event.resourceId}</code>
+            </td>
+            <td>
+              <code>{event.requestId}</code>
+            </td>
+          </tr>
+        )}
+      />
       {events.data?.nextCursor ? (
         <div className="pager">
           <button type="button" onClick={() => go({ ...filters, cursor: events.data.nextCursor ?? "" })}>

@@ -1,6 +1,7 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useParams } from "wouter";
 import { queryClient, useTRPC } from "../api";
+import { Loaded, Table } from "../lists";
 import { useCurrentOrg } from "../org";
 import { can } from "../roles";
 import { Empty, Failure, formatDate, Loading, Page } from "../ui";
@@ -15,44 +16,39 @@ function Versions({ orgId, botId, writer }: { orgId: string; botId: string; writ
       onSuccess: () => queryClient.invalidateQueries(trpc.bots.pathFilter()),
     }),
   );
-  if (versions.isPending) return <Loading what="versions" />;
-  if (versions.isError) return <Failure error={versions.error} />;
-  if (versions.data.items.length === 0) return <Empty>Not published yet.</Empty>;
   return (
-    <>
-      <Failure error={restore.error} />
-      <table>
-        <thead>
-          <tr>
-            <th>Version</th>
-            <th>Published</th>
-            <th>By</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {versions.data.items.map((version) => (
-            <tr key={version.id}>
-              <td>
-                v{version.version} {version.current ? <span className="badge">current</span> : null}
-              </td>
-              <td>{formatDate(version.createdAt)}</td>
-              <td>{version.createdBy?.email ?? "—"}</td>
-              <td>
-                {writer && !version.current ? (
-                  <button
-                    type="button"
-                    onClick={() => restore.mutate({ orgId, botId, versionId: version.id })}
-                  >
-                    Restore this version
-                  </button>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </>
+    <Loaded query={versions} what="versions">
+      {({ items }) =>
+        items.length === 0 ? (
+          <Empty>Not published yet.</Empty>
+        ) : (
+          <>
+            <Failure error={restore.error} />
+            <Table columns={["Version", "Published", "By", ""]}>
+              {items.map((version) => (
+                <tr key={version.id}>
+                  <td>
+                    v{version.version} {version.current ? <span className="badge">current</span> : null}
+                  </td>
+                  <td>{formatDate(version.createdAt)}</td>
+                  <td>{version.createdBy?.email ?? "—"}</td>
+                  <td>
+                    {writer && !version.current ? (
+                      <button
+                        type="button"
+                        onClick={() => restore.mutate({ orgId, botId, versionId: version.id })}
+                      >
+                        Restore this version
+                      </button>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </Table>
+          </>
+        )
+      }
+    </Loaded>
   );
 }
 

@@ -1,5 +1,6 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { queryClient, useTRPC } from "../api";
+import { ListTable, Table } from "../lists";
 import { Empty, Failure, formatDate, Loading } from "../ui";
 
 interface Props {
@@ -28,38 +29,28 @@ function Entries({ orgId, botId, writer }: Props) {
       {items.length === 0 ? (
         <Empty>No knowledge entries yet.</Empty>
       ) : (
-        <table aria-label="Knowledge entries">
-          <thead>
-            <tr>
-              <th>Question</th>
-              <th>Answer</th>
-              <th>Tags</th>
-              <th />
+        <Table label="Knowledge entries" columns={["Question", "Answer", "Tags", ""]}>
+          {items.map((entry, index) => (
+            <tr key={entry.id}>
+              <td>{entry.question}</td>
+              <td>{entry.answer}</td>
+              <td>{entry.tags.join(", ")}</td>
+              <td>
+                {writer && complete ? (
+                  <button
+                    type="button"
+                    className="danger"
+                    onClick={() =>
+                      replace.mutate({ orgId, botId, entries: current.filter((_, at) => at !== index) })
+                    }
+                  >
+                    Remove
+                  </button>
+                ) : null}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {items.map((entry, index) => (
-              <tr key={entry.id}>
-                <td>{entry.question}</td>
-                <td>{entry.answer}</td>
-                <td>{entry.tags.join(", ")}</td>
-                <td>
-                  {writer && complete ? (
-                    <button
-                      type="button"
-                      className="danger"
-                      onClick={() =>
-                        replace.mutate({ orgId, botId, entries: current.filter((_, at) => at !== index) })
-                      }
-                    >
-                      Remove
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
       <Failure error={replace.error} />
       {writer && complete ? (
@@ -121,45 +112,31 @@ function Sources({ orgId, botId, writer }: Props) {
   const sync = useMutation(trpc.sources.sync.mutationOptions({ onSuccess: refresh }));
   return (
     <>
-      {sources.isPending ? (
-        <Loading what="sources" />
-      ) : sources.isError ? (
-        <Failure error={sources.error} />
-      ) : sources.data.items.length === 0 ? (
-        <Empty>No sources yet.</Empty>
-      ) : (
-        <table aria-label="Sources">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Kind</th>
-              <th>Status</th>
-              <th>Last synced</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {sources.data.items.map((source) => (
-              <tr key={source.id}>
-                <td>{source.name}</td>
-                <td>{source.settings.url ?? source.kind}</td>
-                <td>
-                  {source.status}
-                  {source.lastError ? <div className="meta">{source.lastError}</div> : null}
-                </td>
-                <td>{formatDate(source.lastSyncedAt)}</td>
-                <td>
-                  {writer && source.kind !== "webhook" ? (
-                    <button type="button" onClick={() => sync.mutate({ orgId, sourceId: source.id })}>
-                      Sync now
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        query={sources}
+        what="sources"
+        empty="No sources yet."
+        label="Sources"
+        columns={["Name", "Kind", "Status", "Last synced", ""]}
+        row={(source) => (
+          <tr key={source.id}>
+            <td>{source.name}</td>
+            <td>{source.settings.url ?? source.kind}</td>
+            <td>
+              {source.status}
+              {source.lastError ? <div className="meta">{source.lastError}</div> : null}
+            </td>
+            <td>{formatDate(source.lastSyncedAt)}</td>
+            <td>
+              {writer && source.kind !== "webhook" ? (
+                <button type="button" onClick={() => sync.mutate({ orgId, sourceId: source.id })}>
+                  Sync now
+                </button>
+              ) : null}
+            </td>
+          </tr>
+        )}
+      />
       <Failure error={create.error ?? sync.error} />
       {writer ? (
         <form

@@ -2,9 +2,10 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useLocation, useParams } from "wouter";
 import { queryClient, useTRPC } from "../api";
+import { ListTable } from "../lists";
 import { useCurrentOrg } from "../org";
 import { can } from "../roles";
-import { Empty, Failure, formatDate, Loading, Page } from "../ui";
+import { Failure, formatDate, Page } from "../ui";
 
 function CreateBot({ orgId }: { orgId: string }) {
   const trpc = useTRPC();
@@ -92,44 +93,29 @@ export function Bots() {
     >
       {writer ? <CreateBot orgId={orgId} /> : null}
       <Failure error={restore.error} />
-      {bots.isPending ? (
-        <Loading what="bots" />
-      ) : bots.isError ? (
-        <Failure error={bots.error} />
-      ) : bots.data.items.length === 0 ? (
-        <Empty>No bots yet.{writer ? " Create one from a template above." : ""}</Empty>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Status</th>
-              <th>Published version</th>
-              <th>Updated</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {bots.data.items.map((bot) => (
-              <tr key={bot.id}>
-                <td>
-                  <Link href={`/orgs/${orgId}/bots/${bot.id}`}>{bot.name}</Link>
-                </td>
-                <td>{bot.deletedAt ? "deleted" : bot.status}</td>
-                <td>{bot.currentVersion ?? "—"}</td>
-                <td>{formatDate(bot.updatedAt)}</td>
-                <td>
-                  {writer && bot.deletedAt ? (
-                    <button type="button" onClick={() => restore.mutate({ orgId, botId: bot.id })}>
-                      Restore
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        query={bots}
+        what="bots"
+        empty={`No bots yet.${writer ? " Create one from a template above." : ""}`}
+        columns={["Name", "Status", "Published version", "Updated", ""]}
+        row={(bot) => (
+          <tr key={bot.id}>
+            <td>
+              <Link href={`/orgs/${orgId}/bots/${bot.id}`}>{bot.name}</Link>
+            </td>
+            <td>{bot.deletedAt ? "deleted" : bot.status}</td>
+            <td>{bot.currentVersion ?? "—"}</td>
+            <td>{formatDate(bot.updatedAt)}</td>
+            <td>
+              {writer && bot.deletedAt ? (
+                <button type="button" onClick={() => restore.mutate({ orgId, botId: bot.id })}>
+                  Restore
+                </button>
+              ) : null}
+            </td>
+          </tr>
+        )}
+      />
       <div className="pager">
         <button
           type="button"

@@ -1,7 +1,8 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useParams } from "wouter";
 import { queryClient, useTRPC } from "../api";
-import { Empty, Failure, formatDate, Loading, Page } from "../ui";
+import { ListTable } from "../lists";
+import { Failure, formatDate, Page } from "../ui";
 
 const KINDS = ["conversations", "leads", "feedback", "tickets", "knowledge", "audit", "usage"] as const;
 const FORMATS = ["csv", "json", "ndjson"] as const;
@@ -80,47 +81,32 @@ export function Exports() {
         </button>
       </form>
       <Failure error={create.error} />
-      {exports.isPending ? (
-        <Loading what="exports" />
-      ) : exports.isError ? (
-        <Failure error={exports.error} />
-      ) : exports.data.items.length === 0 ? (
-        <Empty>No exports yet.</Empty>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>Requested</th>
-              <th>Data</th>
-              <th>Status</th>
-              <th>Rows</th>
-              <th>File</th>
-            </tr>
-          </thead>
-          <tbody>
-            {exports.data.items.map((item) => (
-              <tr key={item.id}>
-                <td>{formatDate(item.createdAt)}</td>
-                <td>
-                  {item.kind} ({item.format}, {item.pii})
-                </td>
-                <td>
-                  {item.status}
-                  {item.status === "running" ? ` ${item.progress}%` : ""}
-                </td>
-                <td>{item.rowsWritten}</td>
-                <td>
-                  {item.downloadUrl ? (
-                    <a href={item.downloadUrl}>Download</a>
-                  ) : item.status === "expired" ? (
-                    "deleted"
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        query={exports}
+        what="exports"
+        empty="No exports yet."
+        columns={["Requested", "Data", "Status", "Rows", "File"]}
+        row={(item) => (
+          <tr key={item.id}>
+            <td>{formatDate(item.createdAt)}</td>
+            <td>
+              {item.kind} ({item.format}, {item.pii})
+            </td>
+            <td>
+              {item.status}
+              {item.status === "running" ? ` ${item.progress}%` : ""}
+            </td>
+            <td>{item.rowsWritten}</td>
+            <td>
+              {item.downloadUrl ? (
+                <a href={item.downloadUrl}>Download</a>
+              ) : item.status === "expired" ? (
+                "deleted"
+              ) : null}
+            </td>
+          </tr>
+        )}
+      />
     </Page>
   );
 }

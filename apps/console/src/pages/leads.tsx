@@ -1,10 +1,13 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
-import { useLocation, useParams, useSearch } from "wouter";
+import { useParams } from "wouter";
 import { renewSession, useTRPC } from "../api";
+import { BotOptions, ListTable, NextPage, useBotNames, useSearchFilters } from "../lists";
 import { useCurrentOrg } from "../org";
 import { can } from "../roles";
 import { currentAccessToken } from "../session";
-import { Empty, Failure, formatDate, Loading, Page } from "../ui";
+import { Failure, formatDate, Page } from "../ui";
+
+const FILTERS = ["botId", "cursor"] as const;
 
 /**
  * The export streams from the REST route (GET /api/v1/leads/export), which tRPC's JSON links cannot
@@ -33,20 +36,17 @@ async function downloadCsv(orgId: string, botId: string | undefined): Promise<vo
 export function Leads() {
   const { orgId = "" } = useParams<{ orgId: string }>();
   const { role } = useCurrentOrg();
-  const [location, navigate] = useLocation();
-  const params = new URLSearchParams(useSearch());
-  const botId = params.get("botId") ?? undefined;
-  const cursor = params.get("cursor") ?? undefined;
+  const { filters, go } = useSearchFilters(FILTERS);
+  const { botId } = filters;
   const trpc = useTRPC();
-  const bots = useQuery(trpc.bots.list.queryOptions({ orgId, limit: 100 }));
-  const leads = useQuery(trpc.leads.list.queryOptions({ orgId, limit: 50, botId, cursor }));
+  const { bots, botName } = useBotNames(orgId);
+  const leads = useQuery(trpc.leads.list.queryOptions({ orgId, limit: 50, botId, cursor: filters.cursor }));
   const exporter = useMutation({ mutationFn: () => downloadCsv(orgId, botId) });
-  const botName = (id: string) => bots.data?.items.find((bot) => bot.id === id)?.name ?? id.slice(0, 8);
   return (
     <Page
       title="Leads"
       actions={
-        can(role, "members:manage") ? (
+        can(role, "leads:export") ? (
           <button type="button" onClick={() => exporter.mutate()} disabled={exporter.isPending}>
             Export CSV
           </button>
@@ -55,70 +55,29 @@ export function Leads() {
     >
       <label className="card inline-form">
         Bot
-        <select
-          value={botId ?? ""}
-          onChange={(event) =>
-            navigate(event.target.value ? `${location}?botId=${event.target.value}` : location)
-          }
-        >
-          <option value="">Any</option>
-          {bots.data?.items.map((bot) => (
-            <option key={bot.id} value={bot.id}>
-              {bot.name}
-            </option>
-          ))}
+        <select value={botId ?? ""} onChange={(event) => go({ botId: event.target.value })}>
+          <BotOptions bots={bots} />
         </select>
       </label>
       <Failure error={exporter.error} />
       {exporter.isSuccess ? <p role="status">Export downloaded.</p> : null}
-      {leads.isPending ? (
-        <Loading what="leads" />
-      ) : leads.isError ? (
-        <Failure error={leads.error} />
-      ) : leads.data.items.length === 0 ? (
-        <Empty>No leads yet.</Empty>
-      ) : (
-        <>
-          <table>
-            <thead>
-              <tr>
-                <th>Email</th>
-                <th>Name</th>
-                <th>Phone</th>
-                <th>Bot</th>
-                <th>Source</th>
-                <th>Received</th>
-              </tr>
-            </thead>
-            <tbody>
-              {leads.data.items.map((lead) => (
-                <tr key={lead.id}>
-                  <td>{lead.email}</td>
-                  <td>{lead.name ?? "—"}</td>
-                  <td>{lead.phone ?? "—"}</td>
-                  <td>{botName(lead.botId)}</td>
-                  <td>{lead.source}</td>
-                  <td>{formatDate(lead.updatedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {leads.data.nextCursor ? (
-            <p className="pager">
-              <button
-                type="button"
-                onClick={() =>
-                  navigate(
-                    `${location}?${new URLSearchParams({ ...(botId ? { botId } : {}), cursor: leads.data.nextCursor ?? "" })}`,
-                  )
-                }
-              >
-                Next page
-              </button>
-            </p>
-          ) : null}
-        </>
-      )}
+      <ListTable
+        query={leads}
+        what="leads"
+        empty="No leads yet."
+        columns={["Email", "Name", "Phone", "Bot", "Source", "Received"]}
+        row={(lead) => (
+          <tr key={lead.id}>
+            <td>{lead.email}</td>
+            <td>{lead.name ?? "—"}</td>
+            <td>{lead.phone ?? "—"}</td>
+            <td>{botName(lead.botId)}</td>
+            <td>{lead.source}</td>
+            <td>{formatDate(lead.updatedAt)}</td>
+          </tr>
+        )}
+        after={<NextPage cursor={leads.data?.nextCursor} onNext={(cursor) => go({ ...filters, cursor })} />}
+      />
     </Page>
   );
 }

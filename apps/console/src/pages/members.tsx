@@ -2,9 +2,10 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useParams } from "wouter";
 import { queryClient, useTRPC } from "../api";
+import { ListTable } from "../lists";
 import { useCurrentOrg, useMe } from "../org";
 import { can, type Role } from "../roles";
-import { Empty, Failure, formatDate, Loading, Page } from "../ui";
+import { Failure, formatDate, Page } from "../ui";
 
 const ROLES: readonly Role[] = ["owner", "admin", "agent", "viewer"];
 
@@ -60,32 +61,19 @@ function Invitations({ orgId }: { orgId: string }) {
           <code>{token.token}</code>
         </div>
       ) : null}
-      {invitations.isPending ? (
-        <Loading what="invitations" />
-      ) : invitations.isError ? (
-        <Failure error={invitations.error} />
-      ) : invitations.data.items.length === 0 ? (
-        <Empty>No pending invitations.</Empty>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>Email</th>
-              <th>Role</th>
-              <th>Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {invitations.data.items.map((invitation) => (
-              <tr key={invitation.id}>
-                <td>{invitation.email}</td>
-                <td>{invitation.role}</td>
-                <td>{invitation.status}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        query={invitations}
+        what="invitations"
+        empty="No pending invitations."
+        columns={["Email", "Role", "Status"]}
+        row={(invitation) => (
+          <tr key={invitation.id}>
+            <td>{invitation.email}</td>
+            <td>{invitation.role}</td>
+            <td>{invitation.status}</td>
+          </tr>
+        )}
+      />
     </>
   );
 }
@@ -103,67 +91,53 @@ export function Members() {
   return (
     <Page title="Members">
       <Failure error={updateRole.error ?? remove.error} />
-      {members.isPending ? (
-        <Loading what="members" />
-      ) : members.isError ? (
-        <Failure error={members.error} />
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Email</th>
-              <th>Role</th>
-              <th>Joined</th>
-              <th />
+      <ListTable
+        query={members}
+        what="members"
+        columns={["Name", "Email", "Role", "Joined", ""]}
+        row={(member) => {
+          const self = member.userId === user?.user.id;
+          return (
+            <tr key={member.userId}>
+              <td>{member.name || "—"}</td>
+              <td>{member.email}</td>
+              <td>
+                {manager && !self ? (
+                  <select
+                    aria-label={`Role of ${member.email}`}
+                    value={member.role}
+                    onChange={(event) =>
+                      updateRole.mutate({
+                        orgId,
+                        userId: member.userId,
+                        role: event.target.value as Role,
+                      })
+                    }
+                  >
+                    {ROLES.map((option) => (
+                      <option key={option}>{option}</option>
+                    ))}
+                  </select>
+                ) : (
+                  member.role
+                )}
+              </td>
+              <td>{formatDate(member.joinedAt)}</td>
+              <td>
+                {manager && !self ? (
+                  <button
+                    type="button"
+                    className="danger"
+                    onClick={() => remove.mutate({ orgId, userId: member.userId })}
+                  >
+                    Remove
+                  </button>
+                ) : null}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {members.data.items.map((member) => {
-              const self = member.userId === user?.user.id;
-              return (
-                <tr key={member.userId}>
-                  <td>{member.name || "—"}</td>
-                  <td>{member.email}</td>
-                  <td>
-                    {manager && !self ? (
-                      <select
-                        aria-label={`Role of ${member.email}`}
-                        value={member.role}
-                        onChange={(event) =>
-                          updateRole.mutate({
-                            orgId,
-                            userId: member.userId,
-                            role: event.target.value as Role,
-                          })
-                        }
-                      >
-                        {ROLES.map((option) => (
-                          <option key={option}>{option}</option>
-                        ))}
-                      </select>
-                    ) : (
-                      member.role
-                    )}
-                  </td>
-                  <td>{formatDate(member.joinedAt)}</td>
-                  <td>
-                    {manager && !self ? (
-                      <button
-                        type="button"
-                        className="danger"
-                        onClick={() => remove.mutate({ orgId, userId: member.userId })}
-                      >
-                        Remove
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
+          );
+        }}
+      />
       {manager ? <Invitations orgId={orgId} /> : null}
     </Page>
   );

@@ -1,9 +1,10 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "wouter";
 import { queryClient, useTRPC } from "../api";
+import { Loaded } from "../lists";
 import { useCurrentOrg } from "../org";
 import { can } from "../roles";
-import { Failure, formatDate, Loading, Page } from "../ui";
+import { Failure, formatDate, Page } from "../ui";
 
 type TicketStatus = "open" | "pending" | "in_progress" | "resolved" | "closed";
 const COLUMNS: readonly TicketStatus[] = ["open", "pending", "in_progress", "resolved", "closed"];
@@ -38,49 +39,47 @@ export function Tickets() {
   return (
     <Page title="Tickets" actions={<Link href={`/orgs/${orgId}/inbox`}>Inbox</Link>}>
       <Failure error={update.error} />
-      {tickets.isPending ? (
-        <Loading what="tickets" />
-      ) : tickets.isError ? (
-        <Failure error={tickets.error} />
-      ) : (
-        <div className="board">
-          {COLUMNS.map((status) => {
-            const cards = tickets.data.items.filter((ticket) => ticket.status === status);
-            return (
-              <section key={status} className="column" aria-label={LABELS[status]}>
-                <h2>
-                  {LABELS[status]} <span className="badge">{cards.length}</span>
-                </h2>
-                {cards.map((ticket) => (
-                  <article key={ticket.id} className="card ticket">
-                    <strong>{ticket.subject}</strong>
-                    <p className="meta">
-                      {ticket.priority} · {ticket.reason} · {formatDate(ticket.createdAt)}
-                    </p>
-                    {ticket.conversationId ? (
-                      <Link href={`/orgs/${orgId}/inbox/${ticket.conversationId}`}>Conversation</Link>
-                    ) : null}
-                    {writer ? (
-                      <div className="row-actions">
-                        {NEXT[status].map((next) => (
-                          <button
-                            key={next}
-                            type="button"
-                            disabled={update.isPending}
-                            onClick={() => update.mutate({ orgId, ticketId: ticket.id, status: next })}
-                          >
-                            → {LABELS[next]}
-                          </button>
-                        ))}
-                      </div>
-                    ) : null}
-                  </article>
-                ))}
-              </section>
-            );
-          })}
-        </div>
-      )}
+      <Loaded query={tickets} what="tickets">
+        {({ items }) => (
+          <div className="board">
+            {COLUMNS.map((status) => {
+              const cards = items.filter((ticket) => ticket.status === status);
+              return (
+                <section key={status} className="column" aria-label={LABELS[status]}>
+                  <h2>
+                    {LABELS[status]} <span className="badge">{cards.length}</span>
+                  </h2>
+                  {cards.map((ticket) => (
+                    <article key={ticket.id} className="card ticket">
+                      <strong>{ticket.subject}</strong>
+                      <p className="meta">
+                        {ticket.priority} · {ticket.reason} · {formatDate(ticket.createdAt)}
+                      </p>
+                      {ticket.conversationId ? (
+                        <Link href={`/orgs/${orgId}/inbox/${ticket.conversationId}`}>Conversation</Link>
+                      ) : null}
+                      {writer ? (
+                        <div className="row-actions">
+                          {NEXT[status].map((next) => (
+                            <button
+                              key={next}
+                              type="button"
+                              disabled={update.isPending}
+                              onClick={() => update.mutate({ orgId, ticketId: ticket.id, status: next })}
+                            >
+                              → {LABELS[next]}
+                            </button>
+                          ))}
+                        </div>
+                      ) : null}
+                    </article>
+                  ))}
+                </section>
+              );
+            })}
+          </div>
+        )}
+      </Loaded>
     </Page>
   );
 }

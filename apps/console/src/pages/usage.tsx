@@ -1,7 +1,8 @@
 import { useQuery } from "@tanstack/react-query";
 import { useParams } from "wouter";
 import { useTRPC } from "../api";
-import { Empty, Failure, formatDate, Loading, Page } from "../ui";
+import { Loaded, Table } from "../lists";
+import { Empty, formatDate, Page } from "../ui";
 
 interface Window {
   used: number;
@@ -64,39 +65,22 @@ export function Usage() {
     .sort((a, b) => (a.day < b.day ? -1 : 1));
   return (
     <Page title="Limits and usage">
-      {limits.isPending ? (
-        <Loading what="limits" />
-      ) : limits.isError ? (
-        <Failure error={limits.error} />
-      ) : (
-        <table aria-label="Limits">
-          <thead>
-            <tr>
-              <th>Limit</th>
-              <th>Used</th>
-              <th>Resets</th>
-            </tr>
-          </thead>
-          <tbody>
-            <Meter label="Requests this minute" window={limits.data.usage.orgRequestsThisMinute} />
-            <Meter label="Requests today" window={limits.data.usage.requestsToday} />
-            <Meter label="Messages today" window={limits.data.usage.messagesToday} />
-            {limits.data.bots.map((bot) => (
+      <Loaded query={limits} what="limits">
+        {({ usage, bots }) => (
+          <Table label="Limits" columns={["Limit", "Used", "Resets"]}>
+            <Meter label="Requests this minute" window={usage.orgRequestsThisMinute} />
+            <Meter label="Requests today" window={usage.requestsToday} />
+            <Meter label="Messages today" window={usage.messagesToday} />
+            {bots.map((bot) => (
               <Meter key={bot.botId} label={`${bot.name}: messages today`} window={bot.messagesToday} />
             ))}
-          </tbody>
-        </table>
-      )}
+          </Table>
+        )}
+      </Loaded>
       <h2>Messages per day</h2>
-      {daily.isPending ? (
-        <Loading what="usage" />
-      ) : daily.isError ? (
-        <Failure error={daily.error} />
-      ) : series.length === 0 ? (
-        <Empty>No usage yet.</Empty>
-      ) : (
-        <DailyChart days={series} />
-      )}
+      <Loaded query={daily} what="usage">
+        {() => (series.length === 0 ? <Empty>No usage yet.</Empty> : <DailyChart days={series} />)}
+      </Loaded>
     </Page>
   );
 }

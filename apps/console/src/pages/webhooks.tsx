@@ -2,48 +2,28 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useParams } from "wouter";
 import { queryClient, useTRPC } from "../api";
-import { Empty, Failure, formatDate, Loading, Page } from "../ui";
-
-/** The signing secret is shown once, after create or rotate: the API never returns it again. */
-function Secret({ url, secret, onDone }: { url: string; secret: string; onDone: () => void }) {
-  return (
-    <div className="card secret" role="status">
-      <p>
-        The signing secret of <strong>{url}</strong>. Copy it now: it will not be shown again.
-      </p>
-      <code data-testid="webhook-secret">{secret}</code>
-      <button type="button" onClick={onDone}>
-        I have stored it
-      </button>
-    </div>
-  );
-}
+import { ListTable } from "../lists";
+import { ShownOnce } from "../secret";
+import { Failure, formatDate, Page } from "../ui";
 
 function Integrations({ orgId }: { orgId: string }) {
   const trpc = useTRPC();
   const integrations = useQuery(trpc.integrations.list.queryOptions({ orgId, limit: 100 }));
-  if (integrations.isPending) return <Loading what="integrations" />;
-  if (integrations.isError) return <Failure error={integrations.error} />;
-  if (integrations.data.items.length === 0) return <Empty>No integrations yet.</Empty>;
   return (
-    <table aria-label="Integrations">
-      <thead>
-        <tr>
-          <th>Name</th>
-          <th>Base URL</th>
-          <th>Created</th>
+    <ListTable
+      query={integrations}
+      what="integrations"
+      empty="No integrations yet."
+      label="Integrations"
+      columns={["Name", "Base URL", "Created"]}
+      row={(integration) => (
+        <tr key={integration.id}>
+          <td>{integration.name}</td>
+          <td>{integration.baseUrl}</td>
+          <td>{formatDate(integration.createdAt)}</td>
         </tr>
-      </thead>
-      <tbody>
-        {integrations.data.items.map((integration) => (
-          <tr key={integration.id}>
-            <td>{integration.name}</td>
-            <td>{integration.baseUrl}</td>
-            <td>{formatDate(integration.createdAt)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      )}
+    />
   );
 }
 
@@ -63,7 +43,15 @@ export function Webhooks() {
   const disable = useMutation(trpc.webhooks.endpoints.disable.mutationOptions({ onSuccess: refresh }));
   return (
     <Page title="Webhooks">
-      {revealed ? <Secret {...revealed} onDone={() => setRevealed(null)} /> : null}
+      {revealed ? (
+        <ShownOnce
+          what="signing secret"
+          of={revealed.url}
+          secret={revealed.secret}
+          testId="webhook-secret"
+          onDone={() => setRevealed(null)}
+        />
+      ) : null}
       <form
         className="card inline-form"
         aria-label="New endpoint"
@@ -90,57 +78,44 @@ export function Webhooks() {
         </button>
       </form>
       <Failure error={create.error ?? rotate.error ?? enable.error ?? disable.error} />
-      {endpoints.isPending ? (
-        <Loading what="endpoints" />
-      ) : endpoints.isError ? (
-        <Failure error={endpoints.error} />
-      ) : endpoints.data.items.length === 0 ? (
-        <Empty>No endpoints yet.</Empty>
-      ) : (
-        <table aria-label="Endpoints">
-          <thead>
-            <tr>
-              <th>URL</th>
-              <th>Events</th>
-              <th>Status</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {endpoints.data.items.map((endpoint) => (
-              <tr key={endpoint.id}>
-                <td>
-                  <Link href={`/orgs/${orgId}/webhooks/${endpoint.id}`}>{endpoint.url}</Link>
-                </td>
-                <td>{endpoint.eventTypes?.join(", ") ?? "all"}</td>
-                <td>
-                  {endpoint.enabled
-                    ? "enabled"
-                    : `disabled${endpoint.disabledReason ? ` (${endpoint.disabledReason})` : ""}`}
-                </td>
-                <td className="row-actions">
-                  <button type="button" onClick={() => rotate.mutate({ orgId, endpointId: endpoint.id })}>
-                    Rotate secret
-                  </button>
-                  {endpoint.enabled ? (
-                    <button
-                      type="button"
-                      className="danger"
-                      onClick={() => disable.mutate({ orgId, endpointId: endpoint.id })}
-                    >
-                      Disable
-                    </button>
-                  ) : (
-                    <button type="button" onClick={() => enable.mutate({ orgId, endpointId: endpoint.id })}>
-                      Enable
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        query={endpoints}
+        what="endpoints"
+        empty="No endpoints yet."
+        label="Endpoints"
+        columns={["URL", "Events", "Status", ""]}
+        row={(endpoint) => (
+          <tr key={endpoint.id}>
+            <td>
+              <Link href={`/orgs/${orgId}/webhooks/${endpoint.id}`}>{endpoint.url}</Link>
+            </td>
+            <td>{endpoint.eventTypes?.join(", ") ?? "all"}</td>
+            <td>
+              {endpoint.enabled
+                ? "enabled"
+                : `disabled${endpoint.disabledReason ? ` (${endpoint.disabledReason})` : ""}`}
+            </td>
+            <td className="row-actions">
+              <button type="button" onClick={() => rotate.mutate({ orgId, endpointId: endpoint.id })}>
+                Rotate secret
+              </button>
+              {endpoint.enabled ? (
+                <button
+                  type="button"
+                  className="danger"
+                  onClick={() => disable.mutate({ orgId, endpointId: endpoint.id })}
+                >
+                  Disable
+                </button>
+              ) : (
+                <button type="button" onClick={() => enable.mutate({ orgId, endpointId: endpoint.id })}>
+                  Enable
+                </button>
+              )}
+            </td>
+          </tr>
+        )}
+      />
       <h2>Integrations</h2>
       <Integrations orgId={orgId} />
     </Page>
@@ -165,48 +140,33 @@ export function WebhookDeliveries() {
     >
       <Failure error={endpoint.error ?? replay.error} />
       {replay.isSuccess ? <p role="status">Replay queued.</p> : null}
-      {deliveries.isPending ? (
-        <Loading what="deliveries" />
-      ) : deliveries.isError ? (
-        <Failure error={deliveries.error} />
-      ) : deliveries.data.items.length === 0 ? (
-        <Empty>No deliveries yet.</Empty>
-      ) : (
-        <table aria-label="Deliveries">
-          <thead>
-            <tr>
-              <th>Event</th>
-              <th>Status</th>
-              <th>Attempts</th>
-              <th>Last response</th>
-              <th>Created</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {deliveries.data.items.map((delivery) => (
-              <tr key={delivery.id}>
-                <td>{delivery.eventType}</td>
-                <td>{delivery.status}</td>
-                <td>{delivery.attempts}</td>
-                <td>{delivery.lastResponseStatus ?? delivery.lastError ?? "—"}</td>
-                <td>{formatDate(delivery.createdAt)}</td>
-                <td>
-                  {/* A message still being retried cannot be replayed (the server answers 409). */}
-                  {delivery.status === "pending" ? null : (
-                    <button
-                      type="button"
-                      onClick={() => replay.mutate({ orgId, endpointId, messageId: delivery.id })}
-                    >
-                      Replay
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ListTable
+        query={deliveries}
+        what="deliveries"
+        empty="No deliveries yet."
+        label="Deliveries"
+        columns={["Event", "Status", "Attempts", "Last response", "Created", ""]}
+        row={(delivery) => (
+          <tr key={delivery.id}>
+            <td>{delivery.eventType}</td>
+            <td>{delivery.status}</td>
+            <td>{delivery.attempts}</td>
+            <td>{delivery.lastResponseStatus ?? delivery.lastError ?? "—"}</td>
+            <td>{formatDate(delivery.createdAt)}</td>
+            <td>
+              {/* A message still being retried cannot be replayed (the server answers 409). */}
+              {delivery.status === "pending" ? null : (
+                <button
+                  type="button"
+                  onClick={() => replay.mutate({ orgId, endpointId, messageId: delivery.id })}
+                >
+                  Replay
+                </button>
+              )}
+            </td>
+          </tr>
+        )}
+      />
     </Page>
   );
 }
