@@ -92,8 +92,13 @@ async function appendChained(tx: Executor, orgId: string, rows: AuditRow[]): Pro
     prevHash = hash;
     return { ...event, hash };
   });
-  await tx.insert(auditEvents).values(chained);
+  // One round trip for both writes: Postgres runs a data-modifying CTE to completion even though the
+  // update never reads it, within the same statement and so the same transaction.
+  const inserted = tx
+    .$with("inserted")
+    .as(tx.insert(auditEvents).values(chained).returning({ id: auditEvents.id }));
   await tx
+    .with(inserted)
     .update(auditChainHeads)
     .set({ hash: prevHash, updatedAt: createdAt })
     .where(eq(auditChainHeads.orgId, orgId));
