@@ -141,14 +141,15 @@ export async function cleanupExpiredExports(deps: AppDeps, now = new Date()): Pr
       .from(exportJobs)
       .where(and(eq(exportJobs.status, "completed"), lte(exportJobs.expiresAt, now)))
       .limit(CLEANUP_BATCH);
-    for (const row of due) {
-      // File first: a crash in between leaves a row that the next run cleans again, never an orphan file.
-      if (row.storageKey) await deps.exportStorage.delete(row.storageKey);
-      await deps.db
-        .update(exportJobs)
-        .set({ status: "expired", storageKey: null })
-        .where(and(eq(exportJobs.id, row.id), eq(exportJobs.status, "completed")));
-    }
+    if (due.length === 0) return removed;
+    // Files first, then the batch's rows in one update: a crash in between leaves rows that the next run
+    // cleans again (deleting an absent file is no error), never an orphan file.
+    for (const row of due) if (row.storageKey) await deps.exportStorage.delete(row.storageKey);
+    const ids = due.map((row) => row.id);
+    await deps.db
+      .update(exportJobs)
+      .set({ status: "expired", storageKey: null })
+      .where(and(inArray(exportJobs.id, ids), eq(exportJobs.status, "completed")));
     removed += due.length;
     if (due.length < CLEANUP_BATCH) return removed;
   }
