@@ -71,13 +71,10 @@ export async function runExport(deps: AppDeps, exportId: string, now: () => Date
     let total = 0;
     for (const segment of source.segments) total += await segment.count(ctx);
     await deps.db.update(exportJobs).set({ rowsTotal: total }).where(eq(exportJobs.id, job.id));
-    const progress = async (rowsWritten: number) => {
-      await deps.db.update(exportJobs).set({ rowsWritten }).where(eq(exportJobs.id, job.id));
-    };
     let rows = 0;
-    const chunks = exportChunks(source, ctx, job.format, settings.pageSize, async (written) => {
-      rows = written;
-      await progress(written);
+    const chunks = exportChunks(source, ctx, job.format, settings.pageSize, async (rowsWritten) => {
+      rows = rowsWritten;
+      await deps.db.update(exportJobs).set({ rowsWritten }).where(eq(exportJobs.id, job.id));
     });
     const { bytes } = await deps.exportStorage.put(key, Readable.from(chunks));
     const completedAt = now();
