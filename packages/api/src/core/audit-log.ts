@@ -114,7 +114,10 @@ export async function appendAuditEvents(tx: Executor, rows: AuditRow[]): Promise
   if (unchained.length > 0) await tx.insert(auditEvents).values(unchained);
   const byOrg = new Map<string, AuditRow[]>();
   for (const row of rows) {
-    if (row.orgId !== null) byOrg.set(row.orgId, [...(byOrg.get(row.orgId) ?? []), row]);
+    if (row.orgId === null) continue;
+    const group = byOrg.get(row.orgId);
+    if (group) group.push(row);
+    else byOrg.set(row.orgId, [row]);
   }
   for (const orgId of [...byOrg.keys()].sort()) await appendChained(tx, orgId, byOrg.get(orgId) ?? []);
 }
