@@ -92,8 +92,13 @@ async function appendChained(tx: Executor, orgId: string, rows: AuditRow[]): Pro
     prevHash = hash;
     return { ...event, hash };
   });
-  await tx.insert(auditEvents).values(chained);
+  // One round trip for both writes: Postgres runs a data-modifying CTE to completion even though the
+  // update never reads it, within the same statement and so the same transaction.
+  const inserted = tx
+    .$with("inserted")
+    .as(tx.insert(auditEvents).values(chained).returning({ id: auditEvents.id }));
   await tx
+    .with(inserted)
     .update(auditChainHeads)
     .set({ hash: prevHash, updatedAt: createdAt })
     .where(eq(auditChainHeads.orgId, orgId));
@@ -109,7 +114,10 @@ export async function appendAuditEvents(tx: Executor, rows: AuditRow[]): Promise
   if (unchained.length > 0) await tx.insert(auditEvents).values(unchained);
   const byOrg = new Map<string, AuditRow[]>();
   for (const row of rows) {
-    if (row.orgId !== null) byOrg.set(row.orgId, [...(byOrg.get(row.orgId) ?? []), row]);
+    if (row.orgId === null) continue;
+    const group = byOrg.get(row.orgId);
+    if (group) group.push(row);
+    else byOrg.set(row.orgId, [row]);
   }
   for (const orgId of [...byOrg.keys()].sort()) await appendChained(tx, orgId, byOrg.get(orgId) ?? []);
 }

@@ -34,6 +34,26 @@ export interface ComplianceContext {
 const mentions = (json: SQL, email: string | undefined): SQL =>
   email ? sql`strpos(lower(${json}::text), ${email}) > 0` : sql`false`;
 
+/** The person's action runs: about their conversations, or naming their email (erased and exported alike). */
+const actionRunsOf = (orgId: string, contact: ContactInput, conversationIds: string[]): SQL | undefined =>
+  and(
+    eq(actionRuns.orgId, orgId),
+    or(
+      inArray(actionRuns.conversationId, conversationIds),
+      mentions(sql`${actionRuns.input}`, contact.email),
+    ),
+  );
+
+/** The person's usage rows: in their conversations, or under their widget userId. */
+const usageOf = (orgId: string, contact: ContactInput, conversationIds: string[]): SQL | undefined =>
+  and(
+    eq(usageEvents.orgId, orgId),
+    or(
+      inArray(usageEvents.conversationId, conversationIds),
+      contact.userId ? eq(usageEvents.endUserId, contact.userId) : sql`false`,
+    ),
+  );
+
 /**
  * Erases a person in one transaction: their conversations (messages and feedback go with them), leads,
  * escalation tickets and action runs about those conversations or naming the email, and the events
@@ -60,25 +80,12 @@ export async function eraseContact(ctx: ComplianceContext, contact: ContactInput
       .returning({ id: escalationTickets.id });
     const runs = await tx
       .delete(actionRuns)
-      .where(
-        and(
-          eq(actionRuns.orgId, orgId),
-          or(inConversations(actionRuns.conversationId), mentions(sql`${actionRuns.input}`, contact.email)),
-        ),
-      )
+      .where(actionRunsOf(orgId, contact, conversationIds))
       .returning({ id: actionRuns.id });
     const usage = await tx
       .update(usageEvents)
       .set({ endUserId: null, conversationId: null })
-      .where(
-        and(
-          eq(usageEvents.orgId, orgId),
-          or(
-            inConversations(usageEvents.conversationId),
-            contact.userId ? eq(usageEvents.endUserId, contact.userId) : sql`false`,
-          ),
-        ),
-      )
+      .where(usageOf(orgId, contact, conversationIds))
       .returning({ id: usageEvents.id });
     const events = await tx
       .delete(domainEvents)
@@ -175,27 +182,11 @@ export async function exportContact(ctx: ComplianceContext, contact: ContactInpu
       actionRuns: await tx
         .select()
         .from(actionRuns)
-        .where(
-          and(
-            ofOrg(actionRuns),
-            or(
-              inArray(actionRuns.conversationId, conversationIds),
-              mentions(sql`${actionRuns.input}`, contact.email),
-            ),
-          ),
-        ),
+        .where(actionRunsOf(orgId, contact, conversationIds)),
       usageEvents: await tx
         .select()
         .from(usageEvents)
-        .where(
-          and(
-            ofOrg(usageEvents),
-            or(
-              inArray(usageEvents.conversationId, conversationIds),
-              contact.userId ? eq(usageEvents.endUserId, contact.userId) : sql`false`,
-            ),
-          ),
-        ),
+        .where(usageOf(orgId, contact, conversationIds)),
     };
     await recordAudit(tx, ctx.audit, {
       orgId,

@@ -72,13 +72,10 @@ export async function runExport(deps: AppDeps, exportId: string, now: () => Date
     let total = 0;
     for (const segment of source.segments) total += await segment.count(ctx);
     await deps.db.update(exportJobs).set({ rowsTotal: total }).where(eq(exportJobs.id, job.id));
-    const progress = async (rowsWritten: number) => {
-      await deps.db.update(exportJobs).set({ rowsWritten }).where(eq(exportJobs.id, job.id));
-    };
     let rows = 0;
-    const chunks = exportChunks(source, ctx, job.format, settings.pageSize, async (written) => {
-      rows = written;
-      await progress(written);
+    const chunks = exportChunks(source, ctx, job.format, settings.pageSize, async (rowsWritten) => {
+      rows = rowsWritten;
+      await deps.db.update(exportJobs).set({ rowsWritten }).where(eq(exportJobs.id, job.id));
     });
     const { bytes } = await deps.exportStorage.put(key, Readable.from(chunks));
     const completedAt = now();
@@ -142,14 +139,15 @@ export async function cleanupExpiredExports(deps: AppDeps, now = new Date()): Pr
       .from(exportJobs)
       .where(and(eq(exportJobs.status, "completed"), lte(exportJobs.expiresAt, now)))
       .limit(CLEANUP_BATCH);
-    for (const row of due) {
-      // File first: a crash in between leaves a row that the next run cleans again, never an orphan file.
-      if (row.storageKey) await deps.exportStorage.delete(row.storageKey);
-      await deps.db
-        .update(exportJobs)
-        .set({ status: "expired", storageKey: null })
-        .where(and(eq(exportJobs.id, row.id), eq(exportJobs.status, "completed")));
-    }
+    if (due.length === 0) return removed;
+    // Files first, then the batch's rows in one update: a crash in between leaves rows that the next run
+    // cleans again (deleting an absent file is no error), never an orphan file.
+    for (const row of due) if (row.storageKey) await deps.exportStorage.delete(row.storageKey);
+    const ids = due.map((row) => row.id);
+    await deps.db
+      .update(exportJobs)
+      .set({ status: "expired", storageKey: null })
+      .where(and(inArray(exportJobs.id, ids), eq(exportJobs.status, "completed")));
     removed += due.length;
     if (due.length < CLEANUP_BATCH) return removed;
   }

@@ -1,8 +1,19 @@
-import { asc, type Executor, eq, gt, organizations, retentionPolicies, type SQL, sql } from "@kyro/db";
+import {
+  and,
+  asc,
+  type Executor,
+  eq,
+  gt,
+  inArray,
+  organizations,
+  retentionPolicies,
+  type SQL,
+  sql,
+} from "@kyro/db";
 import { appendAuditEvents } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { defineJob } from "../../core/jobs";
-import { effectiveDays, storedDaysOf } from "./service";
+import { effectiveDays, policyColumns, storedDaysOf } from "./service";
 import type { RetentionCategory, RetentionDays } from "./settings";
 
 /** Rows deleted per transaction: each batch holds its row locks for milliseconds, never a whole table's. */
@@ -59,53 +70,84 @@ export interface PurgeOptions {
   orgIds?: readonly string[];
 }
 
-function deleteBatch(target: PurgeTarget, orgId: string, cutoff: Date, limit: number): SQL {
-  const table = sql.raw(target.table);
-  const keep = target.keep ? sql.raw(` and not (${target.keep})`) : sql``;
-  return sql`with gone as (
-    delete from ${table} where id in (
-      select id from ${table}
-      where org_id = ${orgId} and ${sql.raw(target.age)} < ${cutoff.toISOString()}${keep}
-      limit ${limit}
-    ) returning 1
-  ) select count(*)::int as n from gone`;
+/** An org of the page being purged and where, for the category at hand, its expired rows end. */
+interface OrgCutoff {
+  orgId: string;
+  cutoff: Date;
 }
 
 /**
- * Deletes one table's expired rows of one org in batches, each in its own transaction with its receipt
- * (`retention.purged`, by the system): the receipt commits exactly when its rows are gone.
+ * One batch of one table across the page's orgs, each under its own cutoff: one statement instead of
+ * one per org, answering how many rows each org lost.
+ */
+function deleteBatch(target: PurgeTarget, cutoffs: readonly OrgCutoff[], limit: number): SQL {
+  const table = sql.raw(target.table);
+  const keep = target.keep ? sql.raw(` and not (${target.keep})`) : sql``;
+  const pairs = sql.join(
+    cutoffs.map(({ orgId, cutoff }) => sql`(${orgId}::uuid, ${cutoff.toISOString()}::timestamptz)`),
+    sql`, `,
+  );
+  return sql`with cutoffs (org_id, cutoff) as (values ${pairs}),
+  gone as (
+    delete from ${table} where id in (
+      select ${table}.id from ${table} join cutoffs on cutoffs.org_id = ${table}.org_id
+      where ${sql.raw(target.age)} < cutoffs.cutoff${keep}
+      limit ${limit}
+    ) returning org_id
+  ) select org_id as "orgId", count(*)::int as n from gone group by org_id`;
+}
+
+/**
+ * Deletes one table's expired rows of the page's orgs in batches, each in its own transaction with a
+ * receipt per org it touched (`retention.purged`, by the system): a receipt commits exactly when its
+ * rows are gone. Answers the rows deleted per org.
  */
 async function purgeTarget(
   db: AppDeps["db"],
-  orgId: string,
   category: RetentionCategory,
   target: PurgeTarget,
-  cutoff: Date,
+  cutoffs: readonly OrgCutoff[],
   batchSize: number,
-): Promise<number> {
-  let total = 0;
+): Promise<Map<string, number>> {
+  const cutoffOf = new Map(cutoffs.map(({ orgId, cutoff }) => [orgId, cutoff]));
+  const totals = new Map<string, number>();
   for (;;) {
     const deleted = await db.transaction(async (tx) => {
-      const count = firstCount(await tx.execute(deleteBatch(target, orgId, cutoff, batchSize)));
-      if (count > 0)
-        await writeReceipt(tx, { orgId, category, table: target.table, deleted: count, before: cutoff });
-      return count;
+      const counts = rowsOf<{ orgId: string; n: number }>(
+        await tx.execute(deleteBatch(target, cutoffs, batchSize)),
+      );
+      const receipts = counts.map(({ orgId, n }) => ({
+        orgId,
+        category,
+        table: target.table,
+        deleted: Number(n),
+        before: cutoffOf.get(orgId) as Date,
+      }));
+      if (receipts.length > 0) await writeReceipts(tx, receipts);
+      return receipts;
     });
-    total += deleted;
-    if (deleted < batchSize) return total;
+    let batchTotal = 0;
+    for (const { orgId, deleted: n } of deleted) {
+      totals.set(orgId, (totals.get(orgId) ?? 0) + n);
+      batchTotal += n;
+    }
+    if (batchTotal < batchSize) return totals;
   }
 }
 
-/** postgres.js answers the rows themselves, PGlite an object holding them. */
+/** Raw query rows: postgres.js answers the rows themselves, PGlite an object holding them. */
+const rowsOf = <T>(result: unknown): T[] =>
+  Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
+
 export function firstCount(result: unknown): number {
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { n: number }[];
-  return Number(rows[0]?.n ?? 0);
+  return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
 }
 
 // Appended directly rather than through recordAudit: a scheduled job has no request to record.
-async function writeReceipt(tx: Executor, receipt: PurgeReceipt): Promise<void> {
-  await appendAuditEvents(tx, [
-    {
+async function writeReceipts(tx: Executor, receipts: readonly PurgeReceipt[]): Promise<void> {
+  await appendAuditEvents(
+    tx,
+    receipts.map((receipt) => ({
       orgId: receipt.orgId,
       actorType: "system",
       actorId: null,
@@ -125,26 +167,36 @@ async function writeReceipt(tx: Executor, receipt: PurgeReceipt): Promise<void> 
           before: receipt.before.toISOString(),
         },
       },
-    },
-  ]);
+    })),
+  );
 }
 
-async function purgeOrg(
+/**
+ * Purges one page of orgs, table by table (parents after children, as TARGETS lists them); receipts
+ * come back org by org in id order, then in TARGETS order, as if each org had been purged alone.
+ */
+async function purgePage(
   deps: Pick<AppDeps, "db">,
-  orgId: string,
-  days: RetentionDays,
+  orgs: readonly { orgId: string; days: RetentionDays }[],
   now: Date,
   batchSize: number,
 ): Promise<PurgeReceipt[]> {
-  const receipts: PurgeReceipt[] = [];
+  const byOrg = new Map(orgs.map(({ orgId }) => [orgId, [] as PurgeReceipt[]]));
   for (const [category, targets] of Object.entries(TARGETS) as [RetentionCategory, PurgeTarget[]][]) {
-    const cutoff = new Date(now.getTime() - days[category] * DAY_MS);
+    const cutoffs = orgs.map(({ orgId, days }) => ({
+      orgId,
+      cutoff: new Date(now.getTime() - days[category] * DAY_MS),
+    }));
     for (const target of targets) {
-      const deleted = await purgeTarget(deps.db, orgId, category, target, cutoff, batchSize);
-      if (deleted > 0) receipts.push({ orgId, category, table: target.table, deleted, before: cutoff });
+      const deleted = await purgeTarget(deps.db, category, target, cutoffs, batchSize);
+      for (const { orgId, cutoff } of cutoffs) {
+        const count = deleted.get(orgId) ?? 0;
+        if (count > 0)
+          byOrg.get(orgId)?.push({ orgId, category, table: target.table, deleted: count, before: cutoff });
+      }
     }
   }
-  return receipts;
+  return [...byOrg.values()].flat();
 }
 
 /** Purges every org's expired data under its policy; returns what was deleted, per org and table. */
@@ -158,27 +210,18 @@ export async function purgeExpired(
   const receipts: PurgeReceipt[] = [];
   let after = "00000000-0000-0000-0000-000000000000";
   for (;;) {
+    const where = [gt(organizations.id, after)];
+    if (options.orgIds) where.push(inArray(organizations.id, [...options.orgIds]));
     const orgs = await deps.db
-      .select({
-        id: organizations.id,
-        messagesDays: retentionPolicies.messagesDays,
-        leadsDays: retentionPolicies.leadsDays,
-        feedbackDays: retentionPolicies.feedbackDays,
-        auditDays: retentionPolicies.auditDays,
-        webhookDeliveriesDays: retentionPolicies.webhookDeliveriesDays,
-        inboundEventsDays: retentionPolicies.inboundEventsDays,
-        usageEventsDays: retentionPolicies.usageEventsDays,
-        exportsDays: retentionPolicies.exportsDays,
-      })
+      .select({ id: organizations.id, ...policyColumns })
       .from(organizations)
       .leftJoin(retentionPolicies, eq(retentionPolicies.orgId, organizations.id))
-      .where(gt(organizations.id, after))
+      .where(and(...where))
       .orderBy(asc(organizations.id))
       .limit(ORG_PAGE);
-    for (const org of orgs) {
-      if (options.orgIds && !options.orgIds.includes(org.id)) continue;
-      const days = effectiveDays(storedDaysOf(org), minimum);
-      receipts.push(...(await purgeOrg(deps, org.id, days, now, batchSize)));
+    if (orgs.length > 0) {
+      const page = orgs.map((org) => ({ orgId: org.id, days: effectiveDays(storedDaysOf(org), minimum) }));
+      receipts.push(...(await purgePage(deps, page, now, batchSize)));
     }
     if (orgs.length < ORG_PAGE) return receipts;
     after = orgs[orgs.length - 1]?.id ?? after;

@@ -22,7 +22,8 @@ type PolicyColumn = `${RetentionCategory}Days`;
 
 const columnOf = (category: RetentionCategory): PolicyColumn => `${category}Days`;
 
-const policyColumns = {
+/** The policy's day columns, keyed as stored; the purge selects them for a page of orgs at once. */
+export const policyColumns = {
   messagesDays: retentionPolicies.messagesDays,
   leadsDays: retentionPolicies.leadsDays,
   feedbackDays: retentionPolicies.feedbackDays,
