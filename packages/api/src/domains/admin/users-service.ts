@@ -29,10 +29,8 @@ import {
   revokeUserSessions,
   sendInBackground,
 } from "../auth/index";
-import type { AdminScope } from "./service";
+import { type AdminScope, escapeLike } from "./service";
 import type { AdminUser, ListUsersInput } from "./users-schemas";
-
-const escapeLike = (text: string) => text.replaceAll(/[\\%_]/g, (match) => `\\${match}`);
 
 const userColumns = {
   id: users.id,
