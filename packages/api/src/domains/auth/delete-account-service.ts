@@ -1,9 +1,7 @@
 import { and, eq, memberships, ne, organizations, users } from "@kyro/db";
-import { verifyPassword } from "@kyro/platform";
 import { recordAudit } from "../../core/audit-log";
-import { conflict, invalidField, unauthorized } from "../../core/errors";
-import type { UserAuthContext } from "./account-service";
-import { accountThrottleKey, FAILED_ATTEMPTS, peekThrottle, throttled } from "./throttles";
+import { conflict } from "../../core/errors";
+import { confirmPassword, type UserAuthContext } from "./account-service";
 
 /**
  * Deletes the caller's account after re-checking the password. An org the caller alone owns would be
@@ -12,24 +10,7 @@ import { accountThrottleKey, FAILED_ATTEMPTS, peekThrottle, throttled } from "./
  */
 export async function deleteAccount(ctx: UserAuthContext, password: string): Promise<{ ok: true }> {
   const { deps, principal } = ctx;
-  const { passwordCheckPerAccount, loginPerAccount } = deps.limiters;
-  const [user] = await deps.db
-    .select({ email: users.email, passwordHash: users.passwordHash })
-    .from(users)
-    .where(eq(users.id, principal.userId))
-    .limit(1);
-  if (!user) throw unauthorized("Session has ended");
-  const accountKey = accountThrottleKey(deps, user.email);
-  const checks = await Promise.all([
-    peekThrottle("password-check-account", "user", passwordCheckPerAccount, accountKey),
-    peekThrottle("login-account", "user", loginPerAccount, accountKey),
-  ]);
-  if (checks.some((check) => !check.state.allowed)) throw throttled(FAILED_ATTEMPTS, ...checks);
-  if (!(await verifyPassword(user.passwordHash, password))) {
-    await Promise.all([passwordCheckPerAccount.consume(accountKey), loginPerAccount.consume(accountKey)]);
-    throw invalidField("password", "Password is incorrect", "incorrect_password");
-  }
-  await passwordCheckPerAccount.reset(accountKey);
+  const user = await confirmPassword(ctx, password, { field: "password", message: "Password is incorrect" });
 
   await deps.db.transaction(async (tx) => {
     const owned = await tx
