@@ -1,4 +1,4 @@
-import { and, eq, memberships, ne, organizations, users } from "@kyro/db";
+import { and, eq, inArray, memberships, ne, organizations, users } from "@kyro/db";
 import { recordAudit } from "../../core/audit-log";
 import { conflict } from "../../core/errors";
 import { confirmPassword, type UserAuthContext } from "./account-service";
@@ -19,21 +19,23 @@ export async function deleteAccount(ctx: UserAuthContext, password: string): Pro
       .innerJoin(organizations, eq(organizations.id, memberships.orgId))
       .where(and(eq(memberships.userId, principal.userId), eq(memberships.role, "owner")))
       .for("update");
-    const soleOwned: string[] = [];
-    for (const org of owned) {
-      const [other] = await tx
-        .select({ userId: memberships.userId })
-        .from(memberships)
-        .where(
-          and(
-            eq(memberships.orgId, org.orgId),
-            eq(memberships.role, "owner"),
-            ne(memberships.userId, principal.userId),
-          ),
-        )
-        .limit(1);
-      if (!other) soleOwned.push(org.name);
-    }
+    // The orgs among them that someone else owns too, in one query (none to ask about: no query).
+    const ownedIds = owned.map((org) => org.orgId);
+    const coOwners =
+      ownedIds.length === 0
+        ? []
+        : await tx
+            .selectDistinct({ orgId: memberships.orgId })
+            .from(memberships)
+            .where(
+              and(
+                inArray(memberships.orgId, ownedIds),
+                eq(memberships.role, "owner"),
+                ne(memberships.userId, principal.userId),
+              ),
+            );
+    const coOwned = new Set(coOwners.map((row) => row.orgId));
+    const soleOwned = owned.filter((org) => !coOwned.has(org.orgId)).map((org) => org.name);
     if (soleOwned.length > 0)
       throw conflict(
         "sole_owner",
