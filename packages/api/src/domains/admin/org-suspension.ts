@@ -1,4 +1,4 @@
-import { eq, organizations, sql } from "@kyro/db";
+import { eq, organizations, sql, type Transaction } from "@kyro/db";
 import { recordAudit } from "../../core/audit-log";
 import { conflict, notFound } from "../../core/errors";
 import { emitEvent } from "../../core/events/emit";
@@ -21,14 +21,20 @@ async function dropOrgCaches(scope: AdminScope, orgId: string): Promise<void> {
   await Promise.all([scope.deps.apiKeys.invalidateOrg(orgId), scope.deps.liveWidgets.invalidate(orgId)]);
 }
 
+/** The org's suspension as it stands, its row locked until the change commits; 404 for no such org. */
+async function lockedOrg(tx: Transaction, orgId: string) {
+  const [current] = await tx
+    .select(suspensionColumns)
+    .from(organizations)
+    .where(eq(organizations.id, orgId))
+    .for("update");
+  if (!current) throw notFound("Organization");
+  return current;
+}
+
 export async function suspendOrg(scope: AdminScope, input: { orgId: string; reason?: string }) {
   const org = await scope.deps.db.transaction(async (tx) => {
-    const [current] = await tx
-      .select(suspensionColumns)
-      .from(organizations)
-      .where(eq(organizations.id, input.orgId))
-      .for("update");
-    if (!current) throw notFound("Organization");
+    const current = await lockedOrg(tx, input.orgId);
     if (current.suspendedAt) throw conflict("already_suspended", "The organization is already suspended");
     const [after] = await tx
       .update(organizations)
@@ -61,12 +67,7 @@ export async function suspendOrg(scope: AdminScope, input: { orgId: string; reas
 
 export async function reinstateOrg(scope: AdminScope, input: { orgId: string }) {
   const org = await scope.deps.db.transaction(async (tx) => {
-    const [current] = await tx
-      .select(suspensionColumns)
-      .from(organizations)
-      .where(eq(organizations.id, input.orgId))
-      .for("update");
-    if (!current) throw notFound("Organization");
+    const current = await lockedOrg(tx, input.orgId);
     if (!current.suspendedAt) throw conflict("not_suspended", "The organization is not suspended");
     const [after] = await tx
       .update(organizations)

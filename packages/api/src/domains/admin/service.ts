@@ -48,7 +48,8 @@ export function adminScopeOf(ctx: {
   return { deps: ctx.deps, audit: ctx.audit, userId: ctx.principal.userId };
 }
 
-const escapeLike = (text: string) => text.replaceAll(/[\\%_]/g, (match) => `\\${match}`);
+/** `text` matched literally inside a LIKE pattern: its `%`, `_` and backslashes escaped. */
+export const escapeLike = (text: string) => text.replaceAll(/[\\%_]/g, (match) => `\\${match}`);
 
 export async function listOrgs(deps: AppDeps, input: { search?: string; cursor?: string; limit: number }) {
   const filters: SQL[] = [];

@@ -2,12 +2,10 @@ import { and, desc, eq, gte, lt, organizations, sql, usageDaily } from "@kyro/db
 import { z } from "zod";
 import type { AppDeps } from "../../core/deps";
 import { decodeOffset, encodeOffset, pageFields } from "../../core/pagination";
+import { instant, rangeIsOrdered, rangeMessage } from "../shared/schemas";
 import { microsToUsd } from "../usage/index";
 
 const MAX_RANGE_DAYS = 366;
-
-/** A Date through tRPC (superjson), or ISO 8601 text with an offset. */
-const instant = z.union([z.date(), z.iso.datetime({ offset: true })]);
 
 /** The UTC day an instant falls on, as `usage_daily` stores it. */
 const utcDay = (at: Date | string) => new Date(at).toISOString().slice(0, 10);
@@ -20,10 +18,7 @@ export const orgUsageInput = z
     to: instant,
     ...pageFields,
   })
-  .refine((input) => new Date(input.from) <= new Date(input.to), {
-    message: "`from` must not be after `to`",
-    path: ["to"],
-  })
+  .refine(rangeIsOrdered, rangeMessage)
   .refine(
     (input) => new Date(input.to).getTime() - new Date(input.from).getTime() <= MAX_RANGE_DAYS * 86_400_000,
     {

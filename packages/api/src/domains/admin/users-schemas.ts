@@ -1,11 +1,9 @@
 import { z } from "zod";
 import { pageFields } from "../../core/pagination";
 import { singleLine } from "../../core/text-input";
+import { instant } from "../shared/schemas";
 
 export const USER_STATUSES = ["active", "unverified", "disabled"] as const;
-
-/** A Date through tRPC (superjson), or ISO 8601 text with an offset from REST query strings. */
-const instant = z.union([z.date(), z.iso.datetime({ offset: true })]);
 
 export const listUsersInput = z.object({
   /** Case-insensitive substring of the email address. */

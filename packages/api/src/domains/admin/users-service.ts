@@ -29,10 +29,8 @@ import {
   revokeUserSessions,
   sendInBackground,
 } from "../auth/index";
-import type { AdminScope } from "./service";
+import { type AdminScope, escapeLike } from "./service";
 import type { AdminUser, ListUsersInput } from "./users-schemas";
-
-const escapeLike = (text: string) => text.replaceAll(/[\\%_]/g, (match) => `\\${match}`);
 
 const userColumns = {
   id: users.id,
@@ -187,7 +185,7 @@ export async function revokeSessions(scope: AdminScope, input: { userId: string 
 export async function forcePasswordReset(scope: AdminScope, input: { userId: string }) {
   const { deps } = scope;
   const ttlMs = deps.settings.passwordResetTtlMinutes * 60_000;
-  const result = await deps.db.transaction(async (tx) => {
+  const { user, link } = await deps.db.transaction(async (tx) => {
     const { user, revoked } = await endSessions(tx, input.userId, "operator_password_reset");
     const link = await issueUserToken(tx, deps, user, "reset_password", ttlMs);
     await recordAudit(tx, scope.audit, {
@@ -199,7 +197,6 @@ export async function forcePasswordReset(scope: AdminScope, input: { userId: str
     });
     return { user, link };
   });
-  const { user, link } = result;
   sendInBackground(
     deps,
     passwordResetMail(deps.settings, user.email, link.token, link.expiresAt),

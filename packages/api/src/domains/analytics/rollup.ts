@@ -56,16 +56,6 @@ export async function drainOrg(db: Executor, orgId: string): Promise<number> {
   });
 }
 
-/** Whether the org has marks waiting (a read drains only then, and so takes no lock otherwise). */
-export async function hasMarks(db: Executor, orgId: string): Promise<boolean> {
-  const [row] = rowsOf<{ marked: boolean }>(
-    await db.execute(
-      sql`select exists (select 1 from analytics_dirty where org_id = ${orgId}::uuid) as marked`,
-    ),
-  );
-  return row?.marked === true;
-}
-
 /** Every org with marks, drained one after another (the scheduled job). */
 export async function drainAll(db: Executor): Promise<number> {
   const orgs = rowsOf<{ org_id: string }>(

@@ -1,8 +1,6 @@
 import { ACTOR_TYPES } from "@kyro/db";
 import { z } from "zod";
-
-/** A Date through tRPC (superjson), or ISO 8601 text with an offset from REST query strings. */
-const instant = z.union([z.date(), z.iso.datetime({ offset: true })]);
+import { instant, rangeIsOrdered, rangeMessage } from "../shared/schemas";
 
 const MAX_RANGE_MS = 366 * 86_400_000;
 
@@ -13,10 +11,7 @@ export const auditStatsInput = z
     /** Exclusive upper bound on `createdAt`; at most 366 days after `from`. */
     to: instant,
   })
-  .refine((input) => new Date(input.from) <= new Date(input.to), {
-    message: "`from` must not be after `to`",
-    path: ["to"],
-  })
+  .refine(rangeIsOrdered, rangeMessage)
   .refine((input) => new Date(input.to).getTime() - new Date(input.from).getTime() <= MAX_RANGE_MS, {
     message: "The range is at most 366 days",
     path: ["to"],

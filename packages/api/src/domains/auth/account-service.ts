@@ -113,16 +113,16 @@ export async function logout(ctx: UserAuthContext, input: LogoutInput): Promise<
 }
 
 /**
- * Wrong current passwords count against a strict per-account limit of their own, so a stolen access token
- * cannot be used to guess the password, and against the soft per-account sign-in limit, as the guesses
- * they are; they never touch the limits that would stop the owner signing in elsewhere. Other sessions
- * are revoked because a password change is how a user evicts someone who knew the old one; the current
- * session keeps working.
+ * Re-checks the signed-in caller's password before a change a stolen access token must not make alone;
+ * answers the caller's email. Wrong passwords count against a strict per-account limit of their own, so
+ * the token cannot be used to guess the password, and against the soft per-account sign-in limit, as
+ * the guesses they are; they never touch the limits that would stop the owner signing in elsewhere.
  */
-export async function changePassword(
+export async function confirmPassword(
   ctx: UserAuthContext,
-  input: ChangePasswordInput,
-): Promise<{ ok: true }> {
+  password: string,
+  wrong: { field: string; message: string },
+): Promise<{ email: string }> {
   const { deps, principal } = ctx;
   const { passwordCheckPerAccount, loginPerAccount } = deps.limiters;
   const [user] = await deps.db
@@ -137,11 +137,27 @@ export async function changePassword(
     peekThrottle("login-account", "user", loginPerAccount, accountKey),
   ]);
   if (checks.some((check) => !check.state.allowed)) throw throttled(FAILED_ATTEMPTS, ...checks);
-  if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
+  if (!(await verifyPassword(user.passwordHash, password))) {
     await Promise.all([passwordCheckPerAccount.consume(accountKey), loginPerAccount.consume(accountKey)]);
-    throw invalidField("currentPassword", "Current password is incorrect", "incorrect_password");
+    throw invalidField(wrong.field, wrong.message, "incorrect_password");
   }
   await passwordCheckPerAccount.reset(accountKey);
+  return { email: user.email };
+}
+
+/**
+ * Other sessions are revoked because a password change is how a user evicts someone who knew the old
+ * one; the current session keeps working.
+ */
+export async function changePassword(
+  ctx: UserAuthContext,
+  input: ChangePasswordInput,
+): Promise<{ ok: true }> {
+  const { deps, principal } = ctx;
+  const user = await confirmPassword(ctx, input.currentPassword, {
+    field: "currentPassword",
+    message: "Current password is incorrect",
+  });
   assertPasswordPolicy(input.newPassword, user.email, "newPassword");
   const passwordHash = await hashPassword(input.newPassword);
 

@@ -1,9 +1,7 @@
-import { and, eq, memberships, ne, organizations, users } from "@kyro/db";
-import { verifyPassword } from "@kyro/platform";
+import { and, eq, inArray, memberships, ne, organizations, users } from "@kyro/db";
 import { recordAudit } from "../../core/audit-log";
-import { conflict, invalidField, unauthorized } from "../../core/errors";
-import type { UserAuthContext } from "./account-service";
-import { accountThrottleKey, FAILED_ATTEMPTS, peekThrottle, throttled } from "./throttles";
+import { conflict } from "../../core/errors";
+import { confirmPassword, type UserAuthContext } from "./account-service";
 
 /**
  * Deletes the caller's account after re-checking the password. An org the caller alone owns would be
@@ -12,24 +10,7 @@ import { accountThrottleKey, FAILED_ATTEMPTS, peekThrottle, throttled } from "./
  */
 export async function deleteAccount(ctx: UserAuthContext, password: string): Promise<{ ok: true }> {
   const { deps, principal } = ctx;
-  const { passwordCheckPerAccount, loginPerAccount } = deps.limiters;
-  const [user] = await deps.db
-    .select({ email: users.email, passwordHash: users.passwordHash })
-    .from(users)
-    .where(eq(users.id, principal.userId))
-    .limit(1);
-  if (!user) throw unauthorized("Session has ended");
-  const accountKey = accountThrottleKey(deps, user.email);
-  const checks = await Promise.all([
-    peekThrottle("password-check-account", "user", passwordCheckPerAccount, accountKey),
-    peekThrottle("login-account", "user", loginPerAccount, accountKey),
-  ]);
-  if (checks.some((check) => !check.state.allowed)) throw throttled(FAILED_ATTEMPTS, ...checks);
-  if (!(await verifyPassword(user.passwordHash, password))) {
-    await Promise.all([passwordCheckPerAccount.consume(accountKey), loginPerAccount.consume(accountKey)]);
-    throw invalidField("password", "Password is incorrect", "incorrect_password");
-  }
-  await passwordCheckPerAccount.reset(accountKey);
+  const user = await confirmPassword(ctx, password, { field: "password", message: "Password is incorrect" });
 
   await deps.db.transaction(async (tx) => {
     const owned = await tx
@@ -38,21 +19,23 @@ export async function deleteAccount(ctx: UserAuthContext, password: string): Pro
       .innerJoin(organizations, eq(organizations.id, memberships.orgId))
       .where(and(eq(memberships.userId, principal.userId), eq(memberships.role, "owner")))
       .for("update");
-    const soleOwned: string[] = [];
-    for (const org of owned) {
-      const [other] = await tx
-        .select({ userId: memberships.userId })
-        .from(memberships)
-        .where(
-          and(
-            eq(memberships.orgId, org.orgId),
-            eq(memberships.role, "owner"),
-            ne(memberships.userId, principal.userId),
-          ),
-        )
-        .limit(1);
-      if (!other) soleOwned.push(org.name);
-    }
+    // The orgs among them that someone else owns too, in one query (none to ask about: no query).
+    const ownedIds = owned.map((org) => org.orgId);
+    const coOwners =
+      ownedIds.length === 0
+        ? []
+        : await tx
+            .selectDistinct({ orgId: memberships.orgId })
+            .from(memberships)
+            .where(
+              and(
+                inArray(memberships.orgId, ownedIds),
+                eq(memberships.role, "owner"),
+                ne(memberships.userId, principal.userId),
+              ),
+            );
+    const coOwned = new Set(coOwners.map((row) => row.orgId));
+    const soleOwned = owned.filter((org) => !coOwned.has(org.orgId)).map((org) => org.name);
     if (soleOwned.length > 0)
       throw conflict(
         "sole_owner",

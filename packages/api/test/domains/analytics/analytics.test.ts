@@ -33,10 +33,13 @@ const perDay = async (from: string, to: string, bot = botId) =>
     (await report(from, to, bot)).series.map((day) => [day.date, day.metrics.conversations]),
   );
 
-/** A bare conversation started at `at` (ISO instant), as an import would write it. */
-const conversationAt = (at: string, bot = botId) =>
-  app.deps.db.execute(sql`insert into conversations (id, org_id, bot_id, created_at)
-    values (gen_random_uuid(), ${org.id}::uuid, ${bot}::uuid, ${at}::timestamptz)`);
+/** Bare conversations started at `instants` (ISO), one after another, as an import would write them. */
+async function conversationsAt(instants: string[]): Promise<void> {
+  for (const at of instants) {
+    await app.deps.db.execute(sql`insert into conversations (id, org_id, bot_id, created_at)
+      values (gen_random_uuid(), ${org.id}::uuid, ${botId}::uuid, ${at}::timestamptz)`);
+  }
+}
 
 describe("ranges with a fixed clock", () => {
   it("knows today in the org's zone on either side of a UTC midnight", () => {
@@ -74,28 +77,24 @@ describe("days in the org's time zone", () => {
   it("counts New York days of 23 and 25 hours across DST, and regroups when the zone changes", async () => {
     await setZone("America/New_York");
     // Spring forward (2026-03-08 has 23 hours): 05:00Z is its midnight, 04:00Z the next one.
-    for (const at of [
+    await conversationsAt([
       "2026-03-08T04:59:59Z",
       "2026-03-08T05:00:00Z",
       "2026-03-09T03:59:59Z",
       "2026-03-09T04:00:00Z",
-    ]) {
-      await conversationAt(at);
-    }
+    ]);
     expect(await perDay("2026-03-07", "2026-03-09")).toEqual({
       "2026-03-07": 1,
       "2026-03-08": 2,
       "2026-03-09": 1,
     });
     // Fall back (2026-11-01 has 25 hours): from 04:00Z to 05:00Z the next day.
-    for (const at of [
+    await conversationsAt([
       "2026-11-01T03:59:59Z",
       "2026-11-01T04:00:00Z",
       "2026-11-02T04:59:59Z",
       "2026-11-02T05:00:00Z",
-    ]) {
-      await conversationAt(at);
-    }
+    ]);
     expect(await perDay("2026-10-31", "2026-11-02")).toEqual({
       "2026-10-31": 1,
       "2026-11-01": 2,
@@ -107,14 +106,12 @@ describe("days in the org's time zone", () => {
 
   it("splits Kolkata days at 18:30 UTC and UTC days at midnight", async () => {
     await setZone("Asia/Kolkata");
-    for (const at of [
+    await conversationsAt([
       "2026-05-01T18:29:59Z",
       "2026-05-01T18:30:00Z",
       "2026-05-02T23:59:59.999Z",
       "2026-05-03T00:00:00Z",
-    ]) {
-      await conversationAt(at);
-    }
+    ]);
     expect(await perDay("2026-05-01", "2026-05-03")).toEqual({
       "2026-05-01": 1,
       "2026-05-02": 1,
