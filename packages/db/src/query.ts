@@ -27,3 +27,8 @@ export {
   sql,
 } from "drizzle-orm";
 export type { AnyPgColumn } from "drizzle-orm/pg-core";
+
+/** The rows of a raw `execute`: postgres.js answers the rows themselves, PGlite an object holding them. */
+export function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
+}

@@ -1,4 +1,4 @@
-import { type Executor, type SQL, sql } from "@kyro/db";
+import { type Executor, rowsOf, type SQL, sql } from "@kyro/db";
 import { recompute } from "./recompute";
 
 /**
@@ -19,10 +19,6 @@ import { recompute } from "./recompute";
  */
 
 const KEY_CHUNK = 1000;
-
-/** Raw query rows: postgres-js answers an array, PGlite an object with `rows`. */
-export const rowsOf = <T>(result: unknown): T[] =>
-  Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
 
 interface BucketKey {
   bot_id: string;

@@ -1,11 +1,11 @@
-import { and, bots, eq, inArray, organizations, sql } from "@kyro/db";
+import { and, bots, eq, inArray, organizations, rowsOf, sql } from "@kyro/db";
 import type { AppDeps } from "../../core/deps";
 import { notFound } from "../../core/errors";
 import type { OrgScope } from "../../core/org-scope";
 import type { Principal } from "../../core/principal";
 import { assertOrgBot, restrictedBotOf } from "../shared/org-bots";
 import { daysOf, resolveRange } from "./range";
-import { drainOrg, rowsOf } from "./rollup";
+import { drainOrg } from "./rollup";
 import type { AnalyticsReport, BotAnalyticsInput, Metrics, OverviewInput } from "./schemas";
 
 export interface AnalyticsContext {

@@ -7,6 +7,7 @@ import {
   inArray,
   organizations,
   retentionPolicies,
+  rowsOf,
   type SQL,
   sql,
 } from "@kyro/db";
@@ -133,14 +134,6 @@ async function purgeTarget(
     }
     if (batchTotal < batchSize) return totals;
   }
-}
-
-/** Raw query rows: postgres.js answers the rows themselves, PGlite an object holding them. */
-const rowsOf = <T>(result: unknown): T[] =>
-  Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
-
-export function firstCount(result: unknown): number {
-  return Number(rowsOf<{ n: number }>(result)[0]?.n ?? 0);
 }
 
 // Appended directly rather than through recordAudit: a scheduled job has no request to record.

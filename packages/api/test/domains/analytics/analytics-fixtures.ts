@@ -1,5 +1,4 @@
-import { type Executor, sql } from "@kyro/db";
-import { rowsOf } from "../../../src/domains/analytics/rollup";
+import { type Executor, rowsOf, sql } from "@kyro/db";
 
 /**
  * Source rows written straight with SQL (as a backfill or import would), and the metrics computed from

@@ -1,6 +1,6 @@
-import { sql } from "@kyro/db";
+import { rowsOf, sql } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { drainOrg, rebuild, rowsOf } from "../../../src/domains/analytics/rollup";
+import { drainOrg, rebuild } from "../../../src/domains/analytics/rollup";
 import type { Metrics } from "../../../src/domains/analytics/schemas";
 import { createTestApp, type SeededOrg, type TestApp } from "../../harness";
 import { backfill, type ScratchDay, scratchDays, seedActivity } from "./analytics-fixtures";

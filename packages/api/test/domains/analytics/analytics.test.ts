@@ -1,7 +1,6 @@
-import { sql } from "@kyro/db";
+import { rowsOf, sql } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localDateOf, resolveRange } from "../../../src/domains/analytics/range";
-import { rowsOf } from "../../../src/domains/analytics/rollup";
 import { auditRows, failureOf } from "../../auth-helpers";
 import { createTestApp, type SeededOrg, type TestApp } from "../../harness";
 

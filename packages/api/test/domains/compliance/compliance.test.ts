@@ -1,6 +1,5 @@
-import { and, auditEvents, domainEvents, eq, feedback, messages, sql, usageEvents } from "@kyro/db";
+import { and, auditEvents, domainEvents, eq, feedback, messages, rowsOf, sql, usageEvents } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { firstCount } from "../../../src/domains/retention/purge";
 import { seedBot, seedConversation } from "../../conversations-fixtures";
 import { createTestApp, type SeededOrg, type TestApp } from "../../harness";
 
@@ -76,11 +75,12 @@ async function seedPerson(org: SeededOrg, email: string, userId: string) {
 async function rowsMentioning(orgId: string, needle: string): Promise<Record<string, number>> {
   const found: Record<string, number> = {};
   for (const table of CONTACT_TABLES) {
-    const n = firstCount(
+    const [row] = rowsOf<{ n: number }>(
       await app.database.db.execute(
         sql`select count(*)::int as n from ${sql.raw(table)} t where t.org_id = ${orgId} and strpos(t::text, ${needle}) > 0`,
       ),
     );
+    const n = Number(row?.n ?? 0);
     if (n > 0) found[table] = n;
   }
   return found;
