@@ -2,10 +2,8 @@ import { and, desc, eq, gte, lt, organizations, sql, usageDaily } from "@kyro/db
 import { z } from "zod";
 import type { AppDeps } from "../../core/deps";
 import { decodeOffset, encodeOffset, pageFields } from "../../core/pagination";
-import { instant, rangeIsOrdered, rangeMessage } from "../shared/schemas";
+import { instant, rangeIsOrdered, rangeMessage, rangeWithin, rangeWithinMessage } from "../shared/schemas";
 import { microsToUsd } from "../usage/index";
-
-const MAX_RANGE_DAYS = 366;
 
 /** The UTC day an instant falls on, as `usage_daily` stores it. */
 const utcDay = (at: Date | string) => new Date(at).toISOString().slice(0, 10);
@@ -19,13 +17,7 @@ export const orgUsageInput = z
     ...pageFields,
   })
   .refine(rangeIsOrdered, rangeMessage)
-  .refine(
-    (input) => new Date(input.to).getTime() - new Date(input.from).getTime() <= MAX_RANGE_DAYS * 86_400_000,
-    {
-      message: "The range is at most 366 days",
-      path: ["to"],
-    },
-  );
+  .refine(rangeWithin(366), rangeWithinMessage(366));
 export type OrgUsageInput = z.infer<typeof orgUsageInput>;
 
 export const orgUsageOutput = z.object({

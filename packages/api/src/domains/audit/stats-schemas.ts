@@ -1,8 +1,6 @@
 import { ACTOR_TYPES } from "@kyro/db";
 import { z } from "zod";
-import { instant, rangeIsOrdered, rangeMessage } from "../shared/schemas";
-
-const MAX_RANGE_MS = 366 * 86_400_000;
+import { instant, rangeIsOrdered, rangeMessage, rangeWithin, rangeWithinMessage } from "../shared/schemas";
 
 export const auditStatsInput = z
   .object({
@@ -12,10 +10,7 @@ export const auditStatsInput = z
     to: instant,
   })
   .refine(rangeIsOrdered, rangeMessage)
-  .refine((input) => new Date(input.to).getTime() - new Date(input.from).getTime() <= MAX_RANGE_MS, {
-    message: "The range is at most 366 days",
-    path: ["to"],
-  });
+  .refine(rangeWithin(366), rangeWithinMessage(366));
 export type AuditStatsInput = z.infer<typeof auditStatsInput>;
 
 export const auditStatsOutput = z
@@ -35,5 +30,3 @@ export const auditStatsOutput = z
   })
   .meta({ id: "AuditStats" });
 export type AuditStatsOutput = z.infer<typeof auditStatsOutput>;
-
-export const getAuditEventInput = z.object({ eventId: z.uuid() });

@@ -20,6 +20,14 @@ export const rangeIsOrdered = (filters: { from?: Date | string; to?: Date | stri
   !filters.from || !filters.to || new Date(filters.from) <= new Date(filters.to);
 export const rangeMessage = { message: "`from` must not be after `to`", path: ["to"] };
 
+/** A bounded report range (`from` and `to` both given): `to` at most `days` days after `from`. */
+export const rangeWithin = (days: number) => (range: { from: Date | string; to: Date | string }) =>
+  new Date(range.to).getTime() - new Date(range.from).getTime() <= days * 86_400_000;
+export const rangeWithinMessage = (days: number) => ({
+  message: `The range is at most ${days} days`,
+  path: ["to"],
+});
+
 /** Trimmed and lower-cased before validation, so lookups and the unique index see one spelling. */
 export const emailSchema = emailAddress(254);
 
