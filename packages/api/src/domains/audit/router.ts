@@ -8,11 +8,12 @@ import {
   auditExportOutput,
   auditPageOutput,
   exportAuditInput,
+  getAuditEventInput,
   listAuditInput,
 } from "./schemas";
 import { exportAuditEvents, getAuditEvent, listAuditEvents } from "./service";
 import { auditStats } from "./stats";
-import { auditStatsInput, auditStatsOutput, getAuditEventInput } from "./stats-schemas";
+import { auditStatsInput, auditStatsOutput } from "./stats-schemas";
 import { verifyAuditChain } from "./verify";
 
 /** Read-only by design: audit events are append-only, so no procedure updates or deletes them. */

@@ -120,3 +120,6 @@ export const auditChainVerification = z
   })
   .meta({ id: "AuditChainVerification" });
 export type AuditChainVerification = z.infer<typeof auditChainVerification>;
+
+/** `audit.get`: one event of the org. */
+export const getAuditEventInput = z.object({ eventId: z.uuid() });

@@ -3,7 +3,7 @@ import type { AuditServiceContext } from "./service";
 import type { AuditStatsInput, AuditStatsOutput } from "./stats-schemas";
 
 /** The most frequent actions and actors listed; the rest are summed in `total` only. */
-export const STATS_TOP = 100;
+const STATS_TOP = 100;
 
 /**
  * Counts of the org's events in [from, to): by action, by actor and by UTC day. Read from the

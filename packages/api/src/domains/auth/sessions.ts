@@ -26,7 +26,7 @@ export type RevokeReason =
   | "operator_revoked"
   | "operator_password_reset";
 
-export const ACCOUNT_DISABLED = "This account has been disabled by an operator";
+const ACCOUNT_DISABLED = "This account has been disabled by an operator";
 
 export interface IssuedTokens {
   accessToken: string;

@@ -28,7 +28,7 @@ export const createOrgInput = z.object({
 });
 export type CreateOrgInput = z.infer<typeof createOrgInput>;
 
-export const timeZoneSchema = singleLine()
+const timeZoneSchema = singleLine()
   .trim()
   .min(1)
   .max(64)
