@@ -1,10 +1,12 @@
 import type { ExportFileFormat } from "@kyro/db";
 import { csvRecord } from "../shared/csv";
+import { contentTypeFor } from "../shared/export-stream";
 import type { ExportSource, Row, SourceContext } from "./sources";
 
+// The streamed downloads' types, and NDJSON, which only export files are written as.
 export const CONTENT_TYPES: Record<ExportFileFormat, string> = {
-  csv: "text/csv; charset=utf-8",
-  json: "application/json; charset=utf-8",
+  csv: contentTypeFor("csv"),
+  json: contentTypeFor("json"),
   ndjson: "application/x-ndjson; charset=utf-8",
 };
 
