@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from "vitest";
 import { mailedToken } from "../../../scripts/dev-mail-token.mjs";
 import {
   freePort,
@@ -71,15 +71,38 @@ async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
 }
 
-/** Fails the test on any CSP violation or uncaught error the page reports. */
+/**
+ * Fails the test on any CSP violation or uncaught error the page reports. When a step fails anyway,
+ * prints what the operator would see, the calls that failed and the server's warnings, so a failure
+ * seen only under CI's load can be read from its log.
+ */
 function watchProblems(page: Page): string[] {
   const problems: string[] = [];
+  const failedCalls: string[] = [];
   page.on("console", (message) => {
     if (message.type() === "error" && /Content Security Policy|Refused/i.test(message.text())) {
       problems.push(message.text());
     }
   });
   page.on("pageerror", (error) => problems.push(error.message));
+  page.on("response", (response) => {
+    if (response.status() >= 400) failedCalls.push(`${response.status()} ${response.url()}`);
+  });
+  onTestFailed(async () => {
+    const screen = await page
+      .locator("body")
+      .innerText({ timeout: 5_000 })
+      .catch((error: Error) => `(unreadable: ${error.message})`);
+    const warnings = server.logs().filter((line) => line.level >= 40);
+    console.error(
+      [
+        `at ${page.url()}`,
+        `screen:\n${screen.slice(0, 4_000)}`,
+        `failed calls:\n${failedCalls.join("\n") || "none"}`,
+        `server warnings:\n${warnings.map((line) => JSON.stringify(line)).join("\n") || "none"}`,
+      ].join("\n"),
+    );
+  });
   return problems;
 }
 
