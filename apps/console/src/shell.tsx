@@ -13,6 +13,7 @@ import { currentTheme, setTheme } from "./theme";
  */
 const SECTIONS: readonly { path: string; label: string; needs: Ability }[] = [
   { path: "bots", label: "Bots", needs: "bots:read" },
+  { path: "analytics", label: "Analytics", needs: "analytics:read" },
   { path: "inbox", label: "Inbox", needs: "conversations:read" },
   { path: "feedback", label: "Feedback", needs: "conversations:read" },
   { path: "leads", label: "Leads", needs: "leads:read" },
@@ -22,6 +23,7 @@ const SECTIONS: readonly { path: string; label: string; needs: Ability }[] = [
   { path: "webhooks", label: "Webhooks", needs: "webhooks:manage" },
   { path: "limits", label: "Limits", needs: "limits:read" },
   { path: "exports", label: "Exports", needs: "exports:manage" },
+  { path: "privacy", label: "Data & privacy", needs: "retention:manage" },
 ];
 
 function OrgSwitcher() {
