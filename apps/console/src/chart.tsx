@@ -12,8 +12,8 @@ export function BarChart({ label, bars }: { label: string; bars: readonly Bar[] 
   const height = 160;
   const max = Math.max(1, ...bars.map((bar) => bar.value));
   const step = width / Math.max(bars.length, 1);
-  // A tick under every bar up to a month; beyond, every nth, so the labels never overlap.
-  const tickEvery = Math.ceil(bars.length / 31);
+  // A tick under every bar up to a dozen; beyond, every nth, so the labels never overlap.
+  const tickEvery = Math.ceil(bars.length / 12);
   return (
     <svg className="chart" viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label={label}>
       {bars.map((bar, index) => {

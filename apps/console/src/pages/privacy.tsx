@@ -52,7 +52,7 @@ function RetentionForm({ orgId, retention }: { orgId: string; retention: Retenti
         Days each kind of data is kept before the daily purge deletes it. Blank: the platform default. The
         audit log is kept at least {retention.auditMinimumDays} days.
       </p>
-      <div className="inline-form">
+      <div className="fields">
         {categories.map((category) => (
           <label key={category}>
             {CATEGORIES[category]}
@@ -105,7 +105,7 @@ function ContactTools({ orgId }: { orgId: string }) {
   const counts = eraser.data?.receipt.counts;
   return (
     <form className="card" aria-label="Contact" onSubmit={(event) => event.preventDefault()}>
-      <div className="inline-form">
+      <div className="fields">
         <label>
           Identify by
           <select value={by} onChange={(event) => setBy(event.target.value as "email" | "userId")}>
