@@ -50,6 +50,16 @@ export function renewSession(): Promise<boolean> {
   return renewing;
 }
 
+/**
+ * A call to a REST route (streams and files, which tRPC's JSON links cannot carry) with the in-memory
+ * access token; an expired one is renewed once and the call retried once, as the tRPC calls are.
+ */
+export async function authorizedFetch(path: string): Promise<Response> {
+  const call = () => fetch(path, { headers: { authorization: `Bearer ${currentAccessToken() ?? ""}` } });
+  const res = await call();
+  return res.status === 401 && (await renewSession()) ? call() : res;
+}
+
 /** An expired access token is renewed once and the call retried once. */
 const refreshLink: TRPCLink<KyroSessionRouter> =
   () =>

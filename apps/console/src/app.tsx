@@ -31,6 +31,9 @@ const WebhookDeliveries = lazy(() =>
 );
 const Usage = lazy(() => import("./pages/usage").then((m) => ({ default: m.Usage })));
 const Tickets = lazy(() => import("./pages/tickets").then((m) => ({ default: m.Tickets })));
+const Analytics = lazy(() => import("./pages/analytics").then((m) => ({ default: m.Analytics })));
+const BotAnalytics = lazy(() => import("./pages/analytics").then((m) => ({ default: m.BotAnalytics })));
+const Privacy = lazy(() => import("./pages/privacy").then((m) => ({ default: m.Privacy })));
 const Exports = lazy(() => import("./pages/exports").then((m) => ({ default: m.Exports })));
 
 export function App() {
@@ -73,6 +76,9 @@ export function App() {
               <Route path="/orgs/:orgId/webhooks" component={Webhooks} />
               <Route path="/orgs/:orgId/limits" component={Usage} />
               <Route path="/orgs/:orgId/exports" component={Exports} />
+              <Route path="/orgs/:orgId/analytics/bots/:botId" component={BotAnalytics} />
+              <Route path="/orgs/:orgId/analytics" component={Analytics} />
+              <Route path="/orgs/:orgId/privacy" component={Privacy} />
               <Route component={Home} />
             </Switch>
           </Shell>

@@ -3,9 +3,28 @@ import { type ReactNode, useState } from "react";
 import { Link, useLocation } from "wouter";
 import { queryClient, useTRPC } from "./api";
 import { useCurrentOrg, useMe } from "./org";
-import { can } from "./roles";
+import { type Ability, can } from "./roles";
 import { setAccessToken } from "./session";
 import { currentTheme, setTheme } from "./theme";
+
+/**
+ * The org's sections, each shown to the roles holding the permission its page reads with (the server's
+ * names), so no link leads to a FORBIDDEN.
+ */
+const SECTIONS: readonly { path: string; label: string; needs: Ability }[] = [
+  { path: "bots", label: "Bots", needs: "bots:read" },
+  { path: "analytics", label: "Analytics", needs: "analytics:read" },
+  { path: "inbox", label: "Inbox", needs: "conversations:read" },
+  { path: "feedback", label: "Feedback", needs: "conversations:read" },
+  { path: "leads", label: "Leads", needs: "leads:read" },
+  { path: "members", label: "Members", needs: "members:read" },
+  { path: "keys", label: "API keys", needs: "keys:manage" },
+  { path: "audit", label: "Audit log", needs: "audit:read" },
+  { path: "webhooks", label: "Webhooks", needs: "webhooks:manage" },
+  { path: "limits", label: "Limits", needs: "limits:read" },
+  { path: "exports", label: "Exports", needs: "exports:manage" },
+  { path: "privacy", label: "Data & privacy", needs: "retention:manage" },
+];
 
 function OrgSwitcher() {
   const { orgs } = useMe();
@@ -86,16 +105,11 @@ export function Shell({ children }: { children: ReactNode }) {
         <OrgSwitcher />
         {orgId ? (
           <nav aria-label="Sections">
-            <Link href={`/orgs/${orgId}/bots`}>Bots</Link>
-            <Link href={`/orgs/${orgId}/members`}>Members</Link>
-            {can(role, "keys:manage") ? <Link href={`/orgs/${orgId}/keys`}>API keys</Link> : null}
-            {can(role, "audit:read") ? <Link href={`/orgs/${orgId}/audit`}>Audit log</Link> : null}
-            <Link href={`/orgs/${orgId}/inbox`}>Inbox</Link>
-            <Link href={`/orgs/${orgId}/feedback`}>Feedback</Link>
-            <Link href={`/orgs/${orgId}/leads`}>Leads</Link>
-            {can(role, "webhooks:manage") ? <Link href={`/orgs/${orgId}/webhooks`}>Webhooks</Link> : null}
-            <Link href={`/orgs/${orgId}/limits`}>Limits</Link>
-            {can(role, "exports:manage") ? <Link href={`/orgs/${orgId}/exports`}>Exports</Link> : null}
+            {SECTIONS.filter((section) => can(role, section.needs)).map((section) => (
+              <Link key={section.path} href={`/orgs/${orgId}/${section.path}`}>
+                {section.label}
+              </Link>
+            ))}
           </nav>
         ) : null}
         <span className="spacer" />

@@ -1,36 +1,26 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useParams } from "wouter";
-import { renewSession, useTRPC } from "../api";
+import { authorizedFetch, useTRPC } from "../api";
+import { saveFile } from "../download";
 import { BotOptions, ListTable, NextPage, useBotNames, useSearchFilters } from "../lists";
 import { useCurrentOrg } from "../org";
 import { can } from "../roles";
-import { currentAccessToken } from "../session";
 import { Failure, formatDate, Page } from "../ui";
 
 const FILTERS = ["botId", "cursor"] as const;
 
 /**
  * The export streams from the REST route (GET /api/v1/leads/export), which tRPC's JSON links cannot
- * carry; the in-memory access token goes in the header, renewed once if it expired.
+ * carry; authorizedFetch sends the in-memory access token, renewed once if it expired.
  */
 async function downloadCsv(orgId: string, botId: string | undefined): Promise<void> {
   const query = new URLSearchParams({ orgId, format: "csv", ...(botId ? { botId } : {}) });
-  const call = () =>
-    fetch(`/api/v1/leads/export?${query}`, {
-      headers: { authorization: `Bearer ${currentAccessToken() ?? ""}` },
-    });
-  let res = await call();
-  if (res.status === 401 && (await renewSession())) res = await call();
+  const res = await authorizedFetch(`/api/v1/leads/export?${query}`);
   if (!res.ok) {
     const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
     throw new Error(body?.error?.message ?? `Export failed (${res.status})`);
   }
-  const url = URL.createObjectURL(await res.blob());
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = `leads-${new Date().toISOString().slice(0, 10)}.csv`;
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveFile(await res.blob(), `leads-${new Date().toISOString().slice(0, 10)}.csv`);
 }
 
 export function Leads() {

@@ -1,6 +1,8 @@
+import type { KyroOutputs } from "@kyro/sdk";
 import { useQuery } from "@tanstack/react-query";
 import { useParams } from "wouter";
-import { useTRPC } from "../api";
+import { trpcClient, useTRPC } from "../api";
+import { BarChart } from "../chart";
 import { Loaded, Table } from "../lists";
 import { Empty, formatDate, Page } from "../ui";
 
@@ -23,46 +25,43 @@ function Meter({ label, window }: { label: string; window: Window }) {
   );
 }
 
-/** Messages per UTC day as bars: plain SVG, no chart library in the bundle. */
-function DailyChart({ days }: { days: { day: string; messages: number }[] }) {
-  const width = 640;
-  const height = 160;
-  const max = Math.max(1, ...days.map((day) => day.messages));
-  const bar = width / Math.max(days.length, 1);
-  return (
-    <svg className="chart" viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-label="Messages per day">
-      {days.map((day, index) => {
-        const barHeight = (day.messages / max) * height;
-        return (
-          <g key={day.day}>
-            <title>{`${day.day}: ${day.messages} messages`}</title>
-            <rect
-              x={index * bar + 2}
-              y={height - barHeight}
-              width={Math.max(bar - 4, 1)}
-              height={barHeight}
-            />
-            <text x={index * bar + bar / 2} y={height + 14} textAnchor="middle">
-              {day.day.slice(5)}
-            </text>
-          </g>
-        );
-      })}
-    </svg>
-  );
+type UsageDailyRow = KyroOutputs["usage"]["daily"]["items"][number];
+
+/**
+ * Every page of usage.daily (a row per UTC day and bot, newest first): the chart covers the whole
+ * history, not its first 100 rows.
+ */
+async function allDailyRows(orgId: string) {
+  const rows: UsageDailyRow[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await trpcClient.usage.daily.query({ orgId, limit: 100, cursor });
+    rows.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return rows;
 }
 
 export function Usage() {
   const { orgId = "" } = useParams<{ orgId: string }>();
   const trpc = useTRPC();
   const limits = useQuery(trpc.limits.get.queryOptions({ orgId }));
-  const daily = useQuery(trpc.usage.daily.queryOptions({ orgId, limit: 100 }));
+  const daily = useQuery({
+    // Under usage.daily's key, so invalidating that procedure refreshes the chart too.
+    queryKey: [...trpc.usage.daily.queryKey({ orgId }), "every-page"],
+    queryFn: () => allDailyRows(orgId),
+  });
   // One bar per day across bots, oldest first.
   const days = new Map<string, number>();
-  for (const row of daily.data?.items ?? []) days.set(row.day, (days.get(row.day) ?? 0) + row.messages);
-  const series = [...days]
-    .map(([day, messages]) => ({ day, messages }))
-    .sort((a, b) => (a.day < b.day ? -1 : 1));
+  for (const row of daily.data ?? []) days.set(row.day, (days.get(row.day) ?? 0) + row.messages);
+  const bars = [...days]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([day, messages]) => ({
+      key: day,
+      tick: day.slice(5),
+      value: messages,
+      title: `${day}: ${messages} messages`,
+    }));
   return (
     <Page title="Limits and usage">
       <Loaded query={limits} what="limits">
@@ -79,7 +78,9 @@ export function Usage() {
       </Loaded>
       <h2>Messages per day</h2>
       <Loaded query={daily} what="usage">
-        {() => (series.length === 0 ? <Empty>No usage yet.</Empty> : <DailyChart days={series} />)}
+        {() =>
+          bars.length === 0 ? <Empty>No usage yet.</Empty> : <BarChart label="Messages per day" bars={bars} />
+        }
       </Loaded>
     </Page>
   );
