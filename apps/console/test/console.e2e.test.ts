@@ -40,7 +40,10 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   const env: Record<string, string> = {
     ...(await freshDatabaseEnv(inject("databaseUrl"), cleanups)),
-    ...(inject("databaseUrl") && redisUrl ? { REDIS_URL: redisUrl } : {}),
+    // Its own key prefix: the sign-up and mail throttles count per address across every run on this Redis.
+    ...(inject("databaseUrl") && redisUrl
+      ? { REDIS_URL: redisUrl, KYRO_REDIS_PREFIX: `kyro-e2e-${randomBytes(4).toString("hex")}` }
+      : {}),
     KYRO_SECRET: randomBytes(32).toString("hex"),
     PORT: String(port),
     HOST: "127.0.0.1",

@@ -93,6 +93,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       logger,
       mailer,
       secret,
+      redisKeyPrefix: config.redisKeyPrefix,
       settings: {
         publicUrl: config.publicUrl,
         platformAdmins: config.platformAdmins,

@@ -39,6 +39,8 @@ export interface Config {
   databaseUrl?: string;
   /** Redis when set; otherwise in-process limits. */
   redisUrl?: string;
+  /** First part of every Redis key and channel, so deployments sharing one Redis never collide. */
+  redisKeyPrefix: string;
   /** Absolute path. */
   dataDir: string;
   /** Unset only outside production; the server then uses a generated secret kept in `dataDir`. */
@@ -79,6 +81,12 @@ const schema = z
     NODE_ENV: z.enum(NODE_ENVS, { error: `must be one of ${NODE_ENVS.join(", ")}` }).default("development"),
     DATABASE_URL: urlWithScheme(["postgres", "postgresql"]).optional(),
     REDIS_URL: urlWithScheme(["redis", "rediss"]).optional(),
+    KYRO_REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
+        error: "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit",
+      })
+      .default("kyro"),
     KYRO_DATA_DIR: z.string().default("./.kyro"),
     KYRO_SECRET: z
       .string()
@@ -192,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeEnv: parsed.NODE_ENV,
     databaseUrl: parsed.DATABASE_URL,
     redisUrl: parsed.REDIS_URL,
+    redisKeyPrefix: parsed.KYRO_REDIS_PREFIX,
     dataDir,
     secret: parsed.KYRO_SECRET,
     port: parsed.PORT,

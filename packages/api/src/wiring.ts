@@ -98,6 +98,7 @@ export function buildDeps(options: BuildDepsOptions): AppDeps {
   return {
     db: options.db,
     redis: options.redis,
+    redisKeyPrefix: prefix,
     logger: options.logger,
     mailer: options.mailer,
     accessTokens: createAccessTokenIssuer(

@@ -67,6 +67,8 @@ export interface JobQueue {
 export interface AppDeps {
   db: Database;
   redis?: Redis;
+  /** First part of every Redis key this process writes (`kyro` unless configured). */
+  redisKeyPrefix: string;
   logger: Logger;
   mailer: Mailer;
   accessTokens: AccessTokenIssuer;
