@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { eq, exportJobs, newId, rowsOf, sql, webhookAttempts, webhookMessages } from "@kyro/db";
+import { actionRuns, eq, exportJobs, newId, rowsOf, sql, webhookAttempts, webhookMessages } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emitEvent } from "../../../src/core/events/emit";
+import { ACTION_RUN_QUEUE } from "../../../src/domains/actions/runs";
 import { EXPORT_QUEUE } from "../../../src/domains/exports/run";
 import { createTestApp, type SeededOrg, type TestApp } from "../../harness";
 import { startWebhookSink, type WebhookSink, waitUntil } from "../../webhooks-sink";
@@ -180,5 +181,55 @@ describe("a suspended org's background work", () => {
     }
     const { org } = await admin().get({ orgId: other.id });
     expect(org).toMatchObject({ suspendedAt: null, suspendedReason: null });
+  });
+
+  it("holds a queued action run (an HTTP call) until reinstatement", async () => {
+    const target = await startWebhookSink("/orders", { contract: false });
+    try {
+      const { action } = await app.caller(suspended.admin.accessToken).actions.create({
+        orgId: suspended.id,
+        name: "Held lookup",
+        paramSchema: { type: "object", properties: { orderId: { type: "string" } }, required: ["orderId"] },
+        config: {
+          type: "http",
+          method: "POST",
+          urlTemplate: `${target.url}/{{orderId}}`,
+          headerTemplates: {},
+        },
+        allowedBotIds: [],
+      });
+      await admin().suspend({ orgId: suspended.id });
+      // Queued as actions.run writes it (its API refuses the org's callers now).
+      const runId = newId();
+      await app.database.db.transaction(async (tx) => {
+        await tx.insert(actionRuns).values({
+          id: runId,
+          orgId: suspended.id,
+          actionId: action.id,
+          trigger: "api",
+          input: { orderId: "42" },
+        });
+        await app.deps.jobs.enqueue(tx, ACTION_RUN_QUEUE, { runId });
+      });
+      const runOf = async () =>
+        (
+          await app.database.db
+            .select({ status: actionRuns.status, attempts: actionRuns.attempts })
+            .from(actionRuns)
+            .where(eq(actionRuns.id, runId))
+        )[0];
+
+      await sleep(HELD_FOR_MS);
+      expect(target.received).toHaveLength(0);
+      expect(await runOf()).toEqual({ status: "queued", attempts: 0 });
+      expect(await jobsFor(ACTION_RUN_QUEUE, "runId", runId)).toBeGreaterThan(1);
+
+      await admin().reinstate({ orgId: suspended.id });
+      await target.waitFor(1);
+      await waitUntil(async () => (await runOf())?.status === "succeeded");
+      expect(await runOf()).toEqual({ status: "succeeded", attempts: 1 });
+    } finally {
+      await target.close();
+    }
   });
 });
