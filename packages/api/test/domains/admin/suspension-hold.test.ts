@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { actionRuns, eq, exportJobs, newId, rowsOf, sql, webhookAttempts, webhookMessages } from "@kyro/db";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { emitEvent } from "../../../src/core/events/emit";
 import { ACTION_RUN_QUEUE } from "../../../src/domains/actions/runs";
 import { EXPORT_QUEUE } from "../../../src/domains/exports/run";
@@ -65,6 +65,14 @@ afterAll(async () => {
 });
 
 const admin = () => app.caller(operatorToken).admin.orgs;
+
+// A failed test must not leave its org suspended for the next one.
+afterEach(async () => {
+  for (const org of [suspended, other]) {
+    const { org: state } = await admin().get({ orgId: org.id });
+    if (state.suspendedAt) await admin().reinstate({ orgId: org.id });
+  }
+});
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** An `org.updated` event recorded for the org (its members cannot act while it is suspended). */
