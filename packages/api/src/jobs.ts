@@ -1,6 +1,7 @@
 import { createJobRunner, type JobRunner, type SqlExecutor } from "@kyro/platform";
 import type { AppDeps } from "./core/deps";
 import type { JobDefinition } from "./core/jobs";
+import { runUnlessHeld } from "./core/suspension-hold";
 import { actionRunJob } from "./domains/actions/index";
 import { analyticsDrainJob } from "./domains/analytics/index";
 import { purgeDeletedBotsJob } from "./domains/bots/purge";
@@ -59,7 +60,7 @@ export async function startJobs(deps: AppDeps, options: StartJobsOptions): Promi
   if (options.work) {
     for (const job of jobs) {
       await runner.work(job.name, { batchSize: job.batchSize, workers: job.workers }, ({ data }) =>
-        job.handle(deps, data),
+        runUnlessHeld(deps, job, data),
       );
       if (job.schedule) await runner.schedule(job.name, job.schedule);
     }

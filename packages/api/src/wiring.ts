@@ -13,6 +13,7 @@ import {
 import { createCacheInvalidation } from "./core/cache-invalidation";
 import type { AppDeps, Settings } from "./core/deps";
 import { registerEventFanOut } from "./core/events/emit";
+import { DEFAULT_SUSPENDED_JOB_RECHECK_SECONDS } from "./core/suspension-hold";
 import { createApiKeyVerifier } from "./domains/api-keys/verifier";
 import { createAuthLimiters } from "./domains/auth/throttles";
 import { DEFAULT_EXPORT_SETTINGS } from "./domains/exports/index";
@@ -51,6 +52,7 @@ export const DEFAULT_SETTINGS: Settings = {
   passwordResetTtlMinutes: 60,
   outboundAllowCidrs: [],
   webhookRetryScheduleSeconds: DEFAULT_WEBHOOK_RETRY_SCHEDULE,
+  suspendedJobRecheckSeconds: DEFAULT_SUSPENDED_JOB_RECHECK_SECONDS,
   limits: DEFAULT_LIMIT_SETTINGS,
   ai: DEFAULT_AI_SETTINGS,
   sources: DEFAULT_SOURCE_SETTINGS,

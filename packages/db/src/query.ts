@@ -26,7 +26,7 @@ export {
   type SQL,
   sql,
 } from "drizzle-orm";
-export type { AnyPgColumn } from "drizzle-orm/pg-core";
+export type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
 
 /** The rows of a raw `execute`: postgres.js answers the rows themselves, PGlite an object holding them. */
 export function rowsOf<T>(result: unknown): T[] {

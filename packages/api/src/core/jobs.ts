@@ -1,4 +1,6 @@
+import type { EnqueueOptions } from "@kyro/platform";
 import type { AppDeps } from "./deps";
+import type { JobOwner } from "./suspension-hold";
 
 /** A background job: a pg-boss queue named `name` whose jobs `handle` runs in the worker. */
 export interface JobDefinition<Data> {
@@ -10,6 +12,13 @@ export interface JobDefinition<Data> {
   batchSize?: number;
   /** Polling loops in each worker process (default 1). */
   workers?: number;
+  /**
+   * The row naming the org the job works for: while that org is suspended the job is held, not run
+   * (core/suspension-hold.ts). Left out: the job runs whatever any org's status.
+   */
+  ownerOf?(data: Data): JobOwner;
+  /** The options the job is enqueued with, kept when a held job is sent again (default: pg-boss's). */
+  enqueueOptions?: EnqueueOptions;
   /** Throwing fails the job; pg-boss retries it (3 times, 5 s apart) and then keeps it as failed. */
   handle(deps: AppDeps, data: Data): Promise<void>;
 }

@@ -284,5 +284,7 @@ export async function performRun(deps: AppDeps, runId: string): Promise<void> {
 export const actionRunJob = defineJob<{ runId: string }>({
   name: ACTION_RUN_QUEUE,
   batchSize: 5,
+  // A suspended org's runs stay queued until it is reinstated.
+  ownerOf: (data) => ({ table: actionRuns, id: data.runId }),
   handle: (deps, data) => performRun(deps, data.runId),
 });

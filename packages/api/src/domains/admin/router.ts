@@ -13,18 +13,38 @@ import { getOrg, listOrgs, setBotLimits, setOrgLimits } from "./service";
 import { orgUsageInput, orgUsageOutput, usageByOrg } from "./usage";
 import { adminUsersRouter } from "./users-router";
 
+const tags = ["admin"] as const;
+
 /**
- * Platform operators only (KYRO_PLATFORM_ADMINS); anyone else gets NOT_FOUND. The limits procedures are
- * tRPC only; user governance and org suspension are on REST under /admin too.
+ * Platform operators only (KYRO_PLATFORM_ADMINS); anyone else gets NOT_FOUND. Changing limits is tRPC
+ * only; reading orgs, user governance and org suspension are on REST under /admin too.
  */
 export const adminRouter = router({
   orgs: router({
-    list: platformAdminProcedure()
+    list: platformAdminProcedure({
+      rest: {
+        method: "GET",
+        path: "/admin/orgs",
+        summary: "List organizations (operators)",
+        description:
+          "Oldest first; filter by name or slug substring and by `status` (`active` or `suspended`). Each org carries `suspendedAt` and `suspendedReason`.",
+        tags,
+      },
+    })
       .input(listOrgsInput)
       .output(listOrgsOutput)
       .query(({ ctx, input }) => listOrgs(ctx.deps, input)),
 
-    get: platformAdminProcedure()
+    get: platformAdminProcedure({
+      rest: {
+        method: "GET",
+        path: "/admin/orgs/{orgId}",
+        summary: "Get an organization (operators)",
+        description:
+          "The org with its suspension (`suspendedAt`, `suspendedReason`), its limit overrides, its effective limits and today's use, and each bot's overrides.",
+        tags,
+      },
+    })
       .input(getOrgInput)
       .output(adminOrgOutput)
       .query(({ ctx, input }) => getOrg(ctx.deps, input.orgId)),

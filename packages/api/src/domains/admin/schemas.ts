@@ -33,17 +33,25 @@ const nullableOverrides = <T extends z.ZodRawShape>(shape: T) =>
 export const orgOverridesOutput = nullableOverrides(orgLimitsSchema.shape);
 export const botOverridesOutput = nullableOverrides(botLimitsSchema.shape);
 
+export const ORG_STATUSES = ["active", "suspended"] as const;
+
 export const listOrgsInput = z.object({
   /** Case-insensitive match on the name or slug. */
   search: singleLine().trim().min(1).regex(NOT_BLANK, "Must not be blank").max(200).optional(),
+  /** `suspended`: only orgs an operator suspended; `active`: only the others. */
+  status: z.enum(ORG_STATUSES).optional(),
   ...pageFields,
 });
+export type ListOrgsInput = z.infer<typeof listOrgsInput>;
 
 const orgSummary = z.object({
   id: z.uuid(),
   name: z.string(),
   slug: z.string(),
   createdAt: z.date(),
+  /** When an operator suspended the org; null while it is active (docs/admin.md, "Org suspension"). */
+  suspendedAt: z.date().nullable(),
+  suspendedReason: z.string().nullable(),
   hasOverrides: z.boolean(),
 });
 

@@ -7,6 +7,7 @@ import {
   eq,
   gt,
   ilike,
+  isNotNull,
   isNull,
   or,
   organizations,
@@ -26,7 +27,7 @@ import {
   type OrgLimitValues,
   orgOverridesQuery,
 } from "../limits/index";
-import type { AdminOrg } from "./schemas";
+import type { AdminOrg, ListOrgsInput } from "./schemas";
 
 type OrgOverrides = { [K in keyof OrgLimitValues]: number | null };
 type BotOverrides = Pick<OrgOverrides, "botRequestsPerMinute" | "botMessagesPerDay">;
@@ -51,8 +52,24 @@ export function adminScopeOf(ctx: {
 /** `text` matched literally inside a LIKE pattern: its `%`, `_` and backslashes escaped. */
 export const escapeLike = (text: string) => text.replaceAll(/[\\%_]/g, (match) => `\\${match}`);
 
-export async function listOrgs(deps: AppDeps, input: { search?: string; cursor?: string; limit: number }) {
+/** The org columns operators see in `list` and `get`. */
+const orgColumns = {
+  id: organizations.id,
+  name: organizations.name,
+  slug: organizations.slug,
+  createdAt: organizations.createdAt,
+  suspendedAt: organizations.suspendedAt,
+  suspendedReason: organizations.suspendedReason,
+};
+
+const STATUS_FILTER: Record<NonNullable<ListOrgsInput["status"]>, SQL> = {
+  active: isNull(organizations.suspendedAt),
+  suspended: isNotNull(organizations.suspendedAt),
+};
+
+export async function listOrgs(deps: AppDeps, input: ListOrgsInput) {
   const filters: SQL[] = [];
+  if (input.status) filters.push(STATUS_FILTER[input.status]);
   if (input.cursor) filters.push(gt(organizations.id, decodeCursor(input.cursor)));
   if (input.search) {
     const pattern = `%${escapeLike(input.search)}%`;
@@ -60,13 +77,7 @@ export async function listOrgs(deps: AppDeps, input: { search?: string; cursor?:
     if (match) filters.push(match);
   }
   const rows = await deps.db
-    .select({
-      id: organizations.id,
-      name: organizations.name,
-      slug: organizations.slug,
-      createdAt: organizations.createdAt,
-      overridden: orgLimits.orgId,
-    })
+    .select({ ...orgColumns, overridden: orgLimits.orgId })
     .from(organizations)
     .leftJoin(orgLimits, eq(orgLimits.orgId, organizations.id))
     .where(and(...filters))
@@ -74,28 +85,13 @@ export async function listOrgs(deps: AppDeps, input: { search?: string; cursor?:
     .limit(input.limit + 1);
   const page = pageOf(rows, input.limit);
   return {
-    items: page.items.map((org) => ({
-      id: org.id,
-      name: org.name,
-      slug: org.slug,
-      createdAt: org.createdAt,
-      hasOverrides: org.overridden !== null,
-    })),
+    items: page.items.map(({ overridden, ...org }) => ({ ...org, hasOverrides: overridden !== null })),
     nextCursor: page.nextCursor,
   };
 }
 
 function orgRow(db: Database, orgId: string) {
-  return db
-    .select({
-      id: organizations.id,
-      name: organizations.name,
-      slug: organizations.slug,
-      createdAt: organizations.createdAt,
-    })
-    .from(organizations)
-    .where(eq(organizations.id, orgId))
-    .limit(1);
+  return db.select(orgColumns).from(organizations).where(eq(organizations.id, orgId)).limit(1);
 }
 
 const nullOverrides = <F extends string>(fields: readonly F[]) =>

@@ -13,7 +13,7 @@ import {
 } from "@kyro/db";
 import type { AppDeps } from "../../core/deps";
 import { defineJob } from "../../core/jobs";
-import { DISPATCH_QUEUE, type DispatchJobData } from "./log";
+import { DISPATCH_JOB_OPTIONS, DISPATCH_QUEUE, type DispatchJobData } from "./log";
 
 /** The transcript a mail carries: the last messages up to the ticket's transcript reference. */
 const TRANSCRIPT_MESSAGES = 50;
@@ -131,5 +131,8 @@ export const escalationDispatchJob = defineJob<DispatchJobData>({
   name: DISPATCH_QUEUE,
   batchSize: 10,
   workers: 4,
+  // A suspended org's ticket mails stay owed (pending) until it is reinstated.
+  ownerOf: (data) => ({ table: escalationTicketEvents, id: data.eventId }),
+  enqueueOptions: DISPATCH_JOB_OPTIONS,
   handle: dispatchTicketEvent,
 });

@@ -17,7 +17,7 @@ export interface DispatchJobData {
 }
 
 /** A refused SMTP server or a full mailbox is retried for about a quarter of an hour before giving up. */
-const DISPATCH_JOB_OPTIONS = { retryLimit: 8, retryDelaySeconds: 5, expireInSeconds: 120 };
+export const DISPATCH_JOB_OPTIONS = { retryLimit: 8, retryDelaySeconds: 5, expireInSeconds: 120 };
 
 export interface TicketEventEntry {
   type: TicketEventType;

@@ -155,6 +155,8 @@ export async function cleanupExpiredExports(deps: AppDeps, now = new Date()): Pr
 
 export const exportRunJob = defineJob<{ exportId: string }>({
   name: EXPORT_QUEUE,
+  // A suspended org's exports stay queued until it is reinstated.
+  ownerOf: (data) => ({ table: exportJobs, id: data.exportId }),
   handle: (deps, data) => runExport(deps, data.exportId),
 });
 
