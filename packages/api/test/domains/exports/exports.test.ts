@@ -229,9 +229,21 @@ describe("crashes and expiry", () => {
     }
     const { export: failed } = await owner().exports.get({ orgId: org.id, exportId: created.id });
     expect(failed).toMatchObject({ status: "failed", attempts: 3, downloadUrl: null });
-    // A late duplicate delivery of the job changes nothing.
+    // A late duplicate delivery of the job changes nothing, and announces nothing again.
     await runExport(app.deps, created.id);
     expect((await owner().exports.get({ orgId: org.id, exportId: created.id })).export.status).toBe("failed");
+    const announced = (await eventsOf(app, org.id, "export.failed")).filter(
+      (event) => (event.data as { exportId?: string }).exportId === created.id,
+    );
+    expect(announced.map((event) => event.data)).toEqual([
+      {
+        exportId: created.id,
+        kind: "conversations",
+        format: "csv",
+        attempts: 3,
+        error: "The export could not be written",
+      },
+    ]);
   });
 
   it("deletes files when they expire (injected clock) and refuses tampered or expired links with 403", async () => {
