@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SeededOrg } from "@kyro/api/testing";
 import { seedBot } from "@kyro/api/testing/conversations";
-import { leads } from "@kyro/db";
+import { and, auditEvents, eq, leads } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./server-harness";
 
@@ -75,7 +75,9 @@ describe("REST /api/v1/exports", () => {
     expect(((await listed.json()) as { items: { id: string }[] }).items[0]?.id).toBe(queued.id);
 
     const link = local(current.downloadUrl ?? "");
-    const file = await fetch(link);
+    const file = await fetch(link, {
+      headers: { "user-agent": "export-fetcher/2.0", "x-request-id": "dl-1" },
+    });
     expect(file.status).toBe(200);
     expect(file.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     const lines = (await file.text()).trimEnd().split("\r\n");
@@ -92,6 +94,20 @@ describe("REST /api/v1/exports", () => {
     const past = new URL(link);
     past.searchParams.set("format", "json");
     expect((await fetch(past)).status).toBe(403);
+
+    // The one download served is audited with where it came from; the refused links are not.
+    const downloads = await server.app.database.db
+      .select({
+        resourceId: auditEvents.resourceId,
+        ip: auditEvents.ip,
+        userAgent: auditEvents.userAgent,
+        requestId: auditEvents.requestId,
+      })
+      .from(auditEvents)
+      .where(and(eq(auditEvents.orgId, org.id), eq(auditEvents.action, "export.downloaded")));
+    expect(downloads).toEqual([
+      { resourceId: queued.id, ip: "127.0.0.1", userAgent: "export-fetcher/2.0", requestId: "dl-1" },
+    ]);
   });
 
   it("answers 401 without a credential and 404 for another org's export", async () => {

@@ -154,14 +154,6 @@ export const CONTRACT_GAPS: readonly ContractGap[] = [
     why: "Permanent: the span between `from` and `to` compares two values of one input.",
   },
   {
-    convention: "Schemas say what the server does: conditional rules are declared",
-    check: "accepts-valid",
-    operations: ["POST /compliance/erasures", "POST /compliance/contact-exports"],
-    statuses: [400],
-    contains: "Give exactly one of email and userId",
-    why: "To declare as a `oneOf` of the two required forms; the zod input is an object with a refinement today.",
-  },
-  {
     convention: "Auth declared: security: [] only where no credential is taken",
     check: "accepts-valid",
     operations: ["GET /exports/{exportId}/download"],

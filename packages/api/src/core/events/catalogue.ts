@@ -48,6 +48,9 @@ const TICKET = z.object({
   subject: z.string(),
 });
 
+const EXPORT_KIND = z.enum(["conversations", "leads", "feedback", "tickets", "knowledge", "audit", "usage"]);
+const EXPORT_FORMAT = z.enum(["csv", "json", "ndjson"]);
+
 const ACTION_RUN = z.object({
   runId: z.uuid(),
   actionId: z.uuid(),
@@ -271,12 +274,26 @@ export const EVENT_CATALOGUE = {
       "An export job finished; fetch the export (`GET /exports/{exportId}`) for a signed download link.",
     schema: z.object({
       exportId: z.uuid(),
-      kind: z.enum(["conversations", "leads", "feedback", "tickets", "knowledge", "audit", "usage"]),
-      format: z.enum(["csv", "json", "ndjson"]),
+      kind: EXPORT_KIND,
+      format: EXPORT_FORMAT,
       rows: z.int(),
       bytes: z.int(),
       /** When the file is deleted. */
       expiresAt: z.iso.datetime(),
+    }),
+  }),
+  "export.failed": define({
+    version: 1,
+    description:
+      "An export job failed for good: every attempt (the first run and its retries) failed or was interrupted, and no file is kept. Create a new export to try again.",
+    schema: z.object({
+      exportId: z.uuid(),
+      kind: EXPORT_KIND,
+      format: EXPORT_FORMAT,
+      /** The export's `attempts` when it failed (runs started, the one that gave up included). */
+      attempts: z.int(),
+      /** Why, in words (the export's `error`); never the underlying database or storage message. */
+      error: z.string(),
     }),
   }),
   "contact.erased": define({

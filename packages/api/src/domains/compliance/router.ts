@@ -3,6 +3,8 @@ import { contactExportOutput, contactInput, erasureReceiptOutput } from "./schem
 import { eraseContact, exportContact } from "./service";
 
 const TAGS = ["compliance"];
+/** The input's refinement, declared: exactly one identifier (both, or neither, answers 400). */
+const ONE_IDENTIFIER = { oneOf: [{ required: ["email"] }, { required: ["userId"] }] };
 
 export const complianceRouter = router({
   eraseContact: orgProcedure("compliance:manage", {
@@ -14,6 +16,7 @@ export const complianceRouter = router({
         "Deletes, in one transaction, the conversations (with messages and feedback), leads, escalation tickets and action runs of the person named by `email` or widget `userId`, and the events that carried them; usage rows lose the person. Answers a receipt with counts; emits `contact.erased` (ids only, no personal data). Audited as `contact.erased` without the identifier.",
       tags: TAGS,
       successStatus: 201,
+      bodyRules: ONE_IDENTIFIER,
     },
   })
     .input(contactInput)
@@ -28,6 +31,7 @@ export const complianceRouter = router({
       description:
         "Everything held about the person named by `email` or widget `userId` as one JSON document (subject access). POST so the identifier stays out of URLs and logs. Audited as `contact.exported`.",
       tags: TAGS,
+      bodyRules: ONE_IDENTIFIER,
     },
   })
     .input(contactInput)

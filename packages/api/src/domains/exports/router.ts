@@ -63,12 +63,12 @@ export const exportsRouter = router({
       path: "/exports/{exportId}/download",
       summary: "Download an export file",
       description:
-        "The signed link from `downloadUrl`; it needs no other credential. An altered or expired link answers 403 (`invalid_link`); a file already deleted answers 404.",
+        "The signed link from `downloadUrl`; it needs no other credential. An altered or expired link answers 403 (`invalid_link`); a file already deleted answers 404. Each download is audited (`export.downloaded`, with the client's IP address and user agent).",
       tags: TAGS,
       stream: { formatField: "format", contentTypes: CONTENT_TYPES, filenamePrefix: "export" },
     },
   })
     .input(downloadExportInput)
     .output(exportDownloadOutput)
-    .query(({ ctx, input }) => downloadExport(ctx.deps, input)),
+    .query(({ ctx, input }) => downloadExport(ctx.deps, input, ctx.request)),
 });

@@ -1,8 +1,19 @@
 import { Readable } from "node:stream";
-import { and, eq, exportJobs, inArray, lte, sql } from "@kyro/db";
+import {
+  and,
+  type Executor,
+  type ExportFileFormat,
+  type ExportKind,
+  eq,
+  exportJobs,
+  inArray,
+  lte,
+  sql,
+} from "@kyro/db";
 import type { AppDeps } from "../../core/deps";
 import { emitEvent } from "../../core/events/emit";
 import { defineJob } from "../../core/jobs";
+import { retentionDaysOf } from "../retention/index";
 import { hashPersonal } from "./links";
 import "./settings";
 import { EXPORT_SOURCES } from "./source-kinds";
@@ -28,6 +39,19 @@ function maskFor(deps: Pick<AppDeps, "hmacKeys">, orgId: string, mode: string): 
 }
 
 const FAILED_MESSAGE = "The export could not be written";
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * When a file completed now is deleted: the platform's `fileTtlHours` or the org's `exports` retention
+ * period, whichever ends first (an org may keep its files for less time than the platform allows, not
+ * more). Read in the completing transaction.
+ */
+async function expiryOf(deps: AppDeps, tx: Executor, orgId: string, completedAt: Date): Promise<Date> {
+  const days = await retentionDaysOf(deps, tx, orgId, "exports");
+  const keptMs = Math.min(deps.settings.exports.fileTtlHours * HOUR_MS, days * DAY_MS);
+  return new Date(completedAt.getTime() + keptMs);
+}
 
 /**
  * Runs one export: claims the row (counting the attempt), streams every row into storage, then marks
@@ -55,7 +79,7 @@ export async function runExport(deps: AppDeps, exportId: string, now: () => Date
   // Finished, failed or gone: a duplicate delivery has nothing to do.
   if (!job) return;
   if (job.attempts > settings.maxAttempts) {
-    await markFailed(deps, job.id, "The export was interrupted too many times");
+    await markFailed(deps, job, "The export was interrupted too many times");
     return;
   }
   const source = EXPORT_SOURCES[job.kind];
@@ -79,8 +103,8 @@ export async function runExport(deps: AppDeps, exportId: string, now: () => Date
     });
     const { bytes } = await deps.exportStorage.put(key, Readable.from(chunks));
     const completedAt = now();
-    const expiresAt = new Date(completedAt.getTime() + settings.fileTtlHours * 3_600_000);
     await deps.db.transaction(async (tx) => {
+      const expiresAt = await expiryOf(deps, tx, job.orgId, completedAt);
       await tx
         .update(exportJobs)
         .set({
@@ -109,7 +133,7 @@ export async function runExport(deps: AppDeps, exportId: string, now: () => Date
   } catch (error) {
     deps.logger.error({ err: error, exportId: job.id, attempt: job.attempts }, "export failed");
     if (job.attempts >= settings.maxAttempts) {
-      await markFailed(deps, job.id, FAILED_MESSAGE);
+      await markFailed(deps, job, FAILED_MESSAGE);
       return;
     }
     await deps.db
@@ -120,11 +144,28 @@ export async function runExport(deps: AppDeps, exportId: string, now: () => Date
   }
 }
 
-async function markFailed(deps: AppDeps, exportId: string, error: string): Promise<void> {
-  await deps.db
-    .update(exportJobs)
-    .set({ status: "failed", error, storageKey: null })
-    .where(eq(exportJobs.id, exportId));
+/**
+ * Fails the export for good and emits `export.failed` in the same transaction. Only a claimed (running)
+ * export changes, so a duplicate delivery racing this one cannot announce the failure twice.
+ */
+async function markFailed(
+  deps: AppDeps,
+  job: { id: string; orgId: string; kind: ExportKind; format: ExportFileFormat; attempts: number },
+  error: string,
+): Promise<void> {
+  await deps.db.transaction(async (tx) => {
+    const [failed] = await tx
+      .update(exportJobs)
+      .set({ status: "failed", error, storageKey: null })
+      .where(and(eq(exportJobs.id, job.id), eq(exportJobs.status, "running")))
+      .returning({ id: exportJobs.id });
+    if (!failed) return;
+    await emitEvent(tx, {
+      orgId: job.orgId,
+      type: "export.failed",
+      data: { exportId: job.id, kind: job.kind, format: job.format, attempts: job.attempts, error },
+    });
+  });
 }
 
 /** Rows handled per round of the cleanup, so one run never holds a huge lock set. */

@@ -8,6 +8,7 @@ import type { OrgScope } from "../../core/org-scope";
 import { decodeCursor, pageOf } from "../../core/pagination";
 import { type Permission, roleHasPermission, scopesGranting, scopesHavePermission } from "../../core/policy";
 import type { Principal } from "../../core/principal";
+import type { RequestInfo } from "../../core/request-info";
 import { assertOrgBot } from "../shared/org-bots";
 import { signedQuery, verifyLink } from "./links";
 import { EXPORT_QUEUE } from "./run";
@@ -154,19 +155,31 @@ export async function listExports(
   return { items: page.items.map((row) => toOutput(ctx.deps, row, now)), nextCursor: page.nextCursor };
 }
 
+/** Who downloads by a signed link is not known, only from where: the link is the credential. */
+const LINK_ACTOR = { type: "system", id: null, label: "signed link" } as const;
+
 /**
  * The stored file behind a signed link. The signature is checked before anything is read, so a
  * tampered or expired link answers 403 whether or not the export exists; a valid link to a file that
- * is gone (expired and cleaned up, or never completed) answers 404.
+ * is gone (expired and cleaned up, or never completed) answers 404. Once the file is open, the download
+ * is audited (`export.downloaded`, in its own transaction) before a byte is sent: a download that
+ * cannot be recorded is refused rather than served unrecorded.
  */
 export async function downloadExport(
   deps: AppDeps,
   input: DownloadExportInput,
+  request: RequestInfo,
   now = new Date(),
 ): Promise<AsyncIterable<string>> {
   verifyLink(deps.hmacKeys.exportLink, input, input.signature, now);
   const [row] = await deps.db
-    .select({ status: exportJobs.status, format: exportJobs.format, storageKey: exportJobs.storageKey })
+    .select({
+      orgId: exportJobs.orgId,
+      kind: exportJobs.kind,
+      status: exportJobs.status,
+      format: exportJobs.format,
+      storageKey: exportJobs.storageKey,
+    })
     .from(exportJobs)
     .where(eq(exportJobs.id, input.exportId))
     .limit(1);
@@ -178,6 +191,24 @@ export async function downloadExport(
     file = Readable.from(await deps.exportStorage.get(row.storageKey));
   } catch (error) {
     if (error instanceof ObjectNotFoundError) throw notFound("Export");
+    throw error;
+  }
+  try {
+    await deps.db.transaction((tx) =>
+      recordAudit(
+        tx,
+        { actor: LINK_ACTOR, request },
+        {
+          orgId: row.orgId,
+          action: "export.downloaded",
+          resourceType: RESOURCE,
+          resourceId: input.exportId,
+          after: { kind: row.kind, format: row.format },
+        },
+      ),
+    );
+  } catch (error) {
+    file.destroy();
     throw error;
   }
   // Decoded as a stream, so a character split between two reads is never cut in half.

@@ -31,11 +31,27 @@ interface PurgeTarget {
   table: string;
   age: string;
   keep?: string;
+  /**
+   * What else the batch's statement does with the deleted rows (`gone`, which returns `org_id` and these
+   * `columns`): a data-modifying CTE, so it commits exactly with the deletion.
+   */
+  also?: { columns: string; statement: string };
 }
+
+/**
+ * A conversation that outlives some of its messages (it is still active) keeps a true `message_count`:
+ * lowered by what the batch deleted, never recounted, so a message added meanwhile stays counted.
+ */
+const UNCOUNT_MESSAGES = {
+  columns: "conversation_id",
+  statement: `update conversations set message_count = greatest(conversations.message_count - lost.n, 0)
+    from (select conversation_id, count(*)::int as n from gone group by conversation_id) lost
+    where conversations.id = lost.conversation_id`,
+};
 
 const TARGETS: Record<Exclude<RetentionCategory, "exports">, PurgeTarget[]> = {
   messages: [
-    { table: "messages", age: "created_at" },
+    { table: "messages", age: "created_at", also: UNCOUNT_MESSAGES },
     { table: "conversations", age: "coalesce(last_message_at, created_at)" },
   ],
   leads: [{ table: "leads", age: "updated_at" }],
@@ -88,14 +104,17 @@ function deleteBatch(target: PurgeTarget, cutoffs: readonly OrgCutoff[], limit: 
     cutoffs.map(({ orgId, cutoff }) => sql`(${orgId}::uuid, ${cutoff.toISOString()}::timestamptz)`),
     sql`, `,
   );
+  const returning = sql.raw(target.also ? `org_id, ${target.also.columns}` : "org_id");
+  // Postgres runs a data-modifying CTE to completion even though the final select never reads it.
+  const also = target.also ? sql.raw(`, also as (${target.also.statement})`) : sql``;
   return sql`with cutoffs (org_id, cutoff) as (values ${pairs}),
   gone as (
     delete from ${table} where id in (
       select ${table}.id from ${table} join cutoffs on cutoffs.org_id = ${table}.org_id
       where ${sql.raw(target.age)} < cutoffs.cutoff${keep}
       limit ${limit}
-    ) returning org_id
-  ) select org_id as "orgId", count(*)::int as n from gone group by org_id`;
+    ) returning ${returning}
+  )${also} select org_id as "orgId", count(*)::int as n from gone group by org_id`;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type Executor, eq, retentionPolicies } from "@kyro/db";
+import { and, type Executor, eq, exportJobs, retentionPolicies, sql } from "@kyro/db";
 import { type AuditScope, recordAudit } from "../../core/audit-log";
 import type { AppDeps } from "../../core/deps";
 import { unprocessable } from "../../core/errors";
@@ -71,6 +71,31 @@ async function readStored(executor: Executor, orgId: string): Promise<StoredDays
   return storedDaysOf(row);
 }
 
+/** One category's period in force for an org, in days (its choice, else the default; audit floored). */
+export async function retentionDaysOf(
+  deps: Pick<AppDeps, "settings">,
+  executor: Executor,
+  orgId: string,
+  category: RetentionCategory,
+): Promise<number> {
+  const stored = await readStored(executor, orgId);
+  return effectiveDays(stored, deps.settings.retention.auditMinimumDays)[category];
+}
+
+/**
+ * A shorter `exports` period applies to files already kept: their expiry is brought forward to
+ * completion + the new period (the cleanup job then deletes them). A longer one applies to new files
+ * only, whose expiry is fixed when they complete.
+ */
+async function capExportExpiry(tx: Executor, orgId: string, days: number): Promise<void> {
+  await tx
+    .update(exportJobs)
+    .set({
+      expiresAt: sql`least(${exportJobs.expiresAt}, ${exportJobs.completedAt} + make_interval(days => ${days}::int))`,
+    })
+    .where(and(eq(exportJobs.orgId, orgId), eq(exportJobs.status, "completed")));
+}
+
 export async function getRetention(ctx: Pick<RetentionContext, "deps" | "org">): Promise<RetentionPolicy> {
   const stored = await readStored(ctx.deps.db, ctx.org.orgId);
   return policyOf(stored, ctx.deps.settings.retention.auditMinimumDays);
@@ -101,6 +126,8 @@ export async function updateRetention(
       .insert(retentionPolicies)
       .values({ orgId: ctx.org.orgId, ...values })
       .onConflictDoUpdate({ target: retentionPolicies.orgId, set: { ...values, updatedAt: new Date() } });
+    if (after.exports !== before.exports)
+      await capExportExpiry(tx, ctx.org.orgId, effectiveDays(after, minimum).exports);
     await recordAudit(tx, ctx.audit, {
       orgId: ctx.org.orgId,
       action: "retention.updated",

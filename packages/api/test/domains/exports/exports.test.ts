@@ -44,6 +44,8 @@ afterAll(async () => {
 });
 
 const owner = () => app.caller(org.owner.accessToken);
+/** Where the signed-link downloads below come from, as the audit log records it. */
+const FROM = { requestId: "download-1", ip: "203.0.113.9", userAgent: "curl/8.5.0", origin: null };
 
 /** Creates an export as the owner, runs its job here, and returns the finished export and its file. */
 async function exported(input: Parameters<ReturnType<typeof owner>["exports"]["create"]>[0]) {
@@ -52,12 +54,16 @@ async function exported(input: Parameters<ReturnType<typeof owner>["exports"]["c
   await runExport(app.deps, created.id);
   const { export: done } = await owner().exports.get({ orgId: org.id, exportId: created.id });
   const url = new URL(done.downloadUrl ?? "");
-  const file = await downloadExport(app.deps, {
-    exportId: done.id,
-    format: url.searchParams.get("format") as "csv",
-    expires: Number(url.searchParams.get("expires")),
-    signature: url.searchParams.get("signature") ?? "",
-  });
+  const file = await downloadExport(
+    app.deps,
+    {
+      exportId: done.id,
+      format: url.searchParams.get("format") as "csv",
+      expires: Number(url.searchParams.get("expires")),
+      signature: url.searchParams.get("signature") ?? "",
+    },
+    FROM,
+  );
   return { done, text: await readAll(file) };
 }
 
@@ -223,9 +229,21 @@ describe("crashes and expiry", () => {
     }
     const { export: failed } = await owner().exports.get({ orgId: org.id, exportId: created.id });
     expect(failed).toMatchObject({ status: "failed", attempts: 3, downloadUrl: null });
-    // A late duplicate delivery of the job changes nothing.
+    // A late duplicate delivery of the job changes nothing, and announces nothing again.
     await runExport(app.deps, created.id);
     expect((await owner().exports.get({ orgId: org.id, exportId: created.id })).export.status).toBe("failed");
+    const announced = (await eventsOf(app, org.id, "export.failed")).filter(
+      (event) => (event.data as { exportId?: string }).exportId === created.id,
+    );
+    expect(announced.map((event) => event.data)).toEqual([
+      {
+        exportId: created.id,
+        kind: "conversations",
+        format: "csv",
+        attempts: 3,
+        error: "The export could not be written",
+      },
+    ]);
   });
 
   it("deletes files when they expire (injected clock) and refuses tampered or expired links with 403", async () => {
@@ -237,17 +255,19 @@ describe("crashes and expiry", () => {
       expires: Number(url.searchParams.get("expires")),
       signature: url.searchParams.get("signature") ?? "",
     };
-    await expect(downloadExport(app.deps, { ...link, expires: link.expires + 3600 })).rejects.toMatchObject({
+    await expect(
+      downloadExport(app.deps, { ...link, expires: link.expires + 3600 }, FROM),
+    ).rejects.toMatchObject({
       code: "FORBIDDEN",
       details: { reason: "invalid_link" },
     });
     await expect(
-      downloadExport(app.deps, { ...link, exportId: "00000000-0000-7000-8000-000000000000" }),
+      downloadExport(app.deps, { ...link, exportId: "00000000-0000-7000-8000-000000000000" }, FROM),
     ).rejects.toMatchObject({
       code: "FORBIDDEN",
     });
     const later = new Date((link.expires + 1) * 1000);
-    await expect(downloadExport(app.deps, link, later)).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(downloadExport(app.deps, link, FROM, later)).rejects.toMatchObject({ code: "FORBIDDEN" });
     const expiresAt = done.expiresAt ?? new Date();
     const stateOf = async () =>
       (
@@ -263,7 +283,7 @@ describe("crashes and expiry", () => {
     expect((await readdir(join(dir, "exports", org.id))).some((name) => name.startsWith(done.id))).toBe(
       false,
     );
-    await expect(downloadExport(app.deps, link)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(downloadExport(app.deps, link, FROM)).rejects.toMatchObject({ code: "NOT_FOUND" });
   });
 });
 

@@ -173,6 +173,36 @@ describe("purgeExpired", () => {
     expect(await purgeExpired(app.deps, { now: NOW, orgIds: [org.id], batchSize: 2 })).toEqual([]);
   });
 
+  it("lowers a live conversation's messageCount by the messages purged, batch by batch", async () => {
+    const org = await app.seedOrg("Purge Counts");
+    await app.caller(org.owner.accessToken).retention.update({ orgId: org.id, messages: 30 });
+    const boundary = 30 * DAY;
+    const live = await seedMessages(org, [
+      boundary + MINUTE,
+      boundary + 2 * MINUTE,
+      boundary + 3 * MINUTE,
+      MINUTE,
+    ]);
+    const fresh = await seedMessages(org, [MINUTE, 2 * MINUTE]);
+    const db = app.database.db;
+    // The counts as the conversations service keeps them, plus one: a message added while the purge
+    // runs is counted without being seen by it, and must stay counted.
+    await db.update(conversations).set({ messageCount: 5 }).where(eq(conversations.id, live.conversationId));
+    await db.update(conversations).set({ messageCount: 2 }).where(eq(conversations.id, fresh.conversationId));
+
+    await purgeExpired(app.deps, { now: NOW, orgIds: [org.id], batchSize: 2 });
+
+    const counts = await db
+      .select({ id: conversations.id, messageCount: conversations.messageCount })
+      .from(conversations)
+      .where(eq(conversations.orgId, org.id));
+    expect(Object.fromEntries(counts.map((row) => [row.id, row.messageCount]))).toEqual({
+      [live.conversationId]: 2,
+      [fresh.conversationId]: 2,
+    });
+    expect(await contentsOf(org.id)).toEqual(["message 0", "message 1", "message 3"]);
+  });
+
   it("drops idle conversations, old leads and usage, and keeps audit for the platform minimum", async () => {
     const org = await app.seedOrg("Purge Kinds");
     const owner = app.caller(org.owner.accessToken);
