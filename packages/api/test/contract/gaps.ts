@@ -143,7 +143,7 @@ export const CONTRACT_GAPS: readonly ContractGap[] = [
     operations: ["GET /analytics/overview", "GET /analytics/bots/{botId}"],
     statuses: [400],
     contains: "A custom range needs `from`",
-    why: "To declare (`dependentRequired`: `to` needs `from`); the description says so meanwhile.",
+    why: "Permanent: `from` and `to` are query parameters, and OpenAPI 3.1 declares each parameter on its own; no schema spans two of them to say `to` needs `from` (the parameter's description says so).",
   },
   {
     convention: "Schemas say what the server does: conditional rules are declared",

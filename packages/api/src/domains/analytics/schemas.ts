@@ -14,10 +14,14 @@ const localDate = singleLine()
 const rangeInput = {
   /** A preset ending today (in the org's time zone); ignored when `from` is given. Default `7d`. */
   range: z.enum(ANALYTICS_RANGES).optional(),
-  /** First local day of a custom range (inclusive); `to` defaults to today. */
-  from: localDate.optional(),
-  /** Last local day of a custom range (inclusive). */
-  to: localDate.optional(),
+  from: localDate
+    .describe("First local day of a custom range (inclusive), YYYY-MM-DD; `to` defaults to today.")
+    .optional(),
+  to: localDate
+    .describe(
+      "Last local day of a custom range (inclusive), YYYY-MM-DD. Only with `from`, on or after it and at most 366 days after it.",
+    )
+    .optional(),
 };
 
 export const overviewInput = z.object(rangeInput);
