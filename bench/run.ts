@@ -1,5 +1,5 @@
 /**
- * `npm run bench [startup|api|list|limits|widget|webhooks|escalations|analytics|exports|audit-chain|ai|ai:<part> ...]`: every figure comes with a baseline measured in the same run
+ * `npm run bench [startup|api|list|limits|widget|webhooks|escalations|analytics|exports|audit-chain|purge|ai|ai:<part> ...]`: every figure comes with a baseline measured in the same run
  * (these machines are noisy, so the ratios are what to compare across runs). Results are printed and
  * written to bench/results/latest.json. The API bench runs on Postgres + Redis when DATABASE_URL and
  * REDIS_URL are set, else on the embedded default.
@@ -14,6 +14,7 @@ import { escalationsBench } from "./escalations";
 import { exportsBench } from "./exports";
 import { limitsBench } from "./limits";
 import { listBench } from "./list";
+import { purgeBench } from "./purge";
 import { startupBench } from "./startup";
 import { webhooksBench } from "./webhooks";
 import { widgetBench } from "./widget";
@@ -33,6 +34,7 @@ if (wanted("escalations")) results.escalations = await escalationsBench(repoRoot
 if (wanted("analytics")) results.analytics = await analyticsBench(repoRoot, process.env);
 if (wanted("exports")) results.exports = await exportsBench(repoRoot, process.env);
 if (wanted("audit-chain")) results.auditChain = await auditChainBench(repoRoot, process.env);
+if (wanted("purge")) results.purge = await purgeBench(repoRoot, process.env);
 const aiParts = AI_PARTS.filter((part) => wanted("ai") || sections.includes(`ai:${part}`));
 if (aiParts.length > 0) results.ai = await aiBench(repoRoot, process.env, aiParts);
 
