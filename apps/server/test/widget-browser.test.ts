@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import type { SeededOrg } from "@kyro/api/testing";
 import { seedBot } from "@kyro/api/testing/conversations";
-import { bots, conversations, eq, feedback, leads } from "@kyro/db";
+import { bots, conversations, eq, escalationTickets, feedback, leads } from "@kyro/db";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type StaticSite, serveStaticPages } from "../../../test/browser";
@@ -187,6 +187,29 @@ describe("the widget on a page", () => {
       .from(conversations)
       .where(eq(conversations.endUserId, "customer-42"));
     expect(after).toEqual(rows);
+    await tab.context().close();
+  });
+
+  it("hands the chat to a person from the keyboard; the bot then stays silent", async () => {
+    const { page: tab } = await visit(`${allowed.origin}/`);
+    await openChat(tab);
+    const log = tab.getByRole("log", { name: "Conversation" });
+    await expect.poll(() => log.textContent()).toContain(WELCOME);
+    const talk = tab.getByRole("button", { name: "Talk to a person" });
+    await talk.focus();
+    await tab.keyboard.press("Enter");
+    await expect.poll(() => log.textContent()).toContain("A person will reply here.");
+    await expect.poll(() => talk.isVisible()).toBe(false);
+    const [ticket] = await server.app.database.db
+      .select({ reason: escalationTickets.reason, conversationId: escalationTickets.conversationId })
+      .from(escalationTickets)
+      .where(eq(escalationTickets.orgId, org.id));
+    expect(ticket?.reason).toBe("visitor");
+
+    await tab.getByLabel("Your message").fill("how do I reset my password");
+    await tab.keyboard.press("Enter");
+    await expect.poll(() => log.textContent()).toContain("a person from the team will answer here");
+    expect(await log.textContent()).not.toContain(ANSWER);
     await tab.context().close();
   });
 

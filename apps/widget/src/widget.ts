@@ -34,6 +34,7 @@ export function mountWidget(config: WidgetConfig): HTMLElement {
   const send = h("button", { type: "submit", class: "primary" }, "Send");
   const composer = h("form", { "aria-label": "Send a message" }, input, send);
   const leadButton = h("button", { type: "button" }, "Leave your email");
+  const handoffButton = h("button", { type: "button" }, "Talk to a person");
   const powered = h("span", {}, "Powered by Kyro");
   const lead = createLeadForm(
     log,
@@ -47,7 +48,7 @@ export function mountWidget(config: WidgetConfig): HTMLElement {
     log.element,
     lead.element,
     composer,
-    h("div", { class: "links" }, leadButton, powered),
+    h("div", { class: "links" }, leadButton, handoffButton, powered),
   );
   wrap.append(launcher, panel);
   shadow.append(h("style", {}, STYLES), wrap);
@@ -118,12 +119,28 @@ export function mountWidget(config: WidgetConfig): HTMLElement {
     }
   }
 
+  /** Hands the conversation to people; the button goes once they have it (asking again adds nothing). */
+  async function requestHandoff() {
+    handoffButton.disabled = true;
+    try {
+      const { notice } = await (await ensureSession()).handoff();
+      log.notice(notice);
+      handoffButton.hidden = true;
+      input.focus();
+    } catch (error) {
+      log.error(describeFailure(error));
+    } finally {
+      handoffButton.disabled = false;
+    }
+  }
+
   launcher.addEventListener("click", () => setOpen(panel.hidden));
   close.addEventListener("click", () => setOpen(false));
   panel.addEventListener("keydown", (event) => {
     if (event.key === "Escape") setOpen(false);
   });
   leadButton.addEventListener("click", () => lead.show());
+  handoffButton.addEventListener("click", () => void requestHandoff());
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();

@@ -8,6 +8,13 @@ export interface MailMessage {
   to: string;
   subject: string;
   text: string;
+  /**
+   * `Message-ID` (`<local@domain>`). Left out, one is made up per send. A mail that may be sent again
+   * (a retried job) sets a stable one, so the copies are the same message and receivers drop repeats.
+   */
+  messageId?: string;
+  /** `References` / `In-Reply-To`: the earlier message(s) this one follows, so mail programs thread them. */
+  references?: string;
 }
 
 export interface Mailer {
@@ -36,7 +43,7 @@ export function createMailer(options: MailerOptions): Mailer {
   const transport = createTransport(options.smtpUrl);
   return {
     async send(message) {
-      await transport.sendMail({ from: options.from, ...message });
+      await transport.sendMail({ from: options.from, ...withThreading(message) });
     },
     close() {
       transport.close();
@@ -44,12 +51,17 @@ export function createMailer(options: MailerOptions): Mailer {
   };
 }
 
+/** nodemailer's fields for the message: `references` also becomes `In-Reply-To`. */
+function withThreading({ references, ...message }: MailMessage) {
+  return references ? { ...message, references, inReplyTo: references } : message;
+}
+
 function createFileMailer(mailDir: string, options: MailerOptions): Mailer {
   const transport = createTransport({ streamTransport: true, buffer: true, newline: "windows" });
   let sequence = 0;
   return {
     async send(message) {
-      const info = await transport.sendMail({ from: options.from, ...message });
+      const info = await transport.sendMail({ from: options.from, ...withThreading(message) });
       // Private to the server's user: the files hold live tokens.
       await mkdir(mailDir, { recursive: true, mode: 0o700 });
       // Sortable by time, unique within and across processes sharing the directory.

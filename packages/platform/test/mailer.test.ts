@@ -88,7 +88,13 @@ describe("createMailer without SMTP_URL", () => {
     const link = `https://console.kyro.test/console/verify-email?token=kyro_ev_${"b".repeat(43)}`;
     try {
       await mailer.send({ to: "dev@example.test", subject: "Local", text: `Confirm your address:\n${link}` });
-      await mailer.send({ to: "other@example.test", subject: "Second", text: "Another one" });
+      await mailer.send({
+        to: "other@example.test",
+        subject: "Second",
+        text: "Another one",
+        messageId: "<event-2@kyro.test>",
+        references: "<thread-1@kyro.test>",
+      });
     } finally {
       mailer.close();
     }
@@ -101,7 +107,15 @@ describe("createMailer without SMTP_URL", () => {
     expect(header(raw, "To")).toBe("dev@example.test");
     expect(header(raw, "Subject")).toBe("Local");
     expect(body(raw).replace(/\r\n/g, "\n").trim()).toBe(`Confirm your address:\n${link}`);
-    expect(header(await readFile(join(mailDir, files[1] ?? ""), "utf8"), "To")).toBe("other@example.test");
+    const second = await readFile(join(mailDir, files[1] ?? ""), "utf8");
+    expect(header(second, "To")).toBe("other@example.test");
+    // A given Message-ID is kept (a resent mail is the same message); one left out is made up.
+    expect(header(second, "Message-ID")).toBe("<event-2@kyro.test>");
+    expect([header(second, "References"), header(second, "In-Reply-To")]).toEqual([
+      "<thread-1@kyro.test>",
+      "<thread-1@kyro.test>",
+    ]);
+    expect(header(raw, "Message-ID")).toMatch(/^<[^>]+@[^>]+>$/);
     // Only the server's user may read the files: they hold live tokens.
     expect((await stat(mailDir)).mode & 0o077).toBe(0);
     expect((await stat(join(mailDir, files[0] ?? ""))).mode & 0o077).toBe(0);

@@ -155,6 +155,7 @@ export function createKyroWidgetClient(options: KyroWidgetClientOptions): KyroWi
       feedback: ({ messageId, ...rating }) =>
         call("POST", `/messages/${encodeURIComponent(messageId)}/feedback`, info.token, rating),
       lead: (details) => call("POST", `${conversation}/lead`, info.token, details),
+      handoff: () => call("POST", `${conversation}/handoff`, info.token, {}),
     };
   }
 

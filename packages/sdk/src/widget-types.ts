@@ -30,6 +30,8 @@ export type KyroWidgetFeedbackInput = RuntimeInputs["feedback"]["submit"];
 export type KyroWidgetFeedback = KyroJson<Runtime["feedback"]["submit"]>;
 export type KyroWidgetLeadInput = Omit<RuntimeInputs["lead"]["submit"], "conversationId">;
 export type KyroWidgetLeadReceipt = KyroJson<Runtime["lead"]["submit"]>;
+/** The conversation handed to people, and the notice to show the visitor. */
+export type KyroWidgetHandoff = KyroJson<Runtime["handoff"]["request"]>;
 
 /** One event of a streamed reply: a piece of its text, then the stored exchange (or an error). */
 export type KyroWidgetStreamEvent =
@@ -54,6 +56,8 @@ export interface KyroWidgetSession {
   feedback(input: KyroWidgetFeedbackInput): Promise<KyroWidgetFeedback>;
   /** Leaves the visitor's contact details (email required). */
   lead(input: KyroWidgetLeadInput): Promise<KyroWidgetLeadReceipt>;
+  /** Asks for a person: the bot goes quiet and an agent answers here (asking twice changes nothing). */
+  handoff(): Promise<KyroWidgetHandoff>;
 }
 
 export interface KyroWidgetClient {

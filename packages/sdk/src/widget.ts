@@ -10,6 +10,7 @@ export type {
   KyroWidgetExchange,
   KyroWidgetFeedback,
   KyroWidgetFeedbackInput,
+  KyroWidgetHandoff,
   KyroWidgetIdentity,
   KyroWidgetLeadInput,
   KyroWidgetLeadReceipt,

@@ -69,7 +69,7 @@ function countingFetch() {
 }
 
 describe("widget visitor client", () => {
-  it("opens a session and sends, lists, rates and leaves a lead over the REST routes", async () => {
+  it("opens a session and sends, lists, rates, leaves a lead and asks for a person over the REST routes", async () => {
     const counter = countingFetch();
     const visitor = createKyroWidgetClient({
       baseUrl: server.url,
@@ -87,6 +87,7 @@ describe("widget visitor client", () => {
       reason: "Too short",
     });
     const receipt = await session.lead({ email: "Visitor@Example.test", name: "Vera" });
+    const handoff = await session.handoff();
 
     expect(session.info).toMatchObject({ botId, endUserId: null, welcomeMessage: expect.any(String) });
     expect(Date.parse(session.info.expiresAt)).toBeGreaterThan(Date.now());
@@ -108,7 +109,13 @@ describe("widget visitor client", () => {
       `GET /api/v1/widget/sessions/${session.info.conversationId}/messages`,
       `POST /api/v1/widget/messages/${botReply(exchange).id}/feedback`,
       `POST /api/v1/widget/sessions/${session.info.conversationId}/lead`,
+      `POST /api/v1/widget/sessions/${session.info.conversationId}/handoff`,
     ]);
+    expect(handoff).toEqual({
+      conversation: { id: session.info.conversationId, status: "escalated" },
+      created: true,
+      notice: "A person will reply here.",
+    });
     // What the org sees: the lead, linked to the visitor's conversation.
     const leads = await owner.leads.list.query({ orgId, botId });
     expect(leads.items.find((lead) => lead.id === receipt.leadId)).toMatchObject({

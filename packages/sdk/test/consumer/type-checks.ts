@@ -43,5 +43,6 @@ export async function visitor(): Promise<string> {
   if (reply === null) return `no reply ${expiresAt}`;
   await session.feedback({ messageId: reply.id, helpful: true });
   await session.lead({ email: "v@example.test", customFields: { plan: "pro" } });
-  return `${reply.createdAt} ${expiresAt}`;
+  const { notice }: { notice: string } = await session.handoff();
+  return `${reply.createdAt} ${expiresAt} ${notice}`;
 }

@@ -164,6 +164,17 @@ export const EVENT_CATALOGUE = {
       assignedBy: z.uuid().nullable(),
     }),
   }),
+  "conversation.unassigned": define({
+    version: 1,
+    description:
+      "The member holding a conversation let it go (its ticket was unassigned): it waits in the shared queue and the bot stays silent.",
+    schema: z.object({
+      conversationId: z.uuid(),
+      botId: z.uuid(),
+      previousAssigneeId: z.uuid(),
+      unassignedBy: z.uuid().nullable(),
+    }),
+  }),
   "conversation.handed_back": define({
     version: 1,
     description: "People handed a conversation back to the bot, which answers the visitor again.",

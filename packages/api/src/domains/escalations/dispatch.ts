@@ -38,9 +38,23 @@ async function transcriptOf(deps: AppDeps, orgId: string, conversationId: string
 }
 
 /**
+ * A ticket's mails carry stable ids: each event's `Message-ID` is the event's, so a dispatch sent again
+ * (a retry after the mail left but before it was recorded) repeats the same message and receivers
+ * drop the copy; every event `References` the ticket's own id, so a mail program threads the ticket.
+ */
+export function ticketMailIds(publicUrl: string, ticketId: string, eventId: string) {
+  const domain = new URL(publicUrl).hostname || "kyro.invalid";
+  return {
+    messageId: `<ticket-event-${eventId}@${domain}>`,
+    references: `<ticket-${ticketId}@${domain}>`,
+  };
+}
+
+/**
  * Mails one ticket event: to the ticket's assignee, else the org's escalation address (none: `skipped`).
  * Only an event whose mail is still owed is sent, so a job run twice (a retry after the mail left but
- * before it was recorded aside) is the only way a second copy can go out. A failure is recorded on the
+ * before it was recorded aside) is the only way a second copy can go out — and that copy has the same
+ * `Message-ID` (see `ticketMailIds`), which receivers deduplicate. A failure is recorded on the
  * event (attempts, error) and thrown, so pg-boss retries it.
  */
 export async function dispatchTicketEvent(deps: AppDeps, data: DispatchJobData): Promise<void> {
@@ -104,6 +118,7 @@ export async function dispatchTicketEvent(deps: AppDeps, data: DispatchJobData):
       to,
       subject: `[Ticket ${row.ticketId.slice(-8)}] ${row.subject} (${row.ticketStatus})`,
       text,
+      ...ticketMailIds(deps.settings.publicUrl, row.ticketId, data.eventId),
     });
   } catch (error) {
     await deps.db

@@ -90,6 +90,34 @@ export async function assignOwnership(
 }
 
 /**
+ * Takes a locked conversation from the member holding it and puts it back in the shared queue: people
+ * still own it (the bot stays silent) until someone takes it or hands it back. Emits
+ * `conversation.unassigned`; false when no member held it.
+ */
+export async function unassignOwnership(
+  tx: Executor,
+  orgId: string,
+  conversation: ConversationOwnership,
+  unassignedBy: string | null,
+): Promise<boolean> {
+  if (conversation.assigneeId === null) return false;
+  const now = new Date();
+  await handToHumans(tx, conversation.id, now);
+  await tx.update(conversations).set({ assigneeId: null }).where(eq(conversations.id, conversation.id));
+  await emitEvent(tx, {
+    orgId,
+    type: "conversation.unassigned",
+    data: {
+      conversationId: conversation.id,
+      botId: conversation.botId,
+      previousAssigneeId: conversation.assigneeId,
+      unassignedBy,
+    },
+  });
+  return true;
+}
+
+/**
  * Gives a locked conversation back to the bot: nobody holds it, the fallback run starts again, and the
  * bot answers the visitor's next message. Emits `conversation.handed_back`; false when the bot had it.
  */

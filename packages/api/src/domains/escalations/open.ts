@@ -139,6 +139,24 @@ export async function openTicket(
   return ticket;
 }
 
+/** Gives a conversation back to people under the ticket it already has (no new ticket, no mail). */
+async function rehandToHumans(tx: Executor, input: EscalateInput, ticketId: string): Promise<void> {
+  await handToHumans(tx, input.conversationId, new Date());
+  await emitEvents(tx, [
+    {
+      orgId: input.orgId,
+      type: "conversation.escalated",
+      data: {
+        conversationId: input.conversationId,
+        botId: input.botId,
+        reason: input.reason,
+        keyword: null,
+        ticketId,
+      },
+    },
+  ]);
+}
+
 export interface EscalateInput {
   orgId: string;
   botId: string;
@@ -151,9 +169,11 @@ export interface EscalateInput {
 }
 
 /**
- * Escalates a conversation from outside a request (an action's result, a job): opens a ticket and hands
- * the conversation to people in one transaction. A conversation that already has a ticket being worked
- * keeps it: that ticket is returned and nothing new is written (`created: false`).
+ * Escalates a conversation from outside a member's request (an action's result, a visitor asking for a
+ * person): opens a ticket and hands the conversation to people in one transaction. A conversation that
+ * already has a ticket being worked keeps it (`created: false`): nothing is written, unless the
+ * conversation had been handed back to the bot meanwhile — then people get it again
+ * (`conversation.escalated` names that ticket), so the bot is silent after any escalation.
  */
 export async function escalate(
   db: Database,
@@ -167,7 +187,10 @@ export async function escalate(
       botId: input.botId,
     });
     const existing = await activeTicketOf(tx, input.orgId, conversation.id);
-    if (existing) return { ticket: existing, created: false };
+    if (existing) {
+      if (conversation.status !== "escalated") await rehandToHumans(tx, input, existing.id);
+      return { ticket: existing, created: false };
+    }
     const ticket = await openTicket(tx, audit, {
       ...input,
       conversation,

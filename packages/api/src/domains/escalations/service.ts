@@ -20,7 +20,7 @@ import { decodeCursor, pageOf } from "../../core/pagination";
 import type { Principal } from "../../core/principal";
 import { assertOrgBot } from "../shared/org-bots";
 import { ticketColumns, ticketEventColumns } from "./columns";
-import { assertAssignable, assignOwnership, lockOwnership } from "./handoff";
+import { assertAssignable, assignOwnership, lockOwnership, unassignOwnership } from "./handoff";
 import { logTicketEvent, ticketEventData } from "./log";
 import { activeTicketOf, openTicket } from "./open";
 import type {
@@ -246,12 +246,18 @@ export async function assignTicket(ctx: EscalationsContext, input: AssignTicketI
         dispatch: input.assigneeId !== null,
       },
     );
-    if (after.conversationId && input.assigneeId) {
+    if (after.conversationId) {
       const conversation = await lockOwnership(tx, {
         orgId: ctx.org.orgId,
         conversationId: after.conversationId,
       });
-      await assignOwnership(tx, ctx.org.orgId, conversation, input.assigneeId, assignedBy);
+      if (input.assigneeId) {
+        await assignOwnership(tx, ctx.org.orgId, conversation, input.assigneeId, assignedBy);
+      } else if (conversation.assigneeId === current.assigneeId) {
+        // Back to the shared queue, still with people. A member who took the conversation on their own
+        // (conversations.assign) keeps it: only the ticket's holder lets it go.
+        await unassignOwnership(tx, ctx.org.orgId, conversation, assignedBy);
+      }
     }
     await emitEvent(tx, {
       orgId: ctx.org.orgId,

@@ -1,5 +1,6 @@
 import { publicProcedure, router } from "../../../core/trpc";
 import { createAnswerResponder } from "../../ai/index";
+import { requestWidgetHandoff } from "./handoff";
 import {
   listWidgetMessagesInput,
   sendWidgetMessageInput,
@@ -7,6 +8,8 @@ import {
   widgetExchangeOutput,
   widgetFeedbackInput,
   widgetFeedbackResultOutput,
+  widgetHandoffInput,
+  widgetHandoffOutput,
   widgetLeadInput,
   widgetLeadOutput,
   widgetMessagePageOutput,
@@ -91,6 +94,22 @@ export const widgetRuntimeRouter = router({
       .input(widgetFeedbackInput)
       .output(widgetFeedbackResultOutput)
       .mutation(async ({ ctx, input }) => ({ feedback: await submitWidgetFeedback(ctx, input) })),
+  }),
+
+  handoff: router({
+    request: publicProcedure({
+      rest: {
+        method: "POST",
+        path: "/widget/sessions/{conversationId}/handoff",
+        summary: "Ask to talk to a person",
+        description: `Opens an escalation ticket (reason \`visitor\`) and hands the conversation to people in one step: the bot stays silent and the visitor's next messages wait in the inbox. While the conversation's ticket is still being worked, asking again changes nothing (\`created: false\`). \`notice\` is what the widget shows. ${SESSION_NOTE}`,
+        tags: TAGS,
+        auth: "widgetSession",
+      },
+    })
+      .input(widgetHandoffInput)
+      .output(widgetHandoffOutput)
+      .mutation(({ ctx, input }) => requestWidgetHandoff(ctx, input)),
   }),
 
   lead: router({

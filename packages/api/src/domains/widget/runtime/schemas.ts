@@ -94,3 +94,17 @@ export const widgetLeadOutput = z.object({ leadId: z.uuid() }).meta({ id: "Widge
 export const widgetFeedbackResultOutput = z
   .object({ feedback: widgetFeedbackOutput })
   .meta({ id: "WidgetFeedbackResult" });
+
+export const widgetHandoffInput = z.object({ conversationId: z.uuid() });
+export type WidgetHandoffInput = z.infer<typeof widgetHandoffInput>;
+
+export const widgetHandoffOutput = z
+  .object({
+    conversation: z.object({ id: z.uuid(), status: z.literal("escalated") }),
+    /** false when the conversation's ticket was already open: asking again changes nothing. */
+    created: z.boolean(),
+    /** What the widget shows the visitor. */
+    notice: z.string(),
+  })
+  .meta({ id: "WidgetHandoff" });
+export type WidgetHandoffOutput = z.infer<typeof widgetHandoffOutput>;
