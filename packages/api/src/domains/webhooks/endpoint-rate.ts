@@ -13,7 +13,11 @@ export function endpointRateLimiter(deps: AppDeps, perSecond: number): Limiter {
   let limiter = byRate.get(perSecond);
   if (!limiter) {
     limiter = createLimiter(
-      { keyPrefix: `${deps.redisKeyPrefix}:webhook-rate:${perSecond}`, points: perSecond, durationSeconds: 1 },
+      {
+        keyPrefix: `${deps.redisKeyPrefix}:webhook-rate:${perSecond}`,
+        points: perSecond,
+        durationSeconds: 1,
+      },
       deps.redis,
     );
     byRate.set(perSecond, limiter);
