@@ -1,5 +1,5 @@
+import { PERMISSIONS, roleHasPermission } from "@kyro/api";
 import { describe, expect, it } from "vitest";
-import { PERMISSIONS, roleHasPermission } from "../../../packages/api/src/core/policy";
 import { type Ability, can, type Role } from "../src/roles";
 
 const ROLES: readonly Role[] = ["owner", "admin", "agent", "viewer"];

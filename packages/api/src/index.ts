@@ -26,6 +26,7 @@ export { emitEvent } from "./core/events/emit";
 export { defineJob, type JobDefinition } from "./core/jobs";
 export { createOpenApiDocument, type OpenApiOptions } from "./core/openapi/document";
 export { type RestProcedure, restProcedures } from "./core/openapi/procedures";
+export { PERMISSIONS, type Permission, roleHasPermission } from "./core/policy";
 export { API_KEY_PREFIX, type Principal } from "./core/principal";
 export type { RequestInfo } from "./core/request-info";
 export type { LimitOutcome } from "./core/request-limits";

@@ -1,6 +1,15 @@
+import type { AnyPgColumn, PgTable } from "@kyro/db";
 import type { EnqueueOptions } from "@kyro/platform";
 import type { AppDeps } from "./deps";
-import type { JobOwner } from "./suspension-hold";
+
+/** A table whose row, found by `id`, names the org (`orgId`) a job works for. */
+export type OrgOwnedTable = PgTable & { id: AnyPgColumn; orgId: AnyPgColumn };
+
+/** Where a job's org is found: the row of `table` whose id is `id`. */
+export interface JobOwner {
+  table: OrgOwnedTable;
+  id: string;
+}
 
 /** A background job: a pg-boss queue named `name` whose jobs `handle` runs in the worker. */
 export interface JobDefinition<Data> {

@@ -1,7 +1,7 @@
-import { type AnyPgColumn, and, eq, executorSql, isNotNull, organizations, type PgTable } from "@kyro/db";
+import { and, eq, executorSql, isNotNull, organizations } from "@kyro/db";
 import { enqueueJob } from "@kyro/platform";
 import type { AppDeps } from "./deps";
-import type { JobDefinition } from "./jobs";
+import type { JobDefinition, JobOwner } from "./jobs";
 
 declare module "./deps" {
   interface Settings {
@@ -12,15 +12,6 @@ declare module "./deps" {
 
 /** One minute: work resumes within about that long after a reinstatement. */
 export const DEFAULT_SUSPENDED_JOB_RECHECK_SECONDS = 60;
-
-/** A table whose row, found by `id`, names the org (`orgId`) a job works for. */
-export type OrgOwnedTable = PgTable & { id: AnyPgColumn; orgId: AnyPgColumn };
-
-/** Where a job's org is found: the row of `table` whose id is `id`. */
-export interface JobOwner {
-  table: OrgOwnedTable;
-  id: string;
-}
 
 /** Whether the job's row belongs to a suspended org (a gone row: no; the handler deals with it). */
 async function ownerSuspended(deps: AppDeps, owner: JobOwner): Promise<boolean> {
