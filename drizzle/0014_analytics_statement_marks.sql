@@ -44,30 +44,34 @@ BEGIN
 END $$;
 --> statement-breakpoint
 -- A message counts in its own bucket and in its conversation's (messages per conversation, first response).
+-- PL/pgSQL plans these queries once per session with the row count of the first call's transition table,
+-- so no plan may depend on it: a hash join planned for a bulk delete would scan every conversation on
+-- each later one-row insert. OFFSET 0 keeps the lateral subqueries apart, each an index lookup per row.
 CREATE FUNCTION "analytics_mark_messages"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO analytics_dirty (org_id, bot_id, bucket)
     SELECT org_id, bot_id, analytics_bucket(created_at) FROM changed
     UNION
-    SELECT c.org_id, c.bot_id, analytics_bucket(c.created_at) FROM conversations c
-    WHERE c.id IN (SELECT conversation_id FROM changed);
+    SELECT c.org_id, c.bot_id, analytics_bucket(c.created_at)
+    FROM (SELECT DISTINCT conversation_id FROM changed) m,
+      LATERAL (SELECT org_id, bot_id, created_at FROM conversations WHERE id = m.conversation_id OFFSET 0) c;
   RETURN NULL;
 END $$;
 --> statement-breakpoint
 -- Only the columns a metric reads: a message's count and time updates stay free of marks. 0009 said so
--- in the trigger's WHEN, which a statement trigger cannot have, so rows are paired by id here; a row
--- whose id changed has no pair and is marked on both sides.
+-- in the trigger's WHEN, which a statement trigger cannot have. A row's two versions fall in one
+-- partition when none of those columns changed; a version alone in its partition is marked. (Pairing
+-- the versions by a join instead would, planned for a one-row first call, loop over both tables.)
 CREATE FUNCTION "analytics_mark_conversation_updates"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO analytics_dirty (org_id, bot_id, bucket)
-    SELECT DISTINCT side.org_id, side.bot_id, analytics_bucket(side.created_at)
-    FROM before_update o FULL JOIN changed n ON n.id = o.id,
-      LATERAL (VALUES (o.org_id, o.bot_id, o.created_at), (n.org_id, n.bot_id, n.created_at)) AS side(org_id, bot_id, created_at)
-    WHERE side.bot_id IS NOT NULL
-      AND (o.id IS NULL OR n.id IS NULL
-        OR o.status IS DISTINCT FROM n.status OR o.escalated_at IS DISTINCT FROM n.escalated_at
-        OR o.resolved_at IS DISTINCT FROM n.resolved_at OR o.assignee_id IS DISTINCT FROM n.assignee_id
-        OR o.end_user_id IS DISTINCT FROM n.end_user_id OR o.created_at IS DISTINCT FROM n.created_at);
+    SELECT DISTINCT org_id, bot_id, analytics_bucket(created_at)
+    FROM (
+      SELECT org_id, bot_id, created_at, count(*) OVER (PARTITION BY id, status, escalated_at, resolved_at,
+        assignee_id, end_user_id, created_at) AS versions
+      FROM (SELECT * FROM before_update UNION ALL SELECT * FROM changed) AS both_versions
+    ) AS counted
+    WHERE versions = 1 AND bot_id IS NOT NULL;
   RETURN NULL;
 END $$;
 --> statement-breakpoint
@@ -76,9 +80,10 @@ CREATE FUNCTION "analytics_mark_returning_visitors"() RETURNS trigger LANGUAGE p
 BEGIN
   INSERT INTO analytics_dirty (org_id, bot_id, bucket)
     SELECT DISTINCT c.org_id, c.bot_id, analytics_bucket(c.created_at)
-    FROM changed n JOIN conversations c ON c.bot_id = n.bot_id AND c.end_user_id = n.end_user_id
-    WHERE n.end_user_id IS NOT NULL AND c.end_user_id IS NOT NULL AND c.created_at < n.created_at
-      AND c.resolved_at >= n.created_at - interval '7 days';
+    FROM (SELECT DISTINCT bot_id, end_user_id, created_at FROM changed WHERE end_user_id IS NOT NULL) n,
+      LATERAL (SELECT org_id, bot_id, created_at FROM conversations
+        WHERE bot_id = n.bot_id AND end_user_id = n.end_user_id AND created_at < n.created_at
+          AND resolved_at >= n.created_at - interval '7 days' OFFSET 0) c;
   RETURN NULL;
 END $$;
 --> statement-breakpoint

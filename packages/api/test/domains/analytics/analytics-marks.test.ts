@@ -106,6 +106,29 @@ describe("marks per statement", () => {
     await drainOrg(app.deps.db, org.id);
   });
 
+  it("a bulk update after a one-row update in the same session stays linear", async () => {
+    // PL/pgSQL keeps the plan its first call made, sized for that call's transition table; a plan made
+    // for one row must not loop over both tables of an 8,000-row update (minutes, not milliseconds).
+    const elapsed = await app.deps.db.transaction(async (tx) => {
+      await tx.execute(sql`
+        insert into conversations (id, org_id, bot_id, status, created_at)
+        select gen_random_uuid(), ${org.id}::uuid, ${botIds[1]}::uuid, 'open', ${START}::timestamptz - i * interval '1 minute'
+        from generate_series(1, 8000) i`);
+      await tx.execute(sql`update conversations set status = 'escalated'
+        where id = (select id from conversations where org_id = ${org.id}::uuid and status = 'open' limit 1)`);
+      const began = performance.now();
+      await tx.execute(sql`update conversations set status = 'resolved'
+        where org_id = ${org.id}::uuid and status = 'open'`);
+      return performance.now() - began;
+    });
+    expect(elapsed).toBeLessThan(8000);
+    expect((await marksOf(org.id)).rows).toBeGreaterThan(500);
+    await app.deps.db.execute(
+      sql`delete from conversations where org_id = ${org.id}::uuid and created_at < ${START}::timestamptz`,
+    );
+    await drainOrg(app.deps.db, org.id);
+  });
+
   it("a returning visitor marks the buckets of their earlier resolutions", async () => {
     const bot = botIds[0] as string;
     await app.deps.db.execute(sql`
