@@ -2,8 +2,9 @@
 -- 0009 appended one mark per written row, so deleting an org or purging a million messages wrote a
 -- million marks in that transaction. These fire once per statement and append the DISTINCT buckets its
 -- transition table touches, with the same meaning as 0009's. A trigger with transition tables may serve
--- only one event, hence one trigger per event; every transition table is named "changed" (the new rows
--- of an INSERT, the old rows of a DELETE) so one function serves every table.
+-- only one event, hence one trigger per event. The rows a statement wrote are always the transition
+-- table "changed" (the new rows of an INSERT or UPDATE, the old rows of a DELETE; an UPDATE's old rows
+-- are "before_update"), so one function serves every table.
 DROP TRIGGER "messages_analytics" ON "messages";
 --> statement-breakpoint
 DROP TRIGGER "conversations_analytics" ON "conversations";
