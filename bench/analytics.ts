@@ -11,7 +11,12 @@ import { round } from "./load";
 
 const CONVERSATIONS = 100_000;
 const MESSAGES_PER_CONVERSATION = 10;
-const TRIGGERS = ["messages_analytics", "conversations_analytics", "conversations_analytics_update"];
+const TRIGGERS = [
+  "messages_analytics_insert",
+  "conversations_analytics_insert",
+  "conversations_analytics_update",
+  "conversations_analytics_visitor",
+];
 
 export async function analyticsBench(_repoRoot: string, env: NodeJS.ProcessEnv): Promise<unknown> {
   if (!env.DATABASE_URL) return { skipped: "set DATABASE_URL: this benchmark runs on real Postgres" };

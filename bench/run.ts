@@ -1,5 +1,5 @@
 /**
- * `npm run bench [startup|api|list|limits|widget|webhooks|escalations|analytics|exports|audit-chain|purge|ai|ai:<part> ...]`: every figure comes with a baseline measured in the same run
+ * `npm run bench [startup|api|list|limits|widget|webhooks|escalations|analytics|analytics-marks|exports|audit-chain|purge|ai|ai:<part> ...]`: every figure comes with a baseline measured in the same run
  * (these machines are noisy, so the ratios are what to compare across runs). Results are printed and
  * written to bench/results/latest.json. The API bench runs on Postgres + Redis when DATABASE_URL and
  * REDIS_URL are set, else on the embedded default.
@@ -8,6 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AI_PARTS, aiBench } from "./ai";
 import { analyticsBench } from "./analytics";
+import { analyticsMarksBench } from "./analytics-marks";
 import { apiBench } from "./api";
 import { auditChainBench } from "./audit-chain";
 import { escalationsBench } from "./escalations";
@@ -32,6 +33,7 @@ if (wanted("widget")) results.widget = await widgetBench(repoRoot, process.env);
 if (wanted("webhooks")) results.webhooks = await webhooksBench(repoRoot, process.env);
 if (wanted("escalations")) results.escalations = await escalationsBench(repoRoot, process.env);
 if (wanted("analytics")) results.analytics = await analyticsBench(repoRoot, process.env);
+if (wanted("analytics-marks")) results.analyticsMarks = await analyticsMarksBench(repoRoot, process.env);
 if (wanted("exports")) results.exports = await exportsBench(repoRoot, process.env);
 if (wanted("audit-chain")) results.auditChain = await auditChainBench(repoRoot, process.env);
 if (wanted("purge")) results.purge = await purgeBench(repoRoot, process.env);

@@ -166,6 +166,8 @@ export const CONTRACT_GAPS: readonly ContractGap[] = [
     operations: [
       "GET /admin/users",
       "GET /admin/users/{userId}",
+      "GET /admin/orgs",
+      "GET /admin/orgs/{orgId}",
       "POST /admin/users/{userId}/disable",
       "POST /admin/users/{userId}/enable",
       "POST /admin/users/{userId}/revoke-sessions",

@@ -68,9 +68,10 @@ export const analyticsReasons = pgTable(
 );
 
 /**
- * Buckets to recompute, appended by triggers on the source tables (migration 0009) so every writer,
- * backfills and raw SQL included, marks what it touched. Append-only (no upsert): a writer never
- * waits on another, and a mark its uncommitted transaction wrote stays for the next drain.
+ * Buckets to recompute, appended by triggers on the source tables (migration 0014: once per statement
+ * and bucket) so every writer, backfills and raw SQL included, marks what it touched. Append-only (no
+ * upsert): a writer never waits on another, and a mark its uncommitted transaction wrote stays for the
+ * next drain.
  */
 export const analyticsDirty = pgTable(
   "analytics_dirty",

@@ -2,9 +2,9 @@ import { type Executor, rowsOf, type SQL, sql } from "@kyro/db";
 import { recompute } from "./recompute";
 
 /**
- * Rollup upkeep. Triggers on the source tables append the buckets each write touches to
- * `analytics_dirty` (migration 0009); `drainOrg` recomputes those buckets from the source rows. A job
- * drains every minute and a read drains its org first, so answers include the latest writes.
+ * Rollup upkeep. Triggers on the source tables append the buckets each statement touches, each once,
+ * to `analytics_dirty` (migration 0014); `drainOrg` recomputes those buckets from the source rows. A
+ * job drains every minute and a read drains its org first, so answers include the latest writes.
  *
  * Why a job and not the writing transaction: recomputing a bucket reads every conversation and message
  * in it, which is too slow for the widget's message round trip (the ≤5% budget); the trigger's one
