@@ -221,6 +221,8 @@ export const usageEvents = pgTable(
     messageId: uuid(),
     userId: uuid().references(() => users.id, { onDelete: "set null" }),
     endUserId: text(),
+    /** The API key the call was made with; not a foreign key, so usage outlives a deleted key. */
+    apiKeyId: uuid(),
     providerId: uuid().references(() => aiProviders.id, { onDelete: "set null" }),
     model: text().notNull(),
     kind: text().$type<UsageKind>().notNull(),

@@ -89,6 +89,40 @@ export const usageDaily = pgTable(
   ],
 );
 
+export const USAGE_ACTOR_KINDS = ["user", "apiKey"] as const;
+export type UsageActorKind = (typeof USAGE_ACTOR_KINDS)[number];
+
+/**
+ * Requests and messages per org, UTC day and actor — the member (`user`, a user id) or the API key
+ * (`apiKey`, a key id) that made them — flushed in the same batches as `usage_daily`.
+ *
+ * A table of its own rather than actor columns in `usage_daily`'s unique key: actor columns there would
+ * split every (org, bot, day) row into one row per actor, so the quota and daily readers would have to
+ * sum across them, and each bot row would be written once per actor. Kept apart, `usage_daily` stays
+ * one row per bot and day, and this table one row per actor and day. Actors are not foreign keys:
+ * usage outlives a removed member or a revoked key.
+ */
+export const usageDailyActors = pgTable(
+  "usage_daily_actors",
+  {
+    id: id(),
+    orgId: uuid()
+      .notNull()
+      .references(() => organizations.id, { onDelete: "cascade" }),
+    day: date({ mode: "string" }).notNull(),
+    actorKind: text().$type<UsageActorKind>().notNull(),
+    actorId: uuid().notNull(),
+    requests: bigint({ mode: "number" }).notNull().default(0),
+    messages: bigint({ mode: "number" }).notNull().default(0),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    unique("usage_daily_actors_org_day_actor_key").on(t.orgId, t.day, t.actorKind, t.actorId),
+    index("usage_daily_actors_org_kind_day_idx").on(t.orgId, t.actorKind, t.day),
+    check("usage_daily_actors_kind_check", sql`${t.actorKind} in ('user', 'apiKey')`),
+  ],
+);
+
 export const QUOTA_NAMES = ["requestsPerDay", "messagesPerDay", "botMessagesPerDay"] as const;
 export type QuotaName = (typeof QUOTA_NAMES)[number];
 

@@ -239,7 +239,14 @@ export function createRequestLimits(options: {
       if (error instanceof LimitError) trace.limits = error.outcome;
       throw error;
     }
-    if (target) usage.add(target.orgId, target.botId, target.day, { requests: 1 });
+    if (!target) return;
+    const { principal } = subject;
+    const actor = !principal
+      ? null
+      : principal.kind === "apiKey"
+        ? { kind: "apiKey" as const, id: principal.keyId }
+        : { kind: "user" as const, id: principal.userId };
+    usage.add(target.orgId, target.botId, target.day, { requests: 1 }, actor);
   }
 
   return {

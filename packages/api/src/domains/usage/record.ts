@@ -15,6 +15,8 @@ export interface UsageScope {
   conversationId?: string | null;
   messageId?: string | null;
   userId?: string | null;
+  /** The API key the call was made with, for the per-key usage views. */
+  apiKeyId?: string | null;
   endUserId?: string | null;
 }
 
@@ -56,6 +58,7 @@ export async function recordModelUsage(tx: Executor, scope: UsageScope, usage: M
     conversationId: scope.conversationId ?? null,
     messageId: scope.messageId ?? null,
     userId: scope.userId ?? null,
+    apiKeyId: scope.apiKeyId ?? null,
     endUserId: scope.endUserId ?? null,
     providerId: usage.providerId,
     model: usage.model,
