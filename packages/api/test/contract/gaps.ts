@@ -148,7 +148,12 @@ export const CONTRACT_GAPS: readonly ContractGap[] = [
   {
     convention: "Schemas say what the server does: conditional rules are declared",
     check: "accepts-valid",
-    operations: ["GET /audit-events/stats"],
+    operations: [
+      "GET /audit-events/stats",
+      "GET /usage/breakdown",
+      "GET /usage/breakdown/export",
+      "GET /usage/top",
+    ],
     statuses: [400],
     contains: "The range is at most 366 days",
     why: "Permanent: the span between `from` and `to` compares two values of one input.",

@@ -70,8 +70,7 @@ export const usageTopInput = z
     by: z.enum(["member", "apiKey"]),
     rankBy: z.enum(["requests", "cost"]).default("requests"),
     ...dayRange,
-    /** How many to answer, at most 100. */
-    limit: z.int().min(1).max(100).default(10),
+    ...pageFields,
   })
   .refine(rangeIsOrdered, rangeMessage)
   .refine(rangeWithin(MAX_DAYS), rangeWithinMessage(MAX_DAYS));
@@ -80,5 +79,6 @@ export type UsageTopInput = z.infer<typeof usageTopInput>;
 export const usageTopOutput = z
   .object({
     items: z.array(breakdownRow.omit({ period: true }).extend({ key: z.string() })),
+    nextCursor: z.string().nullable(),
   })
   .meta({ id: "UsageTop" });

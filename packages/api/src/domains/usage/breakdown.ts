@@ -184,16 +184,23 @@ export async function* exportBreakdown(
   });
 }
 
-/** The members or API keys with the most requests (or cost) over the range, ties by key. */
+/**
+ * The members or API keys with the most requests (or cost) over the range, ties by key. Ranked, so
+ * pages go by offset, like the platform usage report.
+ */
 export async function usageTop(scope: Scope, input: UsageTopInput) {
+  const offset = decodeOffset(input.cursor);
   const rank = input.rankBy === "cost" ? sql`cost_micros` : sql`requests`;
   const rows = rowsOf<SumRow>(
     await scope.db.execute(sql`select '' as period, key, sum(requests) as requests,
         sum(messages) as messages, sum(input_tokens) as input_tokens, sum(output_tokens) as output_tokens,
         sum(cost_micros) as cost_micros
       from (${sums(scope.orgId, input.by, "day", input)}) as sums
-      group by key order by sum(${rank}) desc, key asc limit ${input.limit}`),
+      group by key order by sum(${rank}) desc, key asc limit ${input.limit + 1} offset ${offset}`),
   );
-  const items = await labelled(scope, input.by, rows);
-  return { items: items.map(({ period: _period, key, ...row }) => ({ key: key ?? "", ...row })) };
+  const items = await labelled(scope, input.by, rows.slice(0, input.limit));
+  return {
+    items: items.map(({ period: _period, key, ...row }) => ({ key: key ?? "", ...row })),
+    nextCursor: rows.length > input.limit ? encodeOffset(offset + input.limit) : null,
+  };
 }

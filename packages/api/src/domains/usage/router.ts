@@ -95,7 +95,7 @@ export const usageRouter = router({
       path: "/usage/top",
       summary: "Top members or API keys",
       description:
-        "The members or API keys with the most requests (or cost) over UTC days [from, to) (at most 366). Ranked, so not paged: `limit` (default 10, at most 100) caps it.",
+        "The members or API keys with the most requests (or cost) over UTC days [from, to) (at most 366). Ranked; pages go by offset.",
       tags: TAGS,
     },
   })

@@ -252,6 +252,16 @@ describe("usage.top", () => {
     expect(byCost.items.map((row) => [row.key, row.costMicros, row.label])).toEqual([
       [org.owner.id, 3_000, expect.any(String)],
     ]);
+    const second = await top({
+      orgId: org.id,
+      ...MARCH,
+      by: "member",
+      rankBy: "cost",
+      limit: 1,
+      cursor: byCost.nextCursor ?? "",
+    });
+    expect(second.items.map((row) => [row.key, row.costMicros])).toEqual([[org.agent.id, 0]]);
+    expect(second.nextCursor).toBeNull();
   });
 });
 
