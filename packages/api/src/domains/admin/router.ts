@@ -11,6 +11,7 @@ import {
 } from "./schemas";
 import { getOrg, listOrgs, setBotLimits, setOrgLimits } from "./service";
 import { orgUsageInput, orgUsageOutput, usageByOrg } from "./usage";
+import { platformBreakdown, platformBreakdownInput, platformBreakdownOutput } from "./usage-breakdown";
 import { adminUsersRouter } from "./users-router";
 
 const tags = ["admin"] as const;
@@ -80,5 +81,10 @@ export const adminRouter = router({
       .input(orgUsageInput)
       .output(orgUsageOutput)
       .query(({ ctx, input }) => usageByOrg(ctx.deps, input)),
+    /** Platform-wide usage per day or month and org or model; tRPC only, like `orgs`. */
+    breakdown: platformAdminProcedure()
+      .input(platformBreakdownInput)
+      .output(platformBreakdownOutput)
+      .query(({ ctx, input }) => platformBreakdown(ctx.deps, input)),
   }),
 });

@@ -1,4 +1,4 @@
-import { usageDaily } from "@kyro/db";
+import { usageDaily, usageEvents } from "@kyro/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { failureOf } from "../../auth-helpers";
 import { createTestApp, type SeededOrg, type TestApp } from "../../harness";
@@ -76,6 +76,60 @@ describe("admin.usage.orgs", () => {
       app
         .caller(busy.owner.accessToken)
         .admin.usage.orgs({ from: "2026-06-01T00:00:00Z", to: "2026-07-01T00:00:00Z" }),
+    );
+    expect(member.code).toBe("NOT_FOUND");
+  });
+});
+
+describe("admin.usage.breakdown", () => {
+  const JUNE = { from: "2026-06-01T00:00:00Z", to: "2026-07-01T00:00:00Z" };
+
+  it("sums per month and org across orgs, and per model from the usage events", async () => {
+    const admin = app.caller(operatorToken).admin;
+    const byOrg = await admin.usage.breakdown({ ...JUNE, by: "org", granularity: "month" });
+    const expected = [
+      { key: busy.id, label: "Busy", requests: 50, costMicros: 2_001_250 },
+      { key: quiet.id, label: "Quiet", requests: 7, costMicros: 0 },
+    ].sort((a, b) => (a.key < b.key ? -1 : 1));
+    expect(
+      byOrg.items.map(({ key, label, requests, costMicros }) => ({ key, label, requests, costMicros })),
+    ).toEqual(expected);
+    expect(byOrg.items.every((row) => row.period === "2026-06")).toBe(true);
+
+    const event = (orgId: string, at: string) => ({
+      orgId,
+      model: "platform-model",
+      kind: "chat" as const,
+      inputTokens: 10,
+      outputTokens: 1,
+      costMicros: 100,
+      createdAt: new Date(at),
+    });
+    await app.database.db
+      .insert(usageEvents)
+      .values([
+        event(busy.id, "2026-06-02T00:00:00Z"),
+        event(quiet.id, "2026-06-29T23:59:59Z"),
+        event(quiet.id, "2026-07-01T00:00:00Z"),
+      ]);
+    const byModel = await admin.usage.breakdown({ ...JUNE, by: "model", granularity: "month" });
+    expect(byModel.items).toEqual([
+      {
+        period: "2026-06",
+        key: "platform-model",
+        label: null,
+        requests: 2,
+        messages: 0,
+        inputTokens: 20,
+        outputTokens: 2,
+        costMicros: 200,
+      },
+    ]);
+  });
+
+  it("answers 404 to a member", async () => {
+    const member = await failureOf(
+      app.caller(busy.owner.accessToken).admin.usage.breakdown({ ...JUNE, by: "org" }),
     );
     expect(member.code).toBe("NOT_FOUND");
   });
