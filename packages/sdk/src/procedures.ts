@@ -31,6 +31,7 @@ const streaming: Record<PathsOf<ProcedureRecord, AsyncIterable<unknown>>, true> 
   "audit.export": true,
   "exports.download": true,
   "leads.export": true,
+  "usage.exportBreakdown": true,
   "widget.messages.stream": true,
 };
 export const STREAMING_PROCEDURES: ReadonlySet<string> = new Set(Object.keys(streaming));
