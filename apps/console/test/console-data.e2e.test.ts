@@ -1,19 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mailedToken } from "../../../scripts/dev-mail-token.mjs";
-import {
-  freePort,
-  freshDatabaseEnv,
-  type RunningScript,
-  runNpmScript,
-} from "../../server/test/process-harness";
+import type { RunningScript } from "../../server/test/process-harness";
 import { signUpThroughMailFile, trpcMutation } from "../../server/test/signup-over-http";
-import { launchChromium } from "./browser";
-import type {} from "./provided";
+import { PASSWORD, STEP_TIMEOUT_MS, screenshot, startConsoleServer, watchProblems } from "./console-server";
 
 /**
  * The console's data pages in a real browser against `npm start`: a visitor's conversation (opened
@@ -22,9 +15,6 @@ import type {} from "./provided";
  * may read. On the embedded database, or on Postgres + Redis when the suite has them.
  */
 
-const PASSWORD = "correct-horse-battery-staple";
-/** How long one step may wait: CI runs this beside the rest of the suite on two CPUs (see console.e2e.test.ts). */
-const STEP_TIMEOUT_MS = 90_000;
 /** The customer's page the widget runs on: allowed by the bot, and not the console's own origin. */
 const PAGE_ORIGIN = "https://shop.example.test";
 const VISITOR = "visitor@example.test";
@@ -38,80 +28,12 @@ let browser: Browser;
 let owner: { page: Page; orgId: string; token: string } | undefined;
 
 beforeAll(async () => {
-  const redisUrl = inject("redisUrl");
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const env: Record<string, string> = {
-    ...(await freshDatabaseEnv(inject("databaseUrl"), cleanups)),
-    // Its own key prefix: the sign-up and mail throttles count per address across every run on this Redis.
-    ...(inject("databaseUrl") && redisUrl
-      ? { REDIS_URL: redisUrl, KYRO_REDIS_PREFIX: `kyro-e2e-${randomBytes(4).toString("hex")}` }
-      : {}),
-    KYRO_SECRET: randomBytes(32).toString("hex"),
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    KYRO_PUBLIC_URL: base,
-    KYRO_LIMITS_ENABLED: "false",
-  };
-  dataDir = env.KYRO_DATA_DIR as string;
-  server = runNpmScript("start", env);
-  cleanups.push(async () => {
-    const pgid = server.child.pid;
-    if (pgid !== undefined && server.child.exitCode === null) process.kill(-pgid, "SIGTERM");
-    await server.exited;
-  });
-  await server.waitForLog("the server to listen", (line) => line.msg.startsWith("Kyro listening on"));
-  browser = await launchChromium();
-  cleanups.push(() => browser.close());
+  ({ server, base, dataDir, browser } = await startConsoleServer(cleanups));
 }, 300_000);
 
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
-
-/** With KYRO_SCREENSHOTS=1 the run also saves these screens to docs/screenshots/ (as console.e2e does). */
-// biome-ignore lint/style/noProcessEnv: a switch for this one documentation run, not a setting of Kyro.
-const SCREENSHOTS = process.env.KYRO_SCREENSHOTS === "1";
-const SCREENSHOT_DIR = fileURLToPath(new URL("../../../docs/screenshots/", import.meta.url));
-async function screenshot(page: Page, name: string): Promise<void> {
-  if (!SCREENSHOTS) return;
-  await page.waitForLoadState("networkidle");
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
-}
-
-/**
- * Fails the test on any CSP violation or uncaught error the page reports. When a step fails anyway,
- * prints what the member would see, the calls that failed and the server's warnings.
- */
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  const failedCalls: string[] = [];
-  page.on("console", (message) => {
-    if (message.type() === "error" && /Content Security Policy|Refused/i.test(message.text())) {
-      problems.push(message.text());
-    }
-  });
-  page.on("pageerror", (error) => problems.push(error.message));
-  page.on("response", (response) => {
-    if (response.status() >= 400) failedCalls.push(`${response.status()} ${response.url()}`);
-  });
-  onTestFailed(async () => {
-    const screen = await page
-      .locator("body")
-      .innerText({ timeout: 5_000 })
-      .catch((error: Error) => `(unreadable: ${error.message})`);
-    const warnings = server.logs().filter((line) => line.level >= 40);
-    console.error(
-      [
-        `at ${page.url()}`,
-        `screen:\n${screen.slice(0, 4_000)}`,
-        `failed calls:\n${failedCalls.join("\n") || "none"}`,
-        `server warnings:\n${warnings.map((line) => JSON.stringify(line)).join("\n") || "none"}`,
-      ].join("\n"),
-    );
-  });
-  return problems;
-}
 
 async function signIn(page: Page, email: string): Promise<void> {
   await page.goto(`${base}/console/sign-in`);
@@ -154,7 +76,7 @@ describe("the console's data pages in Chromium", { timeout: 360_000 }, () => {
     const ownerContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     ownerContext.setDefaultTimeout(STEP_TIMEOUT_MS);
     const page = await ownerContext.newPage();
-    const problems = watchProblems(page);
+    const problems = watchProblems(page, server);
     await signIn(page, email);
     await page.getByRole("link", { name: "Create one" }).click();
     await page.getByLabel("Name").fill(ORG_NAME);
@@ -187,7 +109,7 @@ describe("the console's data pages in Chromium", { timeout: 360_000 }, () => {
     await page.getByLabel("Period").selectOption("30d");
     await page.waitForURL(/range=30d/);
     await row.waitFor();
-    await screenshot(page, "analytics");
+    await screenshot(page, "analytics", { fullPage: true });
     await row.getByRole("link", { name: "Helpdesk" }).click();
     await page.getByRole("heading", { name: "Analytics: Helpdesk" }).waitFor();
     const conversations = page
@@ -221,7 +143,7 @@ describe("the console's data pages in Chromium", { timeout: 360_000 }, () => {
     expect(exported.leads.map((lead) => lead.email)).toEqual([VISITOR]);
     expect(exported.conversations).toHaveLength(1);
     await contact.getByRole("button", { name: "Erase data…" }).click();
-    await screenshot(page, "privacy");
+    await screenshot(page, "privacy", { fullPage: true });
     await page
       .getByRole("alertdialog", { name: "Confirm erasure" })
       .getByRole("button", { name: "Erase permanently" })
@@ -250,7 +172,7 @@ describe("the console's data pages in Chromium", { timeout: 360_000 }, () => {
     const context = await browser.newContext();
     context.setDefaultTimeout(STEP_TIMEOUT_MS);
     const viewer = await context.newPage();
-    const viewerProblems = watchProblems(viewer);
+    const viewerProblems = watchProblems(viewer, server);
     await signIn(viewer, mate);
     await viewer.getByRole("heading", { name: "Bots" }).waitFor();
     const nav = viewer.getByRole("navigation", { name: "Sections" });
@@ -267,7 +189,7 @@ describe("the console's data pages in Chromium", { timeout: 360_000 }, () => {
     await context.close();
 
     const { page } = owner;
-    const problems = watchProblems(page);
+    const problems = watchProblems(page, server);
     await page.getByRole("link", { name: "Data & privacy" }).click();
     const remove = page.getByRole("form", { name: "Delete organization" });
     const confirm = remove.getByLabel("Type the organization's name to confirm");

@@ -1,18 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it, onTestFailed } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mailedToken } from "../../../scripts/dev-mail-token.mjs";
-import {
-  freePort,
-  freshDatabaseEnv,
-  type RunningScript,
-  runNpmScript,
-} from "../../server/test/process-harness";
-import { launchChromium } from "./browser";
-import type {} from "./provided";
+import type { RunningScript } from "../../server/test/process-harness";
+import { PASSWORD, STEP_TIMEOUT_MS, screenshot, startConsoleServer, watchProblems } from "./console-server";
 
 /**
  * The console in a real browser against `npm start` (the built server, serving the built console):
@@ -20,12 +13,6 @@ import type {} from "./provided";
  * teammate, and finds it all in the audit log. On the embedded database, or on Postgres + Redis when the suite has them.
  */
 
-const PASSWORD = "correct-horse-battery-staple";
-/**
- * How long one step may wait. CI runs this beside the rest of the suite on two CPUs (load average
- * 15–30), where a single step once outlasted Playwright's 30 s default; the wait only ends a hung run.
- */
-const STEP_TIMEOUT_MS = 90_000;
 const cleanups: (() => Promise<void> | void)[] = [];
 let server: RunningScript;
 let base: string;
@@ -35,91 +22,19 @@ let browser: Browser;
 let signedIn: { page: Page; orgId: string; botId: string; email: string } | undefined;
 
 beforeAll(async () => {
-  const redisUrl = inject("redisUrl");
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const env: Record<string, string> = {
-    ...(await freshDatabaseEnv(inject("databaseUrl"), cleanups)),
-    // Its own key prefix: the sign-up and mail throttles count per address across every run on this Redis.
-    ...(inject("databaseUrl") && redisUrl
-      ? { REDIS_URL: redisUrl, KYRO_REDIS_PREFIX: `kyro-e2e-${randomBytes(4).toString("hex")}` }
-      : {}),
-    KYRO_SECRET: randomBytes(32).toString("hex"),
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    KYRO_PUBLIC_URL: base,
-    KYRO_LIMITS_ENABLED: "false",
-  };
-  dataDir = env.KYRO_DATA_DIR as string;
-  server = runNpmScript("start", env);
-  cleanups.push(async () => {
-    const pgid = server.child.pid;
-    if (pgid !== undefined && server.child.exitCode === null) process.kill(-pgid, "SIGTERM");
-    await server.exited;
-  });
-  await server.waitForLog("the server to listen", (line) => line.msg.startsWith("Kyro listening on"));
-  browser = await launchChromium();
-  cleanups.push(() => browser.close());
+  ({ server, base, dataDir, browser } = await startConsoleServer(cleanups));
 }, 300_000);
 
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-/**
- * With KYRO_SCREENSHOTS=1 the run also saves the main screens to docs/screenshots/ (committed; not part
- * of the normal suite): `KYRO_SCREENSHOTS=1 npx vitest run apps/console/test/console.e2e.test.ts`.
- */
-// biome-ignore lint/style/noProcessEnv: a switch for this one documentation run, not a setting of Kyro.
-const SCREENSHOTS = process.env.KYRO_SCREENSHOTS === "1";
-const SCREENSHOT_DIR = fileURLToPath(new URL("../../../docs/screenshots/", import.meta.url));
-async function screenshot(page: Page, name: string): Promise<void> {
-  if (!SCREENSHOTS) return;
-  await page.waitForLoadState("networkidle");
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
-}
-
-/**
- * Fails the test on any CSP violation or uncaught error the page reports. When a step fails anyway,
- * prints what the operator would see, the calls that failed and the server's warnings, so a failure
- * seen only under CI's load can be read from its log.
- */
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  const failedCalls: string[] = [];
-  page.on("console", (message) => {
-    if (message.type() === "error" && /Content Security Policy|Refused/i.test(message.text())) {
-      problems.push(message.text());
-    }
-  });
-  page.on("pageerror", (error) => problems.push(error.message));
-  page.on("response", (response) => {
-    if (response.status() >= 400) failedCalls.push(`${response.status()} ${response.url()}`);
-  });
-  onTestFailed(async () => {
-    const screen = await page
-      .locator("body")
-      .innerText({ timeout: 5_000 })
-      .catch((error: Error) => `(unreadable: ${error.message})`);
-    const warnings = server.logs().filter((line) => line.level >= 40);
-    console.error(
-      [
-        `at ${page.url()}`,
-        `screen:\n${screen.slice(0, 4_000)}`,
-        `failed calls:\n${failedCalls.join("\n") || "none"}`,
-        `server warnings:\n${warnings.map((line) => JSON.stringify(line)).join("\n") || "none"}`,
-      ].join("\n"),
-    );
-  });
-  return problems;
-}
-
 describe("the console in Chromium", { timeout: 360_000 }, () => {
   it("signs up, creates an org, a bot and an API key, invites a teammate, and finds it all in the audit log", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     context.setDefaultTimeout(STEP_TIMEOUT_MS);
     const page = await context.newPage();
-    const problems = watchProblems(page);
+    const problems = watchProblems(page, server);
     const email = `console-${randomBytes(4).toString("hex")}@example.test`;
 
     // First screen on a cold cache, timed by the page itself: navigation start until the form takes input.
@@ -213,7 +128,7 @@ describe("the console in Chromium", { timeout: 360_000 }, () => {
   it("previews the real widget, adds knowledge, takes over the visitor's conversation, moves its ticket, exports the lead", async () => {
     if (!signedIn) throw new Error("needs the first test's operator");
     const { page, orgId, botId } = signedIn;
-    const problems = watchProblems(page);
+    const problems = watchProblems(page, server);
     await page.goto(`${base}/console/orgs/${orgId}/webhooks`);
     await page
       .getByRole("form", { name: "New endpoint" })
@@ -340,7 +255,7 @@ describe("the console in Chromium", { timeout: 360_000 }, () => {
   it("resets a password from the mailed link, and a teammate accepts the mailed invitation", async () => {
     if (!signedIn) throw new Error("needs the first test's operator");
     const { page, email } = signedIn;
-    const problems = watchProblems(page);
+    const problems = watchProblems(page, server);
     await page.getByRole("link", { name: "Forgot your password?" }).click();
     await page.getByLabel("Email").fill(email);
     await page.getByRole("button", { name: "Send the link" }).click();
