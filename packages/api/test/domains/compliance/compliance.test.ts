@@ -111,13 +111,17 @@ describe("compliance.eraseContact", () => {
       .from(domainEvents)
       .where(and(eq(domainEvents.orgId, org.id), eq(domainEvents.type, "contact.erased")));
     expect(event?.data).toMatchObject({ erasureId: receipt.erasureId, identifiedBy: "email" });
-    expect(JSON.stringify(event?.data)).not.toContain("ada");
+    // Neither the address nor the name; a bare "ada" also matches hex ids by chance (…f434b527fada).
+    expect(JSON.stringify(event?.data)).not.toContain("ada.person");
+    expect(JSON.stringify(event?.data)).not.toContain("Ada");
     const [audit] = await app.database.db
       .select({ diff: auditEvents.diff })
       .from(auditEvents)
       .where(and(eq(auditEvents.orgId, org.id), eq(auditEvents.action, "contact.erased")));
     expect(audit?.diff?.after).toMatchObject({ identifiedBy: "email", counts: receipt.counts });
-    expect(JSON.stringify(audit?.diff)).not.toContain("ada");
+    // Neither the address nor the name; a bare "ada" also matches hex ids by chance (…f434b527fada).
+    expect(JSON.stringify(audit?.diff)).not.toContain("ada.person");
+    expect(JSON.stringify(audit?.diff)).not.toContain("Ada");
   });
 
   it("by widget userId finds the conversations and the leads left in them", async () => {
